@@ -1,0 +1,363 @@
+"""Validation of answers against the questionnaire: one clear message per offending code.
+
+``parse_document`` is the boundary for a whole answer document (CLI, import, submit).
+``check_answers`` is the same check over a bag of answers, optionally limited to some
+sections, which the intake pages use step by step.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from forms.definition import (
+    FORM_VERSION,
+    MAX_MEDICATIONS,
+    MEDICATION_STATUSES,
+    MUST_BE_TRUE,
+    QUESTIONS,
+    QUESTIONS_BY_CODE,
+    Question,
+)
+from forms.models import AnswerDocument, InvalidDocument, Medication, Problem, Screening
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_RE = re.compile(rf"^[^@\s]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{7,30}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_AGE = 120
+_SHOWN = 40  # how much of a bad value to echo back in a message
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "...'"
+
+
+def _has_control_chars(text: str, allow_newlines: bool) -> bool:
+    for ch in text:
+        if ch in "\n\t" and allow_newlines:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\u200d":
+            return True
+    return False
+
+
+def normalise_name(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def age_on(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def bmi_of(height_cm: int | None, weight_kg: int | None) -> float | None:
+    if not height_cm or not weight_kg:
+        return None
+    return round(weight_kg / (height_cm / 100) ** 2, 1)
+
+
+def _allowed(question: Question) -> str:
+    return ", ".join(question.values)
+
+
+def _range(question: Question) -> str:
+    return f"allowed {question.min}-{question.max}"
+
+
+def _check_value(question: Question, value: Any, today: date) -> tuple[str | None, Any]:
+    """Return (problem message or None, cleaned value)."""
+    kind = question.type
+    if kind == "text":
+        if not isinstance(value, str):
+            return "must be text", None
+        cleaned = value.strip()
+        if _has_control_chars(cleaned, allow_newlines=question.free_text):
+            return "contains control characters; use plain text", None
+        if question.required and not cleaned:
+            return "is required; please answer this question", None
+        if question.max is not None and len(cleaned) > question.max:
+            return f"is {len(cleaned)} characters long; the limit is {question.max}", None
+        if cleaned and question.code == "email" and not EMAIL_RE.match(cleaned):
+            return f"{_show(cleaned)} is not a valid email address, e.g. name@example.com", None
+        if cleaned and question.code == "phone" and (
+            not PHONE_RE.match(cleaned) or not 7 <= sum(c.isdigit() for c in cleaned) <= 15
+        ):
+            return (f"{_show(cleaned)} is not a valid phone number; use 7 to 15 digits, "
+                    "e.g. +1 555 123 4567"), None
+        return None, cleaned
+    if kind == "date":
+        if not isinstance(value, str) or not DATE_RE.match(value):
+            return f"{_show(value)} is not a date; use YYYY-MM-DD, e.g. 1990-04-02", None
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            return f"{_show(value)} is not a real calendar date", None
+        if parsed > today:
+            return f"{value} is in the future", None
+        if age_on(parsed, today) > MAX_AGE:
+            return f"{value} gives an age over {MAX_AGE}; check the year", None
+        return None, value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                return (f"{_show(value)} is not a whole number; allowed "
+                        f"{question.min}-{question.max}"), None
+        if question.min is not None and value < question.min:
+            return f"{value} is below the allowed {question.min} ({_range(question)})", None
+        if question.max is not None and value > question.max:
+            return f"{value} is above the allowed {question.max} ({_range(question)})", None
+        return None, value
+    if kind == "choice":
+        if not isinstance(value, str) or value not in question.values:
+            return f"{_show(value)} is not allowed; choose one of: {_allowed(question)}", None
+        return None, value
+    if kind == "multi":
+        if not isinstance(value, list):
+            return f"must be a list of options from: {_allowed(question)}", None
+        bad = [v for v in value if not isinstance(v, str) or v not in question.values]
+        if bad:
+            return (f"{', '.join(_show(v) for v in bad[:5])} not allowed; choose from: "
+                    f"{_allowed(question)}"), None
+        if len(set(value)) != len(value):
+            return "lists the same option twice", None
+        if question.required and not value:
+            return f"choose at least one option: {_allowed(question)}", None
+        if "none" in value and len(value) > 1:
+            return "'none' cannot be combined with other options", None
+        order = {v: i for i, v in enumerate(question.values)}
+        return None, sorted(value, key=order.__getitem__)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            return f"{_show(value)} is not allowed; use true or false", None
+        return None, value
+    raise ValueError(f"unknown question type {kind}")  # pragma: no cover - table is checked
+
+
+def _check_medications(value: Any) -> tuple[list[Problem], list[Medication]]:
+    if not isinstance(value, list):
+        return [Problem(code="medications", message="must be a list of medicines")], []
+    if len(value) > MAX_MEDICATIONS:
+        return [Problem(code="medications",
+                        message=f"has {len(value)} entries; the limit is {MAX_MEDICATIONS}")], []
+    problems: list[Problem] = []
+    meds: list[Medication] = []
+    for i, item in enumerate(value):
+        where = f"medications[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(code=where, message="must be an object with name, dose, "
+                                    "frequency and status"))
+            continue
+        try:
+            med = Medication.model_validate(item)
+        except ValidationError as err:
+            for e in err.errors():
+                field = ".".join(str(p) for p in e["loc"]) or "entry"
+                problems.append(Problem(code=f"{where}.{field}",
+                                        message=_medication_message(field, e)))
+            continue
+        text_fields = (med.name, med.dose, med.frequency)
+        if any(_has_control_chars(t, allow_newlines=False) for t in text_fields):
+            problems.append(Problem(code=where, message="contains control characters; use plain text"))
+            continue
+        meds.append(med)
+    return problems, meds
+
+
+def _medication_message(field: str, error: dict) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "is not a medicine field; allowed: name, dose, frequency, status"
+    if kind == "missing":
+        return "is required"
+    if field == "status":
+        return f"{_show(error.get('input'))} is not allowed; choose one of: " + ", ".join(
+            MEDICATION_STATUSES)
+    if kind == "string_too_short":
+        return "is required: write the medicine's name"
+    if kind == "string_too_long":
+        return f"is too long; the limit is {error['ctx']['max_length']} characters"
+    if kind == "string_type":
+        return "must be text"
+    return error["msg"]
+
+
+def asked(question: Question, answers: dict[str, Any]) -> bool:
+    return question.when is None or question.when.holds(answers)
+
+
+def check_answers(
+    answers: Any,
+    *,
+    today: date,
+    sections: Iterable[str] | None = None,
+) -> tuple[list[Problem], dict[str, Any], list[Medication]]:
+    """Check answers against the form. Returns (problems, cleaned answers, medications).
+
+    With ``sections``, only questions of those sections are required and reported, so a
+    patient can be told about the step in front of them.
+    """
+    if not isinstance(answers, dict):
+        return [Problem(code="answers", message="must be an object of question code to answer")], {}, []
+    wanted = set(sections) if sections is not None else None
+    problems: list[Problem] = []
+    cleaned: dict[str, Any] = {}
+    medications: list[Medication] = []
+    invalid: set[str] = set()
+
+    for code in answers:
+        if code not in QUESTIONS_BY_CODE:
+            problems.append(Problem(code=str(code)[:60], message="is not a question of this form"))
+
+    for question in QUESTIONS:
+        code = question.code
+        if code not in answers or answers[code] is None:
+            continue
+        if question.type == "medications":
+            med_problems, medications = _check_medications(answers[code])
+            problems.extend(med_problems)
+            if med_problems:
+                invalid.add(code)
+            else:
+                cleaned[code] = [m.model_dump() for m in medications]
+            continue
+        message, value = _check_value(question, answers[code], today)
+        if message:
+            problems.append(Problem(code=code, message=message))
+            invalid.add(code)
+        else:
+            cleaned[code] = value
+
+    # Branching: a question whose condition depends on an invalid or missing answer is
+    # neither required nor refused; the controlling answer's own problem is reported.
+    for question in QUESTIONS:
+        code = question.code
+        controller = question.when.code if question.when else None
+        if controller and (controller in invalid or controller not in cleaned):
+            continue
+        is_asked = asked(question, cleaned)
+        if not is_asked and code in answers and answers[code] is not None and code not in invalid:
+            condition = question.when
+            problems.append(Problem(
+                code=code,
+                message=(f"was not asked because {condition.code} is "
+                         f"{cleaned.get(condition.code)!r}; remove this answer"),
+            ))
+            invalid.add(code)
+            cleaned.pop(code, None)
+        elif (is_asked and question.required and code not in cleaned and code not in invalid):
+            problems.append(Problem(code=code, message="is required; please answer this question"))
+            invalid.add(code)
+
+    problems.extend(_cross_field(cleaned, medications, invalid, answers))
+    if wanted is not None:
+        problems = [p for p in problems if _section_of(p.code) in wanted]
+    return problems, cleaned, medications
+
+
+def _section_of(code: str) -> str | None:
+    base = code.split("[", 1)[0].split(".", 1)[0]
+    question = QUESTIONS_BY_CODE.get(base)
+    return question.section if question else None
+
+
+def _cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: set[str],
+                 raw: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    systolic, diastolic = cleaned.get("systolic_bp"), cleaned.get("diastolic_bp")
+    if "systolic_bp" not in invalid and "diastolic_bp" not in invalid:
+        if (systolic is None) != (diastolic is None):
+            missing = "diastolic_bp" if diastolic is None else "systolic_bp"
+            problems.append(Problem(code=missing, message="give both blood pressure numbers, or neither"))
+        elif systolic is not None and systolic <= diastolic:
+            problems.append(Problem(
+                code="systolic_bp",
+                message=f"the top number ({systolic}) must be higher than the bottom number ({diastolic})",
+            ))
+    for code in MUST_BE_TRUE:
+        if cleaned.get(code) is False:
+            problems.append(Problem(code=code, message="must be ticked to submit"))
+    signature = cleaned.get("signature_name")
+    first, last = cleaned.get("first_name"), cleaned.get("last_name")
+    if signature and first and last and normalise_name(signature) != normalise_name(f"{first} {last}"):
+        problems.append(Problem(
+            code="signature_name",
+            message=f"must match your first and last name as given: {first} {last}",
+        ))
+    if "medications" not in invalid and "takes_no_medications" in cleaned:
+        current = [m for m in meds if m.status == "current"]
+        if cleaned["takes_no_medications"] and current:
+            problems.append(Problem(
+                code="medications",
+                message=("you ticked 'I take no medicines' but listed current ones; "
+                         "untick it or mark them as past"),
+            ))
+        elif not cleaned["takes_no_medications"] and not current:
+            problems.append(Problem(
+                code="medications",
+                message="add at least one medicine you take now, or tick 'I take no medicines'",
+            ))
+    return problems
+
+
+def _envelope_problems(err: ValidationError) -> list[Problem]:
+    problems = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "document"
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            message = "is not part of an answer document; allowed: form_version, answers, submitted_at"
+        elif kind == "missing":
+            message = "is required"
+        elif field == "submitted_at":
+            message = "must be an ISO 8601 date-time with a time zone, e.g. 2026-11-21T14:03:00Z"
+        elif field == "answers":
+            message = "must be an object of question code to answer"
+        elif field == "form_version":
+            message = f"must be the text '{FORM_VERSION}'"
+        else:
+            message = e["msg"]
+        problems.append(Problem(code=field[:60], message=message))
+    return problems
+
+
+def parse_document(raw: Any, *, today: date | None = None) -> Screening:
+    """Validate one answer document; raise InvalidDocument listing every problem.
+
+    Age is computed at the document's ``submitted_at`` when present (else ``today``),
+    so a stored screening always evaluates the same way.
+    """
+    if not isinstance(raw, dict):
+        raise InvalidDocument([Problem(code="document",
+                                       message="must be a JSON object with form_version and answers")])
+    try:
+        doc = AnswerDocument.model_validate(raw)
+    except ValidationError as err:
+        raise InvalidDocument(_envelope_problems(err)) from None
+    problems: list[Problem] = []
+    if doc.form_version != FORM_VERSION:
+        problems.append(Problem(code="form_version",
+                                message=f"{_show(doc.form_version)} is not supported; use '{FORM_VERSION}'"))
+    submitted = doc.submitted_at.astimezone(UTC) if doc.submitted_at else None
+    reference = submitted.date() if submitted else (today or datetime.now(UTC).date())
+    answer_problems, cleaned, meds = check_answers(doc.answers, today=reference)
+    problems.extend(answer_problems)
+    if problems:
+        raise InvalidDocument(problems)
+    birth = date.fromisoformat(cleaned["date_of_birth"])
+    return Screening(
+        form_version=doc.form_version,
+        answers=cleaned,
+        medications=tuple(meds),
+        submitted_at=submitted,
+        reference_date=reference,
+        age=age_on(birth, reference),
+        bmi=bmi_of(cleaned.get("height_cm"), cleaned.get("weight_kg")),
+    )

@@ -1,0 +1,72 @@
+"""Command line: ``python -m rules evaluate FILE`` (``-`` for stdin).
+
+Prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document prints its
+list of ``{code, message}`` problems to stderr and exits 2; nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from forms.models import InvalidDocument, Problem
+from forms.validation import parse_document
+
+EXIT_INVALID = 2
+
+
+def _fail(problems: list[Problem], err: TextIO) -> int:
+    json.dump({"errors": [p.model_dump() for p in problems]}, err, indent=2)
+    err.write("\n")
+    return EXIT_INVALID
+
+
+def _read(path: str, stdin: TextIO) -> str:
+    if path == "-":
+        return stdin.read()
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    try:
+        text = _read(path, stdin)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        return _fail([Problem(code="file", message=f"cannot read {path}: {reason}")], err)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _fail([Problem(code="document",
+                              message=f"is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                                      f"{exc.msg})")], err)
+    try:
+        screening = parse_document(raw)
+    except InvalidDocument as exc:
+        return _fail(exc.problems, err)
+    from rules.engine import get_engine  # loaded only for a valid document
+
+    evaluation = get_engine().evaluate(screening)
+    result = evaluation.public()
+    result["age"] = screening.age
+    result["bmi"] = screening.bmi
+    json.dump(result, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rules", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("evaluate", help="evaluate one answer document (JSON)")
+    ev.add_argument("file", help="path to the JSON answer document, or - for stdin")
+    args = parser.parse_args(argv)
+    if args.command == "evaluate":
+        return evaluate_command(args.file, sys.stdout, sys.stderr, sys.stdin)
+    return 1  # pragma: no cover - argparse enforces the command
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The pure evaluator: a validated screening in, flags out. No I/O, no clock, no UI.
+
+Each flag carries its rule id, severity, urgent, reason, source, and the evidence that
+triggered it: the answers given, the derived value, or the medication text as typed with
+what it resolved to.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from forms.definition import QUESTIONS_BY_CODE
+from forms.models import Medication, Screening
+from rules.catalogue import SEVERITIES, CatalogueFile, Condition, Rule
+from rules.resolver import Resolution
+
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+VITALS_TO_MEASURE = (("systolic_bp", "Blood pressure"), ("heart_rate", "Heart rate"),
+                     ("height_cm", "Height"), ("weight_kg", "Weight"))
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["answer", "derived", "medication"]
+    code: str | None = None  # question code or derived value name
+    answer: Any = None  # what was given (answer code, number)
+    label: str | None = None  # the answer in the patient's words, for people
+    medication: str | None = None  # the medication text as typed
+    dose: str | None = None
+    frequency: str | None = None
+    matched: str | None = None
+    generic: str | None = None
+    method: str | None = None
+    classes: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        if self.kind == "medication":
+            resolved = f" -> {self.generic} ({self.method})" if self.generic else " -> not identified"
+            return f"medication '{self.medication}'{resolved}"
+        shown = self.label if self.label and self.label != str(self.answer) else self.answer
+        return f"{self.code} = {shown}"
+
+
+class Flag(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule_id: str
+    severity: Literal["defer", "review", "adjust", "info"]
+    urgent: bool
+    reason: str
+    evidence: tuple[Evidence, ...]
+    source: str
+
+    def public(self) -> dict:
+        data = self.model_dump()
+        data["evidence"] = [e.model_dump(exclude_none=True) for e in self.evidence]
+        return data
+
+
+class MedicationResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    position: int
+    medication: Medication
+    resolution: Resolution
+
+    def public(self) -> dict:
+        data = self.resolution.as_dict()
+        data.update(dose=self.medication.dose, frequency=self.medication.frequency,
+                    use=self.medication.status, position=self.position)
+        return data
+
+
+class Evaluation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ruleset_version: str
+    flags: tuple[Flag, ...]
+    medications: tuple[MedicationResult, ...]
+    to_measure: tuple[str, ...]  # vitals not given: the clinic measures them, never assumes
+
+    @property
+    def urgent(self) -> bool:
+        return any(f.urgent for f in self.flags)
+
+    @property
+    def highest_severity(self) -> str:
+        return self.flags[0].severity if self.flags else "none"
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for flag in self.flags:
+            counts[flag.severity] += 1
+        return counts
+
+    def public(self) -> dict:
+        return {
+            "ruleset_version": self.ruleset_version,
+            "flags": [f.public() for f in self.flags],
+            "medications": [m.public() for m in self.medications],
+            "to_measure": list(self.to_measure),
+        }
+
+
+_COMPARE: dict[str, Callable[[float, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "between": lambda v, bounds: bounds[0] <= v <= bounds[1],
+}
+
+
+class _Context:
+    __slots__ = ("answers", "derived", "meds")
+
+    def __init__(self, screening: Screening, meds: tuple[MedicationResult, ...]):
+        self.answers = screening.answers
+        self.derived = {"age": screening.age, "bmi": screening.bmi}
+        self.meds = tuple(m for m in meds if m.medication.status == "current")
+
+
+def _answer_evidence(code: str, value: Any) -> Evidence:
+    question = QUESTIONS_BY_CODE[code]
+    label = question.label_of(value) if isinstance(value, str) else None
+    return Evidence(kind="answer", code=code, answer=value, label=label)
+
+
+def _med_evidence(result: MedicationResult) -> Evidence:
+    res = result.resolution
+    return Evidence(kind="medication", medication=result.medication.name,
+                    dose=result.medication.dose or None,
+                    frequency=result.medication.frequency or None,
+                    matched=res.matched or None, generic=res.generic or None,
+                    method=res.method or res.status, classes=res.classes)
+
+
+def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
+    """Evidence when the condition holds, else None."""
+    if cond.answer_in is not None:
+        value = ctx.answers.get(cond.answer_in.code)
+        if value is not None and value in cond.answer_in.values:
+            return [_answer_evidence(cond.answer_in.code, value)]
+        return None
+    if cond.has_any is not None:
+        chosen = ctx.answers.get(cond.has_any.code) or ()
+        hits = [v for v in chosen if v in cond.has_any.values]
+        if hits:
+            question = QUESTIONS_BY_CODE[cond.has_any.code]
+            return [Evidence(kind="answer", code=cond.has_any.code, answer=hits,
+                             label=", ".join(question.label_of(v) for v in hits))]
+        return None
+    if cond.compare is not None:
+        name = cond.compare.value
+        value = ctx.derived[name] if name in ctx.derived else ctx.answers.get(name)
+        if value is not None and _COMPARE[cond.compare.op](value, cond.compare.than):
+            if name in ctx.derived:
+                return [Evidence(kind="derived", code=name, answer=value)]
+            return [_answer_evidence(name, value)]
+        return None
+    if cond.medication_class is not None:
+        wanted = set(cond.medication_class)
+        hits = [m for m in ctx.meds
+                if m.resolution.status == "recognized" and wanted.intersection(m.resolution.classes)]
+        return [_med_evidence(m) for m in hits] or None
+    if cond.medication_unresolved is not None:
+        hits = [m for m in ctx.meds if m.resolution.status != "recognized"]
+        return [_med_evidence(m) for m in hits] or None
+    if cond.any is not None:
+        found = [ev for child in cond.any if (ev := _check(child, ctx)) is not None]
+        return [e for ev in found for e in ev] if found else None
+    if cond.all is not None:
+        collected: list[Evidence] = []
+        for child in cond.all:
+            ev = _check(child, ctx)
+            if ev is None:
+                return None
+            collected.extend(ev)
+        return collected
+    raise ValueError(f"unknown operator in {cond!r}")  # pragma: no cover - closed set, checked at load
+
+
+def evaluate(
+    screening: Screening,
+    catalogue: CatalogueFile,
+    resolve: Callable[[str], Resolution],
+    ruleset_version: str,
+) -> Evaluation:
+    meds = tuple(
+        MedicationResult(position=i, medication=m, resolution=resolve(m.name))
+        for i, m in enumerate(screening.medications)
+    )
+    ctx = _Context(screening, meds)
+    fired: dict[str, tuple[Rule, list[Evidence]]] = {}
+    for rule in catalogue.rules:
+        evidence = _check(rule.when, ctx)
+        if evidence is not None:
+            fired[rule.id] = (rule, evidence)
+    order = {rule.id: i for i, rule in enumerate(catalogue.rules)}
+    flags = [
+        Flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
+             evidence=tuple(evidence), source=rule.source)
+        for rule, evidence in fired.values()
+        if not any(other in fired for other in rule.unless)
+    ]
+    flags.sort(key=lambda f: (not f.urgent, SEVERITY_RANK[f.severity], order[f.rule_id]))
+    to_measure = tuple(label for code, label in VITALS_TO_MEASURE
+                       if screening.answers.get(code) is None)
+    return Evaluation(ruleset_version=ruleset_version, flags=tuple(flags), medications=meds,
+                      to_measure=to_measure)

@@ -1,0 +1,242 @@
+"""The medication lexicon: the curated class table (``rules/data/drugs.yaml``) over the
+drug-named-entity-recognition dictionary (~107,000 names, no classes).
+
+The curated table is the authority for classes, US brands, combination products and
+misspellings; the dictionary recognises everything else by exact name. A typo in the
+curated file fails at load with the file path and the entry, never at a patient.
+"""
+
+from __future__ import annotations
+
+import bz2
+import pickle  # a data file shipped inside a pinned, hash-checked package
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rules.text import is_noise, key, tokens
+
+DATA_DIR = Path(__file__).parent / "data"
+DRUGS_FILE = DATA_DIR / "drugs.yaml"
+_MIN_NAME = 3
+MAX_NAME_CHARS = 60
+
+
+class LexiconError(ValueError):
+    """The curated lexicon file is wrong; the message names the file and the entry."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DrugClassDef(_Strict):
+    label: str = Field(min_length=1)
+
+
+class DrugDef(_Strict):
+    generic: str = Field(min_length=_MIN_NAME)
+    classes: tuple[str, ...] = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    misspellings: tuple[str, ...] = ()
+
+
+class CombinationDef(_Strict):
+    name: str = Field(min_length=_MIN_NAME)
+    ingredients: tuple[str, ...] = Field(min_length=2)
+    aliases: tuple[str, ...] = ()
+    misspellings: tuple[str, ...] = ()
+
+
+class LexiconFile(_Strict):
+    version: str
+    classes: dict[str, DrugClassDef]
+    drugs: tuple[DrugDef, ...]
+    combinations: tuple[CombinationDef, ...] = ()
+
+    @field_validator("classes")
+    @classmethod
+    def _class_ids(cls, value: dict[str, DrugClassDef]) -> dict[str, DrugClassDef]:
+        for class_id in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", class_id):
+                raise ValueError(f"class id {class_id!r} must be lowercase letters, digits, _")
+        return value
+
+
+Method = Literal["generic", "alias", "brand", "combination", "misspelling", "dictionary"]
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """What a name stands for: one drug or a combination product."""
+
+    name: str  # display name, e.g. "Xanax" or "alprazolam"
+    ingredients: tuple[str, ...]  # generic names
+    classes: tuple[str, ...]
+    method: Method
+    drugbank_id: str | None = None
+
+    @property
+    def generic(self) -> str:
+        return " + ".join(self.ingredients)
+
+
+class Lexicon:
+    """Name keys -> products, from the curated file and (optionally) the dictionary."""
+
+    def __init__(self, data: LexiconFile, source: str, dictionary: dict | None = None):
+        self.version = data.version
+        self.source = source
+        self.class_labels: dict[str, str] = {k: v.label for k, v in data.classes.items()}
+        self.curated: dict[str, Product] = {}
+        self._generic_classes: dict[str, tuple[str, ...]] = {}
+        self._generic_by_key: dict[str, str] = {}
+        self._build_curated(data, source)
+        self.dictionary: dict[str, Product] = {}
+        if dictionary is not None:
+            self._build_dictionary(dictionary)
+        # Buckets for bounded fuzzy search over the dictionary: (first letter, length).
+        self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for name_key in self.dictionary:
+            self._buckets[(name_key[0], len(name_key))].append(name_key)
+
+    # -- curated -------------------------------------------------------------------------
+    def _add(self, name: str, product: Product, where: str) -> None:
+        name_key = key(name)
+        if len(name_key) < _MIN_NAME:
+            raise LexiconError(f"{where}: name {name!r} is shorter than {_MIN_NAME} characters")
+        if all(is_noise(t) for t in name_key.split()):
+            raise LexiconError(f"{where}: name {name!r} is only dose or frequency words")
+        existing = self.curated.get(name_key)
+        if existing is not None and existing.ingredients != product.ingredients:
+            raise LexiconError(
+                f"{where}: name {name!r} already names {existing.generic!r}; "
+                "one name must map to one drug"
+            )
+        if existing is None or product.method in ("generic", "combination"):
+            self.curated[name_key] = product
+
+    def _build_curated(self, data: LexiconFile, source: str) -> None:
+        for i, drug in enumerate(data.drugs):
+            where = f"{source}: drugs[{i}] ({drug.generic})"
+            unknown = [c for c in drug.classes if c not in self.class_labels]
+            if unknown:
+                raise LexiconError(f"{where}: unknown class {unknown[0]!r}; declare it under classes")
+            generic = drug.generic.strip().lower()
+            if generic in self._generic_classes:
+                raise LexiconError(f"{where}: generic {generic!r} is listed twice")
+            self._generic_classes[generic] = drug.classes
+            for name, method in (
+                [(drug.generic, "generic")]
+                + [(n, "alias") for n in drug.aliases]
+                + [(n, "brand") for n in drug.brands]
+                + [(n, "misspelling") for n in drug.misspellings]
+            ):
+                display = generic if method in ("generic", "alias") else name
+                self._add(name, Product(display, (generic,), drug.classes, method), where)
+                if method in ("generic", "alias"):
+                    self._generic_by_key[key(name)] = generic
+        for i, combo in enumerate(data.combinations):
+            where = f"{source}: combinations[{i}] ({combo.name})"
+            ingredients = tuple(g.strip().lower() for g in combo.ingredients)
+            missing = [g for g in ingredients if g not in self._generic_classes]
+            if missing:
+                raise LexiconError(f"{where}: ingredient {missing[0]!r} is not a generic in drugs")
+            classes = self._union(ingredients)
+            for name, method in [(combo.name, "combination")] + [
+                (n, "combination") for n in combo.aliases
+            ] + [(n, "misspelling") for n in combo.misspellings]:
+                self._add(name, Product(combo.name, ingredients, classes, method), where)
+
+    def _union(self, ingredients: tuple[str, ...]) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for generic in ingredients:
+            for class_id in self._generic_classes.get(generic, ()):
+                seen[class_id] = None
+        return tuple(seen)
+
+    # -- dictionary ----------------------------------------------------------------------
+    def _ingredients_of(self, canonical: str) -> tuple[str, ...]:
+        """'naltrexone and bupropion' -> ('naltrexone', 'bupropion'), mapped to our generics."""
+        whole = key(canonical)
+        if whole in self._generic_by_key:
+            return (self._generic_by_key[whole],)
+        parts = re.split(r"\s*(?:/|,\s*and\s+|,|\s+and\s+|\s+with\s+|\s*\+\s*)\s*", canonical)
+        out = []
+        for part in parts:
+            part_key = " ".join(t for t in key(part).split() if not is_noise(t))
+            if part_key:
+                out.append(self._generic_by_key.get(part_key, part_key))
+        return tuple(dict.fromkeys(out)) or (whole,)
+
+    def _build_dictionary(self, raw: dict) -> None:
+        variants: dict[str, list[str]] = raw["drug_variant_to_canonical"]
+        canon: dict[str, dict] = raw["drug_canonical_to_data"]
+        ingredients_of = lru_cache(maxsize=None)(self._ingredients_of)
+        for variant, canonicals in variants.items():
+            if len(variant) > MAX_NAME_CHARS:
+                continue  # chemical names; nobody types these on an intake form
+            name_key = key(variant)
+            if len(name_key) < 4 or name_key in self.curated or not canonicals:
+                continue
+            if all(is_noise(t) for t in name_key.split()):
+                continue
+            canonical = canonicals[0]
+            ingredients = ingredients_of(canonical)
+            data = canon.get(canonical, {})
+            self.dictionary[name_key] = Product(
+                name=variant,
+                ingredients=ingredients,
+                classes=self._union(ingredients),
+                method="dictionary",
+                drugbank_id=data.get("drugbank_id"),
+            )
+
+    # -- lookup --------------------------------------------------------------------------
+    def lookup(self, name_key: str) -> Product | None:
+        return self.curated.get(name_key) or self.dictionary.get(name_key)
+
+    def dictionary_bucket(self, query: str, spread: int) -> list[str]:
+        out: list[str] = []
+        for length in range(len(query) - spread, len(query) + spread + 1):
+            out.extend(self._buckets.get((query[0], length), ()))
+        return out
+
+    def describe(self, classes: tuple[str, ...]) -> str:
+        return self.class_labels.get(classes[0], classes[0]) if classes else ""
+
+
+def _load_yaml(path: Path) -> LexiconFile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise LexiconError(f"{path}: cannot read: {err}") from None
+    try:
+        return LexiconFile.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise LexiconError(f"{path}: {where}: {first['msg']}") from None
+
+
+def load_dictionary() -> dict:
+    """The drug-named-entity-recognition data file, read directly (no home-folder cache)."""
+    ref = resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
+    with ref.open("rb") as handle, bz2.open(handle, "rb") as data:
+        return pickle.load(data)  # noqa: S301 - trusted package data, never user input
+
+
+def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True) -> Lexicon:
+    data = _load_yaml(path)
+    return Lexicon(data, str(path), load_dictionary() if with_dictionary else None)
+
+
+__all__ = ["Lexicon", "LexiconError", "Product", "load_lexicon", "tokens"]

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install what the checks need (first run only) and run every check: ruff, then pytest.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k vignettes
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+ensure_venv "$ROOT/requirements-dev.txt"
+cd "$ROOT"
+if [ -x scripts/ensure-chromium.sh ] && [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
+  scripts/ensure-chromium.sh
+fi
+echo "==> ruff"
+"$VENV/bin/ruff" check .
+echo "==> pytest"
+exec "$VENV/bin/python" -m pytest "$@"
