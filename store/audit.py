@@ -1,0 +1,111 @@
+"""The audit log: append-only rows of who did what to which record.
+
+The API only adds and lists; the database itself refuses UPDATE and DELETE (triggers made
+in ``store.db``). ``details`` holds ids, codes and counts, never patient names or answers;
+keys that usually carry patient data are refused outright.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.db import Store, get_store
+from store.models import AuditFilters, AuditView, check_page
+from store.schema import AuditRow, utcnow
+
+# Actions written by the store; other modules may add their own (lower_snake_case).
+LOGIN_SUCCESS = "login_success"
+LOGIN_FAILURE = "login_failure"
+LOGIN_LOCKED = "login_locked"
+SCREENING_VIEW = "screening_view"
+REVIEW = "review"
+EXPORT = "export"
+DRAFT_CREATE = "draft_create"
+DRAFT_SAVE = "draft_save"
+DRAFT_RESUME = "draft_resume"
+DRAFT_PURGE = "draft_purge"
+SUBMIT = "submit"
+IMPORT = "import"
+USER_CREATE = "user_create"
+USER_UPDATE = "user_update"
+
+_ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Keys that would put patient data in the log; ``details`` must use ids and codes instead.
+FORBIDDEN_DETAIL_KEYS = frozenset({
+    "answers", "document", "first_name", "last_name", "name", "names", "date_of_birth",
+    "dob", "email", "phone", "note", "notes", "password", "medications", "signature_name",
+})
+
+
+def target_of(kind: str, ident: int | str) -> str:
+    """The audit target of a record, e.g. ``target_of("screening", 12) == "screening:12"``."""
+    return f"{kind}:{ident}"
+
+
+def _check_details(details: Any, path: str = "details") -> None:
+    if isinstance(details, dict):
+        for key, value in details.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path} keys must be text")
+            if key.lower() in FORBIDDEN_DETAIL_KEYS:
+                raise ValueError(f"{path}.{key} would put patient data in the audit log")
+            _check_details(value, f"{path}.{key}")
+    elif isinstance(details, list | tuple):
+        for item in details:
+            _check_details(item, path)
+
+
+def write_audit(session: Session, actor: str, action: str, target: str | None = None,
+                details: dict[str, Any] | None = None) -> None:
+    """Add one audit row in the caller's transaction (committed, or not, with its work)."""
+    if not actor or len(actor) > 64:
+        raise ValueError("audit actor must be 1-64 characters")
+    if not _ACTION_RE.match(action):
+        raise ValueError("audit action must be lower_snake_case, at most 40 characters")
+    if target is not None and len(target) > 64:
+        raise ValueError("audit target must be at most 64 characters")
+    details = dict(details or {})
+    _check_details(details)
+    session.add(AuditRow(at=utcnow(), actor=actor, action=action, target=target,
+                         details=details))
+
+
+def record_audit(actor: str, action: str, target: str | None = None,
+                 details: dict[str, Any] | None = None, *, store: Store | None = None) -> None:
+    """``write_audit`` in a transaction of its own (e.g. an export made by the UI)."""
+    with (store or get_store()).session() as session:
+        write_audit(session, actor, action, target, details)
+
+
+def _to_view(row: AuditRow) -> AuditView:
+    return AuditView(id=row.id, at=row.at, actor=row.actor, action=row.action,
+                     target=row.target, details=dict(row.details or {}))
+
+
+def list_audit(filters: AuditFilters | None = None, page: int = 1, page_size: int = 50, *,
+               store: Store | None = None) -> tuple[list[AuditView], int]:
+    """Audit rows, newest first, and the total matching the filters."""
+    filters = filters or AuditFilters()
+    offset, limit = check_page(page, page_size)
+    conditions = []
+    if filters.actor is not None:
+        conditions.append(AuditRow.actor == filters.actor)
+    if filters.action is not None:
+        conditions.append(AuditRow.action == filters.action)
+    if filters.target is not None:
+        conditions.append(AuditRow.target == filters.target)
+    if filters.since is not None:
+        conditions.append(AuditRow.at >= filters.since)
+    if filters.until is not None:
+        conditions.append(AuditRow.at < filters.until)
+    with (store or get_store()).session(readonly=True) as session:
+        total = session.scalar(select(func.count()).select_from(AuditRow).where(*conditions))
+        rows = session.scalars(
+            select(AuditRow).where(*conditions)
+            .order_by(AuditRow.at.desc(), AuditRow.id.desc()).offset(offset).limit(limit)
+        ).all()
+        return [_to_view(r) for r in rows], int(total or 0)

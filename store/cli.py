@@ -1,0 +1,186 @@
+"""Command line of the store (``python -m store ...``), on the database of ``DATABASE_URL``.
+
+- ``import FILE...``: answer documents as submitted screenings. A file holds one document,
+  a vignette-style object with a ``document`` key, or a JSON list of either. Every
+  document of a file is validated first; a file with any invalid document stores nothing.
+  Re-importing the same document returns the screening stored the first time.
+- ``add-user USERNAME --role clinician|admin``: the password is asked twice, or read from
+  the first line of standard input when that is not a terminal.
+- ``purge-drafts [--days N]``: delete unsubmitted drafts not saved for N (30) days.
+- ``init``: create the schema (it is also created on first use).
+
+Exit codes: 0 success, 1 a file or an input was refused, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from forms.models import InvalidDocument, Problem
+from forms.validation import parse_document
+from store import audit
+from store.db import get_store
+from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
+from store.models import StoreError
+from store.schema import ROLES
+from store.screenings import document_key, submit_screening
+from store.users import create_user
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SYSTEM = "system"
+
+
+def _documents(path: str, raw: Any) -> list[tuple[str, Any]]:
+    """(label, document) pairs found in one file's JSON."""
+    def unwrap(item: Any) -> Any:
+        if isinstance(item, dict) and "document" in item and "form_version" not in item:
+            return item["document"]
+        return item
+
+    if isinstance(raw, list):
+        return [(f"{path}[{i}]", unwrap(item)) for i, item in enumerate(raw)]
+    return [(path, unwrap(raw))]
+
+
+def _load(path: str) -> tuple[bytes, Any]:
+    """The file's bytes and parsed JSON; InvalidDocument describing why not."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as err:
+        raise InvalidDocument([Problem(code="file",
+                                       message=f"cannot read: {err.strerror or err}")]) from None
+    try:
+        return data, json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidDocument([Problem(code="file", message="is not UTF-8 text")]) from None
+    except json.JSONDecodeError as err:
+        raise InvalidDocument([Problem(
+            code="document",
+            message=f"is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})",
+        )]) from None
+
+
+def _print_problems(label: str, problems: Sequence[Problem], err: TextIO) -> None:
+    for problem in problems:
+        err.write(f"ERROR {label}: {problem.code}: {problem.message}\n")
+
+
+def import_file(path: str, out: TextIO, err: TextIO) -> bool:
+    """Import one file; prints one line per document; returns whether it all went in."""
+    details: dict[str, Any] = {"ok": False}
+    try:
+        data, raw = _load(path)
+    except InvalidDocument as exc:
+        _print_problems(path, exc.problems, err)
+        audit.record_audit(SYSTEM, audit.IMPORT, None,
+                           {**details, "problem_codes": [p.code for p in exc.problems]})
+        return False
+    details["file_sha256"] = hashlib.sha256(data).hexdigest()
+    documents = _documents(path, raw)
+    details["documents"] = len(documents)
+    if not documents:
+        _print_problems(path, [Problem(code="document", message="the list holds no document")],
+                        err)
+        audit.record_audit(SYSTEM, audit.IMPORT, None, details)
+        return False
+
+    failed: list[str] = []
+    invalid = 0
+    for label, document in documents:
+        try:
+            parse_document(document)
+        except InvalidDocument as exc:
+            _print_problems(label, exc.problems, err)
+            failed.extend(p.code for p in exc.problems)
+            invalid += 1
+    if failed:
+        if len(documents) > 1:
+            _print_problems(path, [Problem(code="file", message=(
+                f"nothing imported: {invalid} of {len(documents)} documents are invalid"))], err)
+        audit.record_audit(SYSTEM, audit.IMPORT, None, {**details, "problem_codes": failed})
+        return False
+
+    ids: list[int] = []
+    for label, document in documents:
+        result = submit_screening(document, idempotency_key=document_key(document), actor=SYSTEM)
+        ids.append(result.screening_id)
+        flags = ", ".join(result.flags) or "none"
+        again = "already imported; " if not result.created else ""
+        out.write(f"OK {label} -> screening {result.screening_id} ({again}flags: {flags})\n")
+    target = audit.target_of("screening", ids[0]) if len(ids) == 1 else None
+    audit.record_audit(SYSTEM, audit.IMPORT, target,
+                       {**details, "ok": True, "screening_ids": ids})
+    return True
+
+
+def _read_password(stdin: TextIO, err: TextIO) -> str | None:
+    if stdin.isatty():
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Password again: ")
+        if first != second:
+            err.write("ERROR: the passwords do not match\n")
+            return None
+        return first
+    return stdin.readline().rstrip("\r\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m store",
+                                     description="Screening database tools (DATABASE_URL).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    imp = commands.add_parser("import", help="import answer documents as screenings")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    user = commands.add_parser("add-user", help="create a clinic account")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=ROLES)
+    purge = commands.add_parser("purge-drafts", help="delete stale unsubmitted drafts")
+    purge.add_argument("--days", type=int, default=STALE_AFTER_DAYS)
+    commands.add_parser("init", help="create the database schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
+         out: TextIO | None = None, err: TextIO | None = None) -> int:
+    stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
+    logging.basicConfig(level=logging.WARNING, stream=err,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage
+        return EXIT_USAGE if exc.code else EXIT_OK
+
+    if args.command == "import":
+        get_store()
+        results = [import_file(path, out, err) for path in args.files]
+        return EXIT_OK if all(results) else EXIT_FAILED
+
+    if args.command == "add-user":
+        password = _read_password(stdin, err)
+        if password is None:
+            return EXIT_FAILED
+        try:
+            user = create_user(args.username, password, args.role)
+        except (ValueError, StoreError) as exc:
+            err.write(f"ERROR: {exc}\n")
+            return EXIT_FAILED
+        out.write(f"OK user {user.username} ({user.role}) created\n")
+        return EXIT_OK
+
+    if args.command == "purge-drafts":
+        if args.days < 1:
+            err.write("ERROR: --days must be at least 1\n")
+            return EXIT_USAGE
+        out.write(f"OK purged {purge_stale_drafts(args.days)} stale drafts\n")
+        return EXIT_OK
+
+    get_store()  # init
+    out.write("OK database ready\n")
+    return EXIT_OK

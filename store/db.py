@@ -1,0 +1,176 @@
+"""Database settings, engine and sessions: ``get_store()`` and ``Store.session()``.
+
+``DATABASE_URL`` is any SQLAlchemy URL; without it the app uses the SQLite file
+``var/screening.sqlite3`` under the repository root. ``postgres://`` and ``postgresql://``
+URLs are given the psycopg 3 driver. The schema is created on first use (idempotent).
+
+SQLite is set up on every new connection: WAL journal, foreign keys on, a busy timeout,
+and ``BEGIN IMMEDIATE`` for write sessions so that concurrent writers wait for each other
+instead of failing when a read lock cannot be upgraded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from store.schema import Base
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = ROOT / "var" / "screening.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_IMMEDIATE = "store_begin_immediate"
+
+_AUDIT_MESSAGE = "audit log is append-only"
+_SQLITE_TRIGGERS = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{op.lower()} BEFORE {op} ON audit_log "
+    f"BEGIN SELECT RAISE(ABORT, '{_AUDIT_MESSAGE}'); END"
+    for op in ("UPDATE", "DELETE")
+)
+_PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{_AUDIT_MESSAGE}';
+END
+$$"""
+_PG_TRIGGERS = (
+    ("audit_log_no_update_delete", "BEFORE UPDATE OR DELETE", "FOR EACH ROW"),
+    ("audit_log_no_truncate", "BEFORE TRUNCATE", "FOR EACH STATEMENT"),
+)
+_PG_SCHEMA_LOCK = 7_412_026  # pg_advisory_xact_lock key: one process creates the schema
+
+
+def database_url(url: str | None = None) -> URL:
+    """The URL to use: the argument, else ``DATABASE_URL``, else the default SQLite file."""
+    raw = url or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    parsed = make_url(raw)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _is_sqlite_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def _make_engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    kwargs: dict[str, Any] = {}
+    if _is_sqlite_memory(url):
+        kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    elif url.database and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Transactions are begun by the "begin" listener below, not by the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _ensure_schema(engine: Engine) -> None:
+    """Create what is missing. Serialised across processes (SQLite write lock taken at
+    BEGIN; an advisory lock on PostgreSQL), so two starting processes do not collide."""
+    with engine.execution_options(**{_IMMEDIATE: True}).begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
+        Base.metadata.create_all(conn)
+        if engine.dialect.name == "sqlite":
+            for statement in _SQLITE_TRIGGERS:
+                conn.exec_driver_sql(statement)
+        elif engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(_PG_FUNCTION)
+            for name, timing, level in _PG_TRIGGERS:
+                exists = conn.exec_driver_sql(
+                    "SELECT 1 FROM pg_trigger WHERE tgname = %(name)s "
+                    "AND tgrelid = 'audit_log'::regclass", {"name": name}).first()
+                if not exists:
+                    conn.exec_driver_sql(
+                        f"CREATE TRIGGER {name} {timing} ON audit_log {level} "
+                        "EXECUTE FUNCTION audit_log_append_only()")
+        else:
+            log.warning("no append-only trigger for audit_log on dialect %s",
+                        engine.dialect.name)
+
+
+class Store:
+    """An engine, its session factories and the ensured schema. Get one with ``get_store``."""
+
+    def __init__(self, url: URL):
+        self.url = url
+        self.engine = _make_engine(url)
+        _ensure_schema(self.engine)
+        self._write = sessionmaker(self.engine.execution_options(**{_IMMEDIATE: True}),
+                                   expire_on_commit=False)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        log.info("store ready (%s)", url.get_backend_name())
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on an exception.
+
+        Write sessions (the default) take SQLite's write lock at BEGIN; pass
+        ``readonly=True`` for pure reads so they never wait for a writer.
+        """
+        factory = self._read if readonly else self._write
+        with factory() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store(url: str | None = None) -> Store:
+    """The store for ``url`` (default: ``DATABASE_URL``), created once per URL and process."""
+    resolved = database_url(url)
+    key = resolved.render_as_string(hide_password=False)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = Store(resolved)
+        return store
+
+
+def reset_stores() -> None:
+    """Dispose every cached store (tests, or after changing ``DATABASE_URL``)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.dispose()
+        _stores.clear()

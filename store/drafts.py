@@ -1,0 +1,182 @@
+"""Intake drafts: a patient's answers saved step by step, found again with a secret token.
+
+The token (``secrets.token_urlsafe(32)``) is handed to the patient's browser and never
+stored: the database keeps its SHA-256. Resuming from another browser also needs the date
+of birth; an unknown token and a wrong date of birth give the same answer (None), and after
+``MAX_RESUME_FAILURES`` wrong dates the draft can only be continued from its own session.
+Once submitted, a draft keeps only the link to its screening.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from store import audit
+from store.db import Store, get_store
+from store.models import DraftAlreadySubmitted, DraftNotFound, DraftView
+from store.schema import DraftRow, ScreeningRow, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_DRAFT_BYTES = 200_000
+MAX_STEP = 100
+MAX_RESUME_FAILURES = 10
+MAX_TOKEN_CHARS = 128
+STALE_AFTER_DAYS = 30
+PATIENT = "patient"
+_NO_DATE = "0000-00-00"  # compared when there is nothing to compare, to keep timing flat
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _usable_token(token: Any) -> bool:
+    return isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS
+
+
+def _parse_dob(value: str | date | None) -> date | None:
+    """A date of birth from ``YYYY-MM-DD`` text (or a date); ValueError if malformed."""
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("date_of_birth must be YYYY-MM-DD text")
+    return date.fromisoformat(value.strip())
+
+
+def find_draft(session: Session, token: str) -> DraftRow | None:
+    if not _usable_token(token):
+        return None
+    return session.scalar(select(DraftRow).where(DraftRow.token_hash == hash_token(token)))
+
+
+def _view(session: Session, draft: DraftRow) -> DraftView:
+    public_id = None
+    if draft.submitted_screening_id is not None:
+        public_id = session.scalar(select(ScreeningRow.public_id)
+                                   .where(ScreeningRow.id == draft.submitted_screening_id))
+    submitted = draft.submitted_screening_id is not None
+    return DraftView(
+        draft_id=draft.id,
+        step=draft.step,
+        answers=None if submitted else dict(draft.answers or {}),
+        submitted=submitted,
+        screening_public_id=public_id,
+        updated_at=draft.updated_at,
+    )
+
+
+def create_draft(*, store: Store | None = None) -> tuple[int, str]:
+    """A new empty draft: returns (draft_id, token). Give the token to the patient only."""
+    token = secrets.token_urlsafe(32)
+    with (store or get_store()).session() as session:
+        draft = DraftRow(token_hash=hash_token(token), answers={}, step=0)
+        session.add(draft)
+        session.flush()
+        audit.write_audit(session, PATIENT, audit.DRAFT_CREATE, audit.target_of("draft", draft.id))
+        draft_id = draft.id
+    log.info("draft %s created", draft_id)
+    return draft_id, token
+
+
+def save_draft(token: str, answers: dict[str, Any], step: int,
+               date_of_birth: str | date | None = None, *,
+               store: Store | None = None) -> DraftView:
+    """Replace the draft's answers and step; ``date_of_birth`` (once known) enables resume.
+
+    A ``None`` date of birth keeps the one saved before. Raises DraftNotFound for an
+    unknown token and DraftAlreadySubmitted once the draft was submitted.
+    """
+    if not isinstance(answers, dict):
+        raise ValueError("answers must be an object of question code to answer")
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
+        raise ValueError(f"step must be a whole number 0-{MAX_STEP}")
+    dob = _parse_dob(date_of_birth)
+    try:
+        size = len(json.dumps(answers, allow_nan=False))
+    except (TypeError, ValueError) as err:
+        raise ValueError("answers must be plain JSON values") from err
+    if size > MAX_DRAFT_BYTES:
+        raise ValueError("answers are too large to save")
+    with (store or get_store()).session() as session:
+        draft = find_draft(session, token)
+        if draft is None:
+            raise DraftNotFound("no draft has this token")
+        values: dict[str, Any] = {"answers": answers, "step": step, "updated_at": utcnow()}
+        if dob is not None:
+            values["date_of_birth"] = dob
+        changed = session.execute(
+            update(DraftRow)
+            .where(DraftRow.id == draft.id, DraftRow.submitted_screening_id.is_(None))
+            .values(**values)
+        ).rowcount
+        if not changed:
+            raise DraftAlreadySubmitted("this questionnaire was already submitted")
+        session.refresh(draft)
+        audit.write_audit(session, PATIENT, audit.DRAFT_SAVE, audit.target_of("draft", draft.id),
+                          {"step": step})
+        return _view(session, draft)
+
+
+def load_draft_by_token(token: str, *, store: Store | None = None) -> DraftView | None:
+    """The draft of this token (the patient's own browser session), or None."""
+    with (store or get_store()).session(readonly=True) as session:
+        draft = find_draft(session, token)
+        return _view(session, draft) if draft is not None else None
+
+
+def resume_draft(token: str, date_of_birth: str | date, *,
+                 store: Store | None = None) -> DraftView | None:
+    """The draft, if the token is known and the date of birth matches; otherwise None.
+
+    Unknown token, wrong date, malformed date, a draft without a date yet and a draft
+    locked by too many wrong dates all return None, after the same work.
+    """
+    try:
+        given = _parse_dob(date_of_birth)
+    except ValueError:
+        given = None
+    given_text = given.isoformat() if given else "invalid"
+    with (store or get_store()).session() as session:
+        draft = find_draft(session, token)
+        stored = draft.date_of_birth.isoformat() if draft and draft.date_of_birth else _NO_DATE
+        matches = hmac.compare_digest(stored.encode(), given_text.encode())
+        if draft is None:
+            audit.write_audit(session, PATIENT, audit.DRAFT_RESUME, None,
+                              {"ok": False, "known_token": False})
+            return None
+        target = audit.target_of("draft", draft.id)
+        if draft.failed_resumes >= MAX_RESUME_FAILURES or not matches:
+            draft.failed_resumes += 1
+            audit.write_audit(session, PATIENT, audit.DRAFT_RESUME, target,
+                              {"ok": False, "failed_resumes": draft.failed_resumes})
+            return None
+        draft.failed_resumes = 0
+        audit.write_audit(session, PATIENT, audit.DRAFT_RESUME, target, {"ok": True})
+        return _view(session, draft)
+
+
+def purge_stale_drafts(older_than_days: int = STALE_AFTER_DAYS, *, now: datetime | None = None,
+                       store: Store | None = None) -> int:
+    """Delete unsubmitted drafts not saved for ``older_than_days`` days; returns how many."""
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1")
+    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    with (store or get_store()).session() as session:
+        purged = session.execute(
+            delete(DraftRow).where(DraftRow.submitted_screening_id.is_(None),
+                                   DraftRow.updated_at < cutoff)
+        ).rowcount or 0
+        audit.write_audit(session, "system", audit.DRAFT_PURGE, None,
+                          {"purged": purged, "older_than_days": older_than_days})
+    log.info("purged %s stale drafts", purged)
+    return purged

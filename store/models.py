@@ -1,0 +1,229 @@
+"""Values that cross the store's API boundary (pydantic, ``extra="forbid"``), and its errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Severity = Literal["defer", "review", "adjust", "info"]
+HighestSeverity = Literal["defer", "review", "adjust", "info", "none"]
+Decision = Literal["cleared", "cleared_with_conditions", "needs_follow_up", "not_a_candidate"]
+ReviewStatus = Literal["unreviewed", "cleared", "cleared_with_conditions", "needs_follow_up",
+                       "not_a_candidate"]
+Role = Literal["clinician", "admin"]
+
+MAX_PAGE_SIZE = 200
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- errors -----------------------------------------------------------------------------
+
+class StoreError(Exception):
+    """Base of the store's own errors; messages never contain patient data."""
+
+
+class DraftNotFound(StoreError):
+    """No draft has this token."""
+
+
+class DraftAlreadySubmitted(StoreError):
+    """The draft was submitted; it can no longer be changed."""
+
+
+class ScreeningNotFound(StoreError):
+    pass
+
+
+class UserExists(StoreError):
+    pass
+
+
+class UserNotFound(StoreError):
+    pass
+
+
+class ReviewRefused(StoreError):
+    """A review that may not be recorded (missing acknowledgement, bad rule id, ...)."""
+
+
+class StaleReview(ReviewRefused):
+    """Someone else reviewed the screening since it was opened: reload and review again."""
+
+    def __init__(self, screening_id: int, expected: int | None, current: int | None):
+        self.screening_id, self.expected, self.current = screening_id, expected, current
+        super().__init__(
+            f"screening {screening_id} was reviewed by someone else since you opened it "
+            f"(latest review is {current}, you saw {expected}); reload it and review again")
+
+
+# --- drafts -----------------------------------------------------------------------------
+
+class DraftView(_View):
+    """A draft as the intake pages need it. A submitted draft has no answers."""
+
+    draft_id: int
+    step: int
+    answers: dict[str, Any] | None
+    submitted: bool
+    screening_public_id: str | None = None
+    updated_at: datetime
+
+
+# --- submit -----------------------------------------------------------------------------
+
+class SubmitResult(_View):
+    screening_id: int
+    public_id: str
+    created: bool  # False when an earlier submit (same idempotency key or draft) is returned
+    urgent: bool
+    highest_severity: HighestSeverity
+    flags: tuple[str, ...]  # rule ids, in evaluation order
+
+
+# --- users ------------------------------------------------------------------------------
+
+class UserView(_View):
+    id: int
+    username: str
+    role: Role
+    active: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class AuthResult(_View):
+    """``ok`` only for the right password on an active, unlocked account.
+
+    ``reason`` is for the caller's logic; show patients and staff one generic message for
+    every failure so that it does not reveal which usernames exist.
+    """
+
+    ok: bool
+    reason: Literal["ok", "invalid", "locked", "inactive"]
+    user: UserView | None = None
+    locked_until: datetime | None = None
+
+
+# --- queue ------------------------------------------------------------------------------
+
+class QueueFilters(_View):
+    """Filters of the clinician queue; every one is optional and they combine with AND.
+
+    ``submitted_from``/``submitted_to`` are inclusive UTC days.
+    """
+
+    review_status: tuple[ReviewStatus, ...] = ()
+    severity: Severity | None = None  # screenings having at least one flag of it
+    rule_id: str | None = Field(default=None, min_length=1, max_length=64)
+    urgent: bool | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    name: str | None = Field(default=None, max_length=100)  # substring of first/last name
+
+    @field_validator("review_status", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("name")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
+
+class QueueFlag(_View):
+    rule_id: str
+    severity: Severity
+    urgent: bool
+
+
+class QueueRow(_View):
+    id: int
+    public_id: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    age: int
+    submitted_at: datetime
+    urgent: bool
+    highest_severity: HighestSeverity
+    counts: dict[Severity, int]
+    review_status: ReviewStatus
+    flags: tuple[QueueFlag, ...]
+
+
+# --- screening detail and reviews -------------------------------------------------------
+
+class AcknowledgementView(_View):
+    rule_id: str
+    note: str | None
+    acknowledged_by: str
+    acknowledged_at: datetime
+
+
+class ReviewView(_View):
+    id: int
+    screening_id: int
+    reviewer: str
+    decision: Decision
+    note: str
+    created_at: datetime
+    supersedes_id: int | None
+    acknowledgements: tuple[AcknowledgementView, ...]
+
+
+class ScreeningDetail(_View):
+    id: int
+    public_id: str
+    form_version: str
+    ruleset_version: str
+    submitted_at: datetime
+    created_at: datetime
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    age: int
+    bmi: float | None
+    urgent: bool
+    highest_severity: HighestSeverity
+    counts: dict[Severity, int]
+    review_status: ReviewStatus
+    latest_review_id: int | None
+    document: dict[str, Any]
+    evaluation: dict[str, Any]
+    reviews: tuple[ReviewView, ...]  # newest first
+
+
+# --- audit ------------------------------------------------------------------------------
+
+class AuditFilters(_View):
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+class AuditView(_View):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    details: dict[str, Any]
+
+
+def check_page(page: int, page_size: int) -> tuple[int, int]:
+    """Validated (offset, limit) of a 1-based page."""
+    if page < 1:
+        raise ValueError("page starts at 1")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be 1-{MAX_PAGE_SIZE}")
+    return (page - 1) * page_size, page_size

@@ -1,0 +1,89 @@
+"""The clinician queue: urgent first, then most severe, then oldest submission first.
+
+Filtering, counting and paging all happen in SQL. The filters read only columns of the
+``ix_screenings_queue`` index (or ``screening_flags`` through its rule index), so neither
+a page nor the total reads the stored documents.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from forms.validation import normalise_name
+from store.db import Store, get_store
+from store.models import QueueFilters, QueueFlag, QueueRow, check_page
+from store.schema import SEVERITY_ORDER, FlagRow, ScreeningRow
+
+QUEUE_ORDER = (ScreeningRow.urgent.desc(), ScreeningRow.severity_rank.asc(),
+               ScreeningRow.submitted_at.asc(), ScreeningRow.id.asc())
+ROW_COLUMNS = (
+    ScreeningRow.id, ScreeningRow.public_id, ScreeningRow.first_name, ScreeningRow.last_name,
+    ScreeningRow.date_of_birth, ScreeningRow.age, ScreeningRow.submitted_at, ScreeningRow.urgent,
+    ScreeningRow.highest_severity, ScreeningRow.review_status, ScreeningRow.count_defer,
+    ScreeningRow.count_review, ScreeningRow.count_adjust, ScreeningRow.count_info,
+)
+
+
+def _day_start(day: Any) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def queue_conditions(filters: QueueFilters) -> list[Any]:
+    """SQL conditions on ``screenings`` for these filters (shared with exports)."""
+    conditions: list[Any] = []
+    if filters.review_status:
+        conditions.append(ScreeningRow.review_status.in_(filters.review_status))
+    if filters.severity is not None:
+        conditions.append(getattr(ScreeningRow, f"count_{filters.severity}") > 0)
+    if filters.urgent is not None:
+        conditions.append(ScreeningRow.urgent == filters.urgent)
+    if filters.rule_id is not None:
+        conditions.append(ScreeningRow.id.in_(
+            select(FlagRow.screening_id).where(FlagRow.rule_id == filters.rule_id)))
+    if filters.submitted_from is not None:
+        conditions.append(ScreeningRow.submitted_at >= _day_start(filters.submitted_from))
+    if filters.submitted_to is not None:
+        end = _day_start(filters.submitted_to) + timedelta(days=1)
+        conditions.append(ScreeningRow.submitted_at < end)
+    if filters.name:
+        pattern = f"%{_like_escape(normalise_name(filters.name))}%"
+        conditions.append(ScreeningRow.name_search.like(pattern, escape="\\"))
+    return conditions
+
+
+def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: int = 50, *,
+               store: Store | None = None) -> tuple[list[QueueRow], int]:
+    """One page of the queue and the total number of screenings matching the filters."""
+    filters = filters or QueueFilters()
+    offset, limit = check_page(page, page_size)
+    conditions = queue_conditions(filters)
+    with (store or get_store()).session(readonly=True) as session:
+        total = session.scalar(select(func.count(ScreeningRow.id)).where(*conditions))
+        rows = session.execute(select(*ROW_COLUMNS).where(*conditions)
+                               .order_by(*QUEUE_ORDER).offset(offset).limit(limit)).all()
+        flags: dict[int, list[QueueFlag]] = {}
+        if rows:
+            for f in session.execute(
+                select(FlagRow.screening_id, FlagRow.rule_id, FlagRow.severity, FlagRow.urgent)
+                .where(FlagRow.screening_id.in_([r.id for r in rows]))
+                .order_by(FlagRow.screening_id, FlagRow.position)
+            ):
+                flags.setdefault(f.screening_id, []).append(
+                    QueueFlag(rule_id=f.rule_id, severity=f.severity, urgent=f.urgent))
+    return [
+        QueueRow(
+            id=r.id, public_id=r.public_id, first_name=r.first_name, last_name=r.last_name,
+            date_of_birth=r.date_of_birth, age=r.age, submitted_at=r.submitted_at,
+            urgent=r.urgent, highest_severity=r.highest_severity, review_status=r.review_status,
+            counts={s: getattr(r, f"count_{s}") for s in SEVERITY_ORDER},
+            flags=tuple(flags.get(r.id, ())),
+        )
+        for r in rows
+    ], int(total or 0)

@@ -1,0 +1,251 @@
+"""Tables of the screening store (SQLAlchemy 2 ORM, portable between SQLite and PostgreSQL).
+
+Every timestamp is stored in UTC and read back timezone-aware (``UTCDateTime``). JSON is
+``sqlalchemy.JSON`` (JSONB on PostgreSQL). Indexes follow the queries in ``store.queue``
+and ``store.audit``: the clinician queue is served from one wide index so that its
+filters and counts never read the (large) document rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rules.catalogue import SEVERITIES
+
+SEVERITY_ORDER: tuple[str, ...] = SEVERITIES  # defer, review, adjust, info: most severe first
+SEVERITY_RANK: dict[str, int] = {**{s: i for i, s in enumerate(SEVERITY_ORDER)},
+                                 "none": len(SEVERITY_ORDER)}
+DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions", "needs_follow_up",
+                              "not_a_candidate")
+REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", *DECISIONS)
+ROLES: tuple[str, ...] = ("clinician", "admin")
+
+# Python None is SQL NULL (not the JSON value null), so "IS NULL" means what it says.
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp stored as UTC; refuses naive datetimes.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so the UTC wall time is
+    stored (ISO text, which sorts and compares correctly) and UTC is attached on read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+class DraftRow(Base):
+    """A patient's unfinished questionnaire, found again by the hash of a secret token."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    failed_resumes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    submitted_screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL"), index=True)
+
+
+class ScreeningRow(Base):
+    """One submitted answer document with its evaluation and the values the queue needs."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    form_version: Mapped[str] = mapped_column(String(16))
+    ruleset_version: Mapped[str] = mapped_column(String(128))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    name_search: Mapped[str] = mapped_column(String(201))  # casefolded "first last"
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    age: Mapped[int] = mapped_column(Integer)
+    bmi: Mapped[float | None] = mapped_column(Float)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    highest_severity: Mapped[str] = mapped_column(String(8))
+    severity_rank: Mapped[int] = mapped_column(Integer)
+    count_defer: Mapped[int] = mapped_column(Integer, default=0)
+    count_review: Mapped[int] = mapped_column(Integer, default=0)
+    count_adjust: Mapped[int] = mapped_column(Integer, default=0)
+    count_info: Mapped[int] = mapped_column(Integer, default=0)
+    review_status: Mapped[str] = mapped_column(String(32), default="unreviewed")
+    # The newest review, kept here so that a review can be recorded with one conditional
+    # UPDATE (optimistic concurrency); the history itself lives in ``reviews``.
+    latest_review_id: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Large values last: on SQLite the columns above stay in the row's first page.
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    __table_args__ = (
+        CheckConstraint(_in("highest_severity", (*SEVERITY_ORDER, "none")), name="severity"),
+        CheckConstraint(_in("review_status", REVIEW_STATUSES), name="review_status"),
+    )
+
+
+# The queue: its order, then every filter column, so that filters and counts are answered
+# from the index alone and no (large) document row is read until a page is shown.
+_S = ScreeningRow
+Index("ix_screenings_queue", _S.urgent.desc(), _S.severity_rank, _S.submitted_at, _S.id,
+      _S.review_status, _S.count_defer, _S.count_review, _S.count_adjust, _S.count_info,
+      _S.name_search)
+# The usual view: one review status (e.g. unreviewed) in queue order, other filters covered.
+Index("ix_screenings_status_queue", _S.review_status, _S.urgent.desc(), _S.severity_rank,
+      _S.submitted_at, _S.id, _S.count_defer, _S.count_review, _S.count_adjust, _S.count_info,
+      _S.name_search)
+
+
+class FlagRow(Base):
+    """One flag of a screening's evaluation, so the queue can filter by rule in SQL."""
+
+    __tablename__ = "screening_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(8))
+    urgent: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        UniqueConstraint("screening_id", "position"),
+        Index("ix_screening_flags_rule", "rule_id", "screening_id"),
+        Index("ix_screening_flags_severity", "severity", "screening_id"),
+        CheckConstraint(_in("severity", SEVERITY_ORDER), name="severity"),
+    )
+
+
+class UserRow(Base):
+    """A clinic account (clinician or admin); usernames are stored casefolded."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+
+class ReviewRow(Base):
+    """A clinician's decision on a screening. Append-only: a newer review supersedes."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Unique: two reviews can never supersede the same one (a lost update is impossible).
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), unique=True)
+
+    __table_args__ = (
+        Index("ix_reviews_screening", "screening_id", "id"),
+        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+    )
+
+
+class AckRow(Base):
+    """A reviewer's acknowledgement of one flag, recorded with the review."""
+
+    __tablename__ = "flag_acknowledgements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    acknowledged_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("review_id", "rule_id"),)
+
+
+class AuditRow(Base):
+    """Who did what, when. Append-only (database triggers refuse UPDATE and DELETE).
+
+    ``details`` never holds patient names or answers: ids, codes and counts only.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    __table_args__ = (
+        Index("ix_audit_log_action", "action", "at"),
+        Index("ix_audit_log_actor", "actor", "at"),
+        Index("ix_audit_log_target", "target", "at"),
+    )

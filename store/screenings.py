@@ -1,0 +1,278 @@
+"""Submitted screenings: validate, evaluate and store in one transaction; read one back.
+
+``submit_screening`` is idempotent two ways: the same ``idempotency_key`` returns the
+screening stored first (also when two requests race: the unique constraint decides), and
+so does a second submit of the same draft.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from forms.models import Screening
+from forms.validation import normalise_name, parse_document
+from rules.engine import get_engine
+from rules.evaluator import Evaluation
+from store import audit
+from store.db import Store, get_store
+from store.drafts import PATIENT, find_draft
+from store.models import (
+    AcknowledgementView,
+    ReviewView,
+    ScreeningDetail,
+    ScreeningNotFound,
+    SubmitResult,
+)
+from store.schema import (
+    SEVERITY_ORDER,
+    SEVERITY_RANK,
+    AckRow,
+    DraftRow,
+    FlagRow,
+    ReviewRow,
+    ScreeningRow,
+    UserRow,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_IDEMPOTENCY_KEY = 128
+
+
+class _DraftTaken(Exception):
+    """The draft was submitted by a concurrent request: roll back, return that one."""
+
+
+def document_key(document: dict[str, Any]) -> str:
+    """A stable idempotency key for a document's content (used by ``python -m store import``)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _result(row: ScreeningRow, flags: list[str], created: bool) -> SubmitResult:
+    return SubmitResult(screening_id=row.id, public_id=row.public_id, created=created,
+                        urgent=row.urgent, highest_severity=row.highest_severity,
+                        flags=tuple(flags))
+
+
+def _existing(session: Session, condition: Any) -> SubmitResult | None:
+    row = session.scalar(select(ScreeningRow).where(condition))
+    if row is None:
+        return None
+    flags = session.scalars(select(FlagRow.rule_id).where(FlagRow.screening_id == row.id)
+                            .order_by(FlagRow.position)).all()
+    return _result(row, list(flags), created=False)
+
+
+def _existing_for_draft(session: Session, draft_token: str | None) -> SubmitResult | None:
+    if draft_token is None:
+        return None
+    draft = find_draft(session, draft_token)
+    if draft is None or draft.submitted_screening_id is None:
+        return None
+    return _existing(session, ScreeningRow.id == draft.submitted_screening_id)
+
+
+def evaluate_document(document: Any) -> tuple[Screening, Evaluation]:
+    """Validate and evaluate one document. Raises ``forms.models.InvalidDocument``.
+
+    A document without ``submitted_at`` is stamped with the current time first, so the
+    stored document says when it was received and re-evaluates to the same age.
+    """
+    if isinstance(document, dict) and document.get("submitted_at") is None:
+        stamp = utcnow().isoformat().replace("+00:00", "Z")
+        document = {**document, "submitted_at": stamp}
+    screening = parse_document(document)
+    return screening, get_engine().evaluate(screening)  # engine built once per process
+
+
+def _new_rows(screening: Screening, evaluation: Evaluation,
+              idempotency_key: str | None) -> tuple[ScreeningRow, list[FlagRow]]:
+    answers = screening.answers
+    counts = evaluation.counts()
+    highest = evaluation.highest_severity
+    first, last = answers["first_name"], answers["last_name"]
+    row = ScreeningRow(
+        public_id=str(uuid.uuid4()),
+        idempotency_key=idempotency_key,
+        form_version=screening.form_version,
+        ruleset_version=evaluation.ruleset_version,
+        submitted_at=screening.submitted_at,
+        created_at=utcnow(),
+        first_name=first,
+        last_name=last,
+        name_search=normalise_name(f"{first} {last}"),
+        date_of_birth=date.fromisoformat(answers["date_of_birth"]),
+        age=screening.age,
+        bmi=screening.bmi,
+        urgent=evaluation.urgent,
+        highest_severity=highest,
+        severity_rank=SEVERITY_RANK[highest],
+        count_defer=counts["defer"],
+        count_review=counts["review"],
+        count_adjust=counts["adjust"],
+        count_info=counts["info"],
+        review_status="unreviewed",
+        document=screening.to_document(),
+        evaluation=evaluation.public(),
+    )
+    flags = [FlagRow(position=i, rule_id=f.rule_id, severity=f.severity, urgent=f.urgent)
+             for i, f in enumerate(evaluation.flags)]
+    return row, flags
+
+
+def submit_screening(document: dict[str, Any], *, draft_token: str | None = None,
+                     idempotency_key: str | None = None, actor: str = PATIENT,
+                     store: Store | None = None) -> SubmitResult:
+    """Validate, evaluate and store one answer document; returns the stored screening.
+
+    Raises ``forms.models.InvalidDocument`` (with ``.problems``) and stores nothing when
+    the document is not valid. In one transaction: the screening, one row per flag, the
+    draft marked submitted with its answers cleared, and an audit row ``submit``.
+    """
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        raise ValueError(f"idempotency_key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
+    store = store or get_store()
+    with store.session(readonly=True) as session:  # a replay needs no evaluation
+        found = (_existing(session, ScreeningRow.idempotency_key == idempotency_key)
+                 if idempotency_key else None) or _existing_for_draft(session, draft_token)
+    if found is not None:
+        log.info("submit replayed: screening %s", found.screening_id)
+        return found
+
+    screening, evaluation = evaluate_document(document)
+    try:
+        with store.session() as session:
+            row, flag_rows = _new_rows(screening, evaluation, idempotency_key)
+            session.add(row)
+            session.flush()
+            for flag in flag_rows:
+                flag.screening_id = row.id
+            session.add_all(flag_rows)
+            draft_id = _mark_draft_submitted(session, draft_token, row.id)
+            audit.write_audit(session, actor, audit.SUBMIT, audit.target_of("screening", row.id), {
+                "public_id": row.public_id,
+                "draft_id": draft_id,
+                "flags": len(flag_rows),
+                "highest_severity": row.highest_severity,
+                "urgent": row.urgent,
+                "ruleset_version": row.ruleset_version,
+            })
+            result = _result(row, [f.rule_id for f in flag_rows], created=True)
+    except _DraftTaken:
+        with store.session(readonly=True) as session:
+            found = _existing_for_draft(session, draft_token)
+        if found is None:  # pragma: no cover - the draft was linked a moment ago
+            raise
+        log.info("submit race resolved by draft: screening %s", found.screening_id)
+        return found
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        with store.session(readonly=True) as session:
+            found = _existing(session, ScreeningRow.idempotency_key == idempotency_key)
+        if found is None:
+            raise
+        log.info("submit race resolved by idempotency key: screening %s", found.screening_id)
+        return found
+    log.info("screening %s stored (%s flags)", result.screening_id, len(result.flags))
+    return result
+
+
+def _mark_draft_submitted(session: Session, draft_token: str | None,
+                          screening_id: int) -> int | None:
+    """Link the draft to the screening and clear its answers; returns the draft id.
+
+    None when there is no such draft: the screening is kept, since a valid submission is
+    never lost because its draft was purged. Raises _DraftTaken if it was submitted.
+    """
+    if draft_token is None:
+        return None
+    draft = find_draft(session, draft_token)
+    if draft is None:
+        log.warning("submit with an unknown draft token; screening %s kept", screening_id)
+        return None
+    changed = session.execute(
+        update(DraftRow)
+        .where(DraftRow.id == draft.id, DraftRow.submitted_screening_id.is_(None))
+        .values(submitted_screening_id=screening_id, answers=None, updated_at=utcnow())
+    ).rowcount
+    if not changed:
+        raise _DraftTaken
+    return draft.id
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def _counts(row: ScreeningRow) -> dict[str, int]:
+    return {s: getattr(row, f"count_{s}") for s in SEVERITY_ORDER}
+
+
+def review_history(session: Session, screening_id: int) -> tuple[ReviewView, ...]:
+    reviews = session.execute(
+        select(ReviewRow, UserRow.username)
+        .join(UserRow, UserRow.id == ReviewRow.reviewer_id)
+        .where(ReviewRow.screening_id == screening_id)
+        .order_by(ReviewRow.id.desc())
+    ).all()
+    if not reviews:
+        return ()
+    acks: dict[int, list[AcknowledgementView]] = {}
+    for ack, username in session.execute(
+        select(AckRow, UserRow.username)
+        .join(UserRow, UserRow.id == AckRow.acknowledged_by)
+        .where(AckRow.review_id.in_([r.id for r, _ in reviews]))
+        .order_by(AckRow.id)
+    ):
+        acks.setdefault(ack.review_id, []).append(AcknowledgementView(
+            rule_id=ack.rule_id, note=ack.note, acknowledged_by=username,
+            acknowledged_at=ack.acknowledged_at))
+    return tuple(
+        ReviewView(id=r.id, screening_id=r.screening_id, reviewer=username,
+                   decision=r.decision, note=r.note, created_at=r.created_at,
+                   supersedes_id=r.supersedes_id, acknowledgements=tuple(acks.get(r.id, ())))
+        for r, username in reviews
+    )
+
+
+def get_screening(screening_id: int, *, viewer: str | None = None,
+                  store: Store | None = None) -> ScreeningDetail:
+    """One screening with its document, evaluation and review history (newest first).
+
+    With ``viewer`` (the logged-in username) an audit row ``screening_view`` is written;
+    the clinician pages must pass it. Raises ScreeningNotFound.
+    """
+    with (store or get_store()).session(readonly=viewer is None) as session:
+        row = session.get(ScreeningRow, screening_id)
+        if row is None:
+            raise ScreeningNotFound(f"no screening {screening_id}")
+        detail = ScreeningDetail(
+            id=row.id, public_id=row.public_id, form_version=row.form_version,
+            ruleset_version=row.ruleset_version, submitted_at=row.submitted_at,
+            created_at=row.created_at, first_name=row.first_name, last_name=row.last_name,
+            date_of_birth=row.date_of_birth, age=row.age, bmi=row.bmi, urgent=row.urgent,
+            highest_severity=row.highest_severity,
+            counts=_counts(row),
+            review_status=row.review_status,
+            latest_review_id=row.latest_review_id, document=row.document,
+            evaluation=row.evaluation, reviews=review_history(session, row.id),
+        )
+        if viewer is not None:
+            audit.write_audit(session, viewer, audit.SCREENING_VIEW,
+                              audit.target_of("screening", row.id))
+        return detail
+
+
+def count_screenings(*, store: Store | None = None) -> int:
+    with (store or get_store()).session(readonly=True) as session:
+        return int(session.scalar(select(func.count()).select_from(ScreeningRow)) or 0)
