@@ -197,16 +197,16 @@ def check_answers(
     answers: Any,
     *,
     today: date,
-    sections: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
 ) -> tuple[list[Problem], dict[str, Any], list[Medication]]:
     """Check answers against the form. Returns (problems, cleaned answers, medications).
 
-    With ``sections``, only questions of those sections are required and reported, so a
-    patient can be told about the step in front of them.
+    With ``codes``, only problems about those questions are reported, so a patient is told
+    about the step in front of them, not about steps still to come.
     """
     if not isinstance(answers, dict):
         return [Problem(code="answers", message="must be an object of question code to answer")], {}, []
-    wanted = set(sections) if sections is not None else None
+    wanted = set(codes) if codes is not None else None
     problems: list[Problem] = []
     cleaned: dict[str, Any] = {}
     medications: list[Medication] = []
@@ -258,14 +258,13 @@ def check_answers(
 
     problems.extend(_cross_field(cleaned, medications, invalid, answers))
     if wanted is not None:
-        problems = [p for p in problems if _section_of(p.code) in wanted]
+        problems = [p for p in problems if base_code(p.code) in wanted]
     return problems, cleaned, medications
 
 
-def _section_of(code: str) -> str | None:
-    base = code.split("[", 1)[0].split(".", 1)[0]
-    question = QUESTIONS_BY_CODE.get(base)
-    return question.section if question else None
+def base_code(code: str) -> str:
+    """'medications[2].name' -> 'medications'."""
+    return code.split("[", 1)[0].split(".", 1)[0]
 
 
 def _cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: set[str],

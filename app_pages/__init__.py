@@ -1,0 +1,1 @@
+"""Streamlit page scripts and UI helpers. Logic lives in forms/, rules/, store/."""

@@ -1,0 +1,128 @@
+"""Rendering questions from the form definition as Streamlit widgets, and reading them back.
+
+Widget keys are ``q_<code>`` (``q_<code>__<option>`` for each checkbox of a multi question),
+so browser tests can find them as ``.st-key-q_<code>``. Widget values are copied into the
+intake state by the step callbacks: Streamlit drops a widget's key when it is not rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+import streamlit as st
+
+from forms.definition import Question
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(text: str) -> str:
+    """Patient-typed text shown through markdown: never a link, heading or HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def widget_key(code: str, option: str | None = None) -> str:
+    return f"q_{code}__{option}" if option else f"q_{code}"
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def seed_widget(question: Question, value: Any) -> None:
+    """Put a stored answer into the widget's state before it is drawn."""
+    if question.type == "multi":
+        chosen = set(value or ())
+        for option in question.options:
+            key = widget_key(question.code, option.value)
+            if key not in st.session_state:
+                st.session_state[key] = option.value in chosen
+        return
+    key = widget_key(question.code)
+    if key in st.session_state:
+        return
+    if question.type == "date":
+        try:
+            value = date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            value = None
+    if question.type == "bool":
+        value = bool(value)
+    if question.type == "choice" and value not in question.values:
+        value = None
+    st.session_state[key] = value
+
+
+def render(question: Question, problem: str | None) -> None:
+    """Draw one question with its problem (if any) right under it."""
+    key = widget_key(question.code)
+    help_text = question.help or None
+    if question.type == "text":
+        multiline = question.free_text and (question.max or 0) > 200
+        if multiline:
+            st.text_area(question.label, key=key, max_chars=question.max, help=help_text)
+        else:
+            st.text_input(question.label, key=key, max_chars=question.max, help=help_text,
+                          autocomplete=_autocomplete(question.code))
+    elif question.type == "date":
+        st.date_input(question.label, key=key, min_value=date(1900, 1, 1), max_value=today(),
+                      format="MM/DD/YYYY", help=help_text or "Month / day / year")
+    elif question.type == "int":
+        label = f"{question.label} ({question.unit})" if question.unit else question.label
+        st.number_input(label, key=key, step=1, format="%d", help=help_text, placeholder="Leave blank"
+                        if not question.required else "Enter a number")
+    elif question.type == "choice":
+        st.radio(question.label, options=list(question.values), format_func=question.label_of,
+                 key=key, help=help_text, horizontal=len(question.options) <= 3
+                 and all(len(o.label) < 16 for o in question.options))
+    elif question.type == "multi":
+        st.markdown(f"**{md_escape(question.label)}**")
+        if help_text:
+            st.caption(help_text)
+        for option in question.options:
+            st.checkbox(option.label, key=widget_key(question.code, option.value))
+    elif question.type == "bool":
+        st.checkbox(question.label, key=key, help=help_text)
+    if problem:
+        st.error(md_escape(problem), icon=":material/error:")
+
+
+def read(question: Question) -> Any:
+    """The widget's current value as an answer (None when blank)."""
+    if question.type == "multi":
+        chosen = [o.value for o in question.options
+                  if st.session_state.get(widget_key(question.code, o.value))]
+        return chosen or None
+    value = st.session_state.get(widget_key(question.code))
+    if question.type == "text":
+        return value.strip() if isinstance(value, str) and value.strip() else None
+    if question.type == "date":
+        return value.isoformat() if isinstance(value, date) else None
+    if question.type == "int":
+        if value is None:
+            return None
+        return int(value) if float(value).is_integer() else value
+    if question.type == "bool":
+        return bool(value)
+    return value
+
+
+def patient_message(message: str) -> str:
+    """Validation messages in words for the patient, next to the question."""
+    if message.startswith("is required"):
+        return "Please answer this question."
+    if message.startswith("is "):
+        return "This " + message + "."
+    return message[0].upper() + message[1:] + "."
+
+
+def _autocomplete(code: str) -> str | None:
+    return {"first_name": "given-name", "last_name": "family-name", "phone": "tel",
+            "email": "email", "signature_name": "off"}.get(code, "off")
+
+
+def clear_widgets(prefixes: tuple[str, ...] = ("q_", "med_")) -> None:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
+        del st.session_state[key]

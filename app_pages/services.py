@@ -1,0 +1,18 @@
+"""Process-wide resources shared by all sessions: the rules engine and the database."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rules.engine import Engine, get_engine
+from store import Store, get_store
+
+
+@st.cache_resource(show_spinner="Loading…")
+def engine() -> Engine:
+    return get_engine()
+
+
+def store() -> Store:
+    """The database of DATABASE_URL (cached per URL by the store itself)."""
+    return get_store()

@@ -1,0 +1,56 @@
+"""Shared fixtures: the engine (built once per test session) and a clean document builder."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from forms.branching import prune_hidden
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_VIGNETTES = ROOT.parent / "shared" / "vignettes"
+OWN_CASES = Path(__file__).resolve().parent / "cases"
+
+# A screening that raises no flag at all: every later case changes only what it tests.
+CLEAN_ANSWERS: dict[str, Any] = {
+    "first_name": "Ann", "last_name": "Lee", "date_of_birth": "1985-06-15",
+    "sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no", "reasons": ["depression"],
+    "bipolar_disorder": "no", "mania_current": "no", "psychosis_current": "no",
+    "psychosis_history": "no", "suicidal_thoughts": "none", "suicide_attempt_past_year": "no",
+    "cognitive_disorder": "no", "substance_problem_current": "no",
+    "substance_problem_history": "no", "ketamine_recreational_history": "no",
+    "alcohol_drinks_per_week": 2, "cannabis_use": "none", "high_blood_pressure": "no",
+    "heart_conditions": ["none"], "aneurysm_or_avm": "no", "brain_bleed_history": "no",
+    "raised_brain_pressure": "no", "thyroid_disease": "none", "glaucoma": "no",
+    "liver_disease": "no", "bladder_pain_or_cystitis": "no", "sleep_apnea": "none",
+    "seizures": "no", "ketamine_reaction": "no", "allergies": "",
+    "takes_no_medications": True, "medications": [],
+    "escort_arranged": "yes", "will_drive_after": "no", "fasting_understood": True,
+    "consent_accurate": True, "signature_name": "Ann Lee",
+}
+SUBMITTED_AT = "2026-11-21T14:00:00Z"
+
+
+def make_doc(meds: list[str] | None = None, past: list[str] | None = None,
+             **overrides: Any) -> dict[str, Any]:
+    """A valid document: the clean answers with overrides; ``meds`` are current medications."""
+    answers = copy.deepcopy(CLEAN_ANSWERS)
+    answers.update(overrides)
+    medications = [{"name": m, "dose": "", "frequency": "", "status": "current"}
+                   for m in meds or []]
+    medications += [{"name": m, "dose": "", "frequency": "", "status": "past"} for m in past or []]
+    if medications:
+        answers["medications"] = medications
+        answers["takes_no_medications"] = not any(m["status"] == "current" for m in medications)
+    answers = {k: v for k, v in answers.items() if v is not None}
+    return {"form_version": "1", "answers": prune_hidden(answers), "submitted_at": SUBMITTED_AT}
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from rules.engine import get_engine
+
+    return get_engine()
