@@ -55,36 +55,38 @@ def seed_widget(question: Question, value: Any) -> None:
     st.session_state[key] = value
 
 
+def label_of(question: Question) -> str:
+    label = f"{question.label} ({question.unit})" if question.unit else question.label
+    return label if question.required else f"{label} (optional)"
+
+
 def render(question: Question, problem: str | None) -> None:
-    """Draw one question with its problem (if any) right under it."""
+    """Draw one question, its help in plain sight (no tooltips on phones), and its problem."""
     key = widget_key(question.code)
-    help_text = question.help or None
+    label = label_of(question)
     if question.type == "text":
-        multiline = question.free_text and (question.max or 0) > 200
-        if multiline:
-            st.text_area(question.label, key=key, max_chars=question.max, help=help_text)
+        if question.free_text and (question.max or 0) > 200:
+            st.text_area(label, key=key, max_chars=question.max)
         else:
-            st.text_input(question.label, key=key, max_chars=question.max, help=help_text,
+            st.text_input(label, key=key, max_chars=question.max,
                           autocomplete=_autocomplete(question.code))
     elif question.type == "date":
-        st.date_input(question.label, key=key, min_value=date(1900, 1, 1), max_value=today(),
-                      format="MM/DD/YYYY", help=help_text or "Month / day / year")
+        st.date_input(label + " (month/day/year)", key=key, min_value=date(1900, 1, 1),
+                      max_value=today(), format="MM/DD/YYYY")
     elif question.type == "int":
-        label = f"{question.label} ({question.unit})" if question.unit else question.label
-        st.number_input(label, key=key, step=1, format="%d", help=help_text, placeholder="Leave blank"
-                        if not question.required else "Enter a number")
+        st.number_input(label, key=key, step=1, format="%d",
+                        placeholder="Enter a number" if question.required else "Leave blank if unknown")
     elif question.type == "choice":
-        st.radio(question.label, options=list(question.values), format_func=question.label_of,
-                 key=key, help=help_text, horizontal=len(question.options) <= 3
-                 and all(len(o.label) < 16 for o in question.options))
+        st.radio(label, options=list(question.values), format_func=question.label_of, key=key,
+                 horizontal=len(question.options) <= 3 and all(len(o.label) < 16 for o in question.options))
     elif question.type == "multi":
-        st.markdown(f"**{md_escape(question.label)}**")
-        if help_text:
-            st.caption(help_text)
+        st.markdown(f"**{md_escape(label)}**")
         for option in question.options:
             st.checkbox(option.label, key=widget_key(question.code, option.value))
     elif question.type == "bool":
-        st.checkbox(question.label, key=key, help=help_text)
+        st.checkbox(label, key=key)
+    if question.help:
+        st.caption(md_escape(question.help))
     if problem:
         st.error(md_escape(problem), icon=":material/error:")
 

@@ -1,0 +1,191 @@
+"""A full patient intake in a real browser (Playwright + Debian chromium): fill every step,
+refresh mid-way and resume with the date of birth, submit, then check the stored screening
+and its flags, and that the server log holds no patient data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from forms.definition import QUESTIONS_BY_CODE
+from tests.browser import browser, server, wait_idle  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "")) if os.environ.get("SCREENSHOT_DIR") else None
+
+# Like the xanax_lamictal_bipolar vignette, with a name we can look for in the logs.
+FIRST, LAST, DOB, DOB_TYPED = "Marisol", "Quintanilla", "1985-06-15", "06/15/1985"
+ANSWERS = {
+    "sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no",
+    "bipolar_disorder": "yes", "mania_current": "no", "psychosis_current": "no",
+    "psychosis_history": "no", "suicidal_thoughts": "none", "suicide_attempt_past_year": "no",
+    "cognitive_disorder": "no", "substance_problem_current": "no",
+    "substance_problem_history": "no", "ketamine_recreational_history": "no",
+    "cannabis_use": "none", "high_blood_pressure": "no", "aneurysm_or_avm": "no",
+    "brain_bleed_history": "no", "raised_brain_pressure": "no", "thyroid_disease": "none",
+    "glaucoma": "no", "liver_disease": "no", "bladder_pain_or_cystitis": "no",
+    "sleep_apnea": "none", "seizures": "no", "ketamine_reaction": "no",
+    "escort_arranged": "yes", "will_drive_after": "no",
+}
+STEP_CODES = {
+    "mental_health": ["bipolar_disorder", "mania_current", "psychosis_current", "psychosis_history",
+                      "suicidal_thoughts", "suicide_attempt_past_year", "cognitive_disorder"],
+    "substances": ["substance_problem_current", "substance_problem_history",
+                   "ketamine_recreational_history", "cannabis_use"],
+    "cardiovascular": ["high_blood_pressure", "aneurysm_or_avm", "brain_bleed_history",
+                       "raised_brain_pressure"],
+    "other_health": ["thyroid_disease", "glaucoma", "liver_disease", "bladder_pain_or_cystitis",
+                     "sleep_apnea", "seizures", "ketamine_reaction"],
+    "visit": ["escort_arranged", "will_drive_after"],
+}
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def fill(page, key: str, value: str) -> None:
+    box = page.locator(f".st-key-{key} input").first
+    box.fill(value)
+    box.press("Tab")
+    wait_idle(page)
+
+
+def fill_date(page, key: str, mm_dd_yyyy: str) -> None:
+    """Streamlit's date field is three spin buttons: type the digits from the month on."""
+    page.locator(f".st-key-{key} [data-type='month']").click()
+    page.keyboard.type(mm_dd_yyyy.replace("/", ""))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")  # close the calendar pop-up if focus opened it
+    wait_idle(page)
+
+
+def choose(page, code: str, value: str) -> None:
+    label = QUESTIONS_BY_CODE[code].label_of(value)
+    page.locator(f".st-key-q_{code}").get_by_text(label, exact=True).click()
+    wait_idle(page)
+
+
+def tick(page, key: str) -> None:
+    page.locator(f".st-key-{key} label").first.click()
+    wait_idle(page)
+
+
+def press(page, key: str) -> None:
+    page.locator(f".st-key-{key} button").click()
+    wait_idle(page)
+
+
+def expect_step(page, number: int, title: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(f"Step {number} of 9: {title}")).to_be_visible(timeout=20_000)
+
+
+def test_full_intake_with_refresh_and_resume(browser, server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    import store as db
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto(server.url)
+    wait_idle(page, timeout=90_000)
+    shot(page, "01_welcome")
+    press(page, "start")
+    expect_step(page, 1, "About you")
+
+    fill(page, "q_first_name", FIRST)
+    fill(page, "q_last_name", LAST)
+    fill_date(page, "q_date_of_birth", DOB_TYPED)
+    choose(page, "sex_at_birth", "female")
+    choose(page, "pregnant", "no")
+    choose(page, "breastfeeding", "no")
+    shot(page, "02_about")
+    press(page, "next")
+    expect_step(page, 2, "Mental health")
+    assert "resume=" in page.url and FIRST not in page.url and DOB not in page.url
+
+    for code in STEP_CODES["mental_health"]:
+        choose(page, code, ANSWERS[code])
+    press(page, "next")
+    expect_step(page, 3, "Alcohol and drugs")
+
+    # A refresh starts a new browser session: the draft comes back after the date of birth.
+    page.reload()
+    wait_idle(page, timeout=60_000)
+    expect(page.get_by_text("Continue your screening")).to_be_visible()
+    assert FIRST not in page.content()
+    fill_date(page, "resume_dob", "06/16/1985")
+    press(page, "resume")
+    expect(page.get_by_text("could not open a screening")).to_be_visible()
+    fill_date(page, "resume_dob", DOB_TYPED)
+    press(page, "resume")
+    expect_step(page, 3, "Alcohol and drugs")
+
+    for code in STEP_CODES["substances"]:
+        choose(page, code, ANSWERS[code])
+    fill(page, "q_alcohol_drinks_per_week", "2")
+    press(page, "next")
+    expect_step(page, 4, "Heart, blood pressure and brain")
+    for code in STEP_CODES["cardiovascular"]:
+        choose(page, code, ANSWERS[code])
+    tick(page, "q_heart_conditions__none")
+    press(page, "next")
+    expect_step(page, 5, "Other health")
+    for code in STEP_CODES["other_health"]:
+        choose(page, code, ANSWERS[code])
+    press(page, "next")
+    expect_step(page, 6, "Medicines")
+
+    names = page.locator("[class*='st-key-med_name_'] input")
+    names.nth(0).fill("Xanax 0.5mg prn for panic")
+    names.nth(0).press("Tab")
+    wait_idle(page)
+    expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible()
+    press(page, "add_med")
+    names.nth(1).fill("Lamictal 200 mg")
+    names.nth(1).press("Tab")
+    wait_idle(page)
+    expect(page.get_by_text("We understood: lamotrigine", exact=False)).to_be_visible()
+    shot(page, "06_medications")
+    press(page, "next")
+    expect_step(page, 7, "Blood pressure, height and weight")
+    press(page, "next")  # vitals are optional
+    expect_step(page, 8, "Your visit")
+    for code in STEP_CODES["visit"]:
+        choose(page, code, ANSWERS[code])
+    press(page, "next")
+    expect_step(page, 9, "Check and sign")
+    expect(page.get_by_text("Xanax 0.5mg prn for panic", exact=False)).to_be_visible()
+    tick(page, "q_fasting_understood")
+    tick(page, "q_consent_accurate")
+    fill(page, "q_signature_name", f"{FIRST} {LAST}")
+    shot(page, "09_review")
+    press(page, "submit")
+    expect(page.get_by_text("Your answers were sent")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("No food for 6 hours", exact=False)).to_be_visible()
+    shot(page, "10_confirmation")
+    assert "benzodiazepine" not in page.content().lower()
+
+    # What the clinic now has: exactly one screening with the right flags.
+    store = db.get_store(server.database_url)
+    rows, total = db.list_queue(db.QueueFilters(), page=1, page_size=10, store=store)
+    assert total == 1
+    detail = db.get_screening(rows[0].id, store=store)
+    fired = {f["rule_id"] for f in detail.evaluation["flags"]}
+    assert fired == {"benzodiazepine", "lamotrigine", "bipolar_disorder"}
+    answers = detail.document["answers"]
+    assert answers["first_name"] == FIRST and answers["date_of_birth"] == DOB
+    assert [m["name"] for m in answers["medications"]] == ["Xanax 0.5mg prn for panic",
+                                                          "Lamictal 200 mg"]
+
+    # The server log holds no patient data.
+    log = server.log()
+    for secret in (FIRST, LAST, DOB, "Xanax", "Lamictal"):
+        assert secret not in log, f"{secret!r} found in the server log"
+    page.close()
