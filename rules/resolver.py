@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from rules.lexicon import Lexicon, Product
 from rules.text import is_noise, name_part, tokens
@@ -32,6 +33,16 @@ DICTIONARY_CUTOFF = 88.0
 AMBIGUITY_MARGIN = 6.0  # two candidates this close, differing in watched classes: ambiguous
 WATCHED_MARGIN = 10.0  # a watched drug this close behind a harmless pick: ambiguous
 CONNECTORS = frozenset({"and", "with", "&", "plus"})
+
+
+def max_edits(query: str) -> int:
+    """Typos a misspelling may hold: 1 up to 7 letters, 2 up to 11, then 3.
+
+    The ratio cutoff alone lets short ordinary words reach drug names ("percent" ->
+    Percocet, "optimum" -> opium); real misspellings (xanex, klonapin, lorazapam, adderal,
+    lamotragine, vivanse) are one or two edits away.
+    """
+    return 1 if len(query) <= 7 else 2 if len(query) <= 11 else 3
 
 Status = Literal["recognized", "ambiguous", "unrecognized"]
 
@@ -146,15 +157,20 @@ class Resolver:
         leftover = [j for j in range(n) if j not in covered]
         return found, leftover
 
+    @staticmethod
+    def _near(query: str, hits: list) -> list:
+        limit = max_edits(query)
+        return [h for h in hits if Levenshtein.distance(query, h[0], score_cutoff=limit) <= limit]
+
     def _fuzzy(self, query: str) -> tuple[Match | None, tuple[Candidate, ...]]:
         """Best fuzzy match for one query, or (None, candidates) when it is ambiguous."""
-        hits = process.extract(query, self._curated_keys, scorer=fuzz.ratio,
-                               score_cutoff=CURATED_CUTOFF, limit=8)
+        hits = self._near(query, process.extract(query, self._curated_keys, scorer=fuzz.ratio,
+                                                 score_cutoff=CURATED_CUTOFF, limit=8))
         method = "fuzzy"
         if not hits:
             bucket = self.lexicon.dictionary_bucket(query, spread=2)
-            hits = process.extract(query, bucket, scorer=fuzz.ratio,
-                                   score_cutoff=DICTIONARY_CUTOFF, limit=8)
+            hits = self._near(query, process.extract(query, bucket, scorer=fuzz.ratio,
+                                                     score_cutoff=DICTIONARY_CUTOFF, limit=8))
             method = "dictionary_fuzzy"
         if not hits:
             return None, ()

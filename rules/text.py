@@ -36,6 +36,7 @@ NOISE_WORDS = frozenset(
     meal food hour hours hr hrs h take taking takes took i my of on and or plus also about
     approx usually sometimes only up to one two half generic brand otc rx prescription med meds
     medicine medicines medication medications current currently still stopped used now
+    percent strength ultra extra maximum max regular formula
     """.split()
 )
 

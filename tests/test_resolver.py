@@ -144,3 +144,23 @@ def test_resolution_is_cached(engine):
     before = engine.resolver.resolve.cache_info().hits
     engine.resolve("cache probe sertraline")
     assert engine.resolver.resolve.cache_info().hits == before + 1
+
+
+# Ordinary words near a drug name must not become that drug (found by review of the table).
+FALSE_FRIENDS = [
+    ("hydrocortisone 1 percent cream", "hydrocortisone", "Percocet"),
+    ("Tums Ultra Strength", None, "Ultram"),
+    ("Optimum Nutrition protein", None, "opium"),
+    ("separate bottle", None, "Parnate"),
+    ("motion sickness band", None, "Motrin"),
+    ("native american herbs", None, "Ativan"),
+]
+
+
+@pytest.mark.parametrize(("text", "generic", "not_matched"), FALSE_FRIENDS)
+def test_ordinary_words_do_not_fuzz_into_drugs(engine, text, generic, not_matched):
+    res = engine.resolve(text)
+    assert not_matched.lower() not in res.matched.lower(), res
+    assert not engine.resolver.watched.intersection(res.classes), res
+    if generic:
+        assert res.generic == generic
