@@ -1,15 +1,38 @@
 """Streamlit entry point: pages are registered per role with st.navigation.
 
-A page not registered for the current user cannot be reached by URL; each page checks the
-role again. Patients see only the intake; staff sign in at /staff.
+A page not registered for the current user cannot be reached by URL, and each page checks
+the role again. Patients see only the intake; staff sign in at /staff.
 """
 
 import streamlit as st
 
-st.set_page_config(page_title="Pre-visit screening", page_icon="🩺", layout="centered",
-                   initial_sidebar_state="collapsed")
+from app_pages.auth import current_user, sign_out
 
-intake = st.Page("app_pages/intake.py", title="Screening", icon=":material/assignment:",
-                 url_path="screening", default=True)
-pages = [intake]
-st.navigation(pages, position="hidden").run()
+st.set_page_config(page_title="Pre-visit screening", page_icon="🩺", layout="centered",
+                   initial_sidebar_state="auto")
+
+intake = st.Page("app_pages/intake.py", title="Patient screening form",
+                 icon=":material/assignment:", url_path="screening", default=True)
+user = current_user()
+if user is None:
+    login = st.Page("app_pages/staff_login.py", title="Staff sign-in", icon=":material/login:",
+                    url_path="staff")
+    st.navigation([intake, login], position="hidden").run()
+else:
+    queue = st.Page("app_pages/queue.py", title="Screenings", icon=":material/inbox:",
+                    url_path="queue", default=True)
+    detail = st.Page("app_pages/screening.py", title="Screening detail",
+                     icon=":material/clinical_notes:", url_path="detail")
+    clinic = [queue, detail]
+    pages = {"Clinic": clinic}
+    if user["role"] == "admin":
+        pages["Admin"] = [st.Page("app_pages/audit_log.py", title="Audit log",
+                                  icon=":material/policy:", url_path="audit")]
+    pages["Patients"] = [st.Page("app_pages/intake.py", title="Patient screening form",
+                                 icon=":material/assignment:", url_path="screening")]
+    with st.sidebar:
+        st.caption(f"Signed in as **{user['username']}** ({user['role']})")
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+    st.navigation(pages, position="sidebar").run()

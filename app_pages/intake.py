@@ -196,7 +196,7 @@ def draw_welcome() -> None:
         "- Only the clinic's care team can see your answers.\n"
         "- If you are not sure about an answer, choose **I'm not sure**: the clinic will check."
     )
-    st.button("Start", key="start", type="primary", on_click=on_start, use_container_width=True)
+    st.button("Start", key="start", type="primary", on_click=on_start, width="stretch")
 
 
 def draw_resume() -> None:
@@ -207,7 +207,7 @@ def draw_resume() -> None:
     if st.session_state.get("resume_failed"):
         st.error("We could not open a screening with that link and date of birth. "
                  "Check the date, or start a new screening.")
-    st.button("Continue", key="resume", type="primary", on_click=on_resume, use_container_width=True)
+    st.button("Continue", key="resume", type="primary", on_click=on_resume, width="stretch")
     st.button("Start a new screening instead", key="restart", on_click=on_restart)
 
 
@@ -314,13 +314,13 @@ def draw_step(s: dict) -> None:
         st.warning("Please check the answers marked above.", icon=":material/warning:")
     cols = st.columns(2)
     if index > 0:
-        cols[0].button("Back", key="back", on_click=on_back, use_container_width=True)
+        cols[0].button("Back", key="back", on_click=on_back, width="stretch")
     if step.id == "review":
         cols[1].button("Submit my answers", key="submit", type="primary", on_click=on_submit,
-                       use_container_width=True)
+                       width="stretch")
     else:
         cols[1].button("Next", key="next", type="primary", on_click=on_next,
-                       use_container_width=True)
+                       width="stretch")
     _resume_link(s)
 
 

@@ -1,0 +1,57 @@
+"""Who is signed in: kept in this browser session only, checked on every run.
+
+A refresh or a closed tab signs the user out (nothing to steal from the browser); an idle
+session ends after ``IDLE_TIMEOUT_MINUTES`` (default 15). Every page calls ``require_role``
+again, even though navigation only registers the pages a role may see.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import streamlit as st
+
+SESSION_KEY = "staff_user"
+ROLES = ("clinician", "admin")
+
+
+def idle_timeout_seconds() -> float:
+    try:
+        return max(1.0, float(os.environ.get("IDLE_TIMEOUT_MINUTES", "15")) * 60)
+    except ValueError:
+        return 15 * 60
+
+
+def current_user() -> dict | None:
+    """The signed-in user ({username, role}), or None; ends an idle session."""
+    user = st.session_state.get(SESSION_KEY)
+    if not user:
+        return None
+    now = time.monotonic()
+    if now - user["last_seen"] > idle_timeout_seconds():
+        sign_out(reason="idle")
+        return None
+    user["last_seen"] = now
+    return user
+
+
+def sign_in(username: str, role: str) -> None:
+    st.session_state[SESSION_KEY] = {"username": username, "role": role,
+                                     "last_seen": time.monotonic()}
+
+
+def sign_out(reason: str = "") -> None:
+    for key in [k for k in st.session_state if k != "intake"]:
+        del st.session_state[key]
+    if reason == "idle":
+        st.session_state["signed_out_idle"] = True
+
+
+def require_role(*roles: str) -> dict:
+    """Stop the page unless the signed-in user has one of these roles."""
+    user = current_user()
+    if user is None or user["role"] not in roles:
+        st.error("You do not have access to this page.")
+        st.stop()
+    return user

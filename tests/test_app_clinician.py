@@ -1,0 +1,280 @@
+"""Clinician pages in AppTest: sign-in and lockout, access by role, queue order and
+filters, the review with its acknowledgement rule, and the audit rows all of it writes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import store as db
+from tests.apptest_helpers import APP, TIMEOUT, errors, texts
+from tests.conftest import ROOT, make_doc
+
+pytest_plugins = ("store.testing",)
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def database(store_db):
+    db.create_user("dr_grey", PASSWORD, "clinician")
+    db.create_user("admin_ann", PASSWORD, "admin")
+    return store_db
+
+
+def app(user: str | None = None, role: str = "clinician") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if user:
+        at.session_state["staff_user"] = {"username": user, "role": role,
+                                          "last_seen": time.monotonic()}
+    at.run()
+    return at
+
+
+def login(at: AppTest, username: str, password: str) -> AppTest:
+    at.switch_page("app_pages/staff_login.py").run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    return at
+
+
+def seed() -> dict[str, int]:
+    """Four screenings submitted in this order (oldest first)."""
+    docs = {
+        "review_only": make_doc(first_name="Rita", last_name="Review", signature_name="Rita Review",
+                                glaucoma="yes"),
+        "no_flags": make_doc(first_name="Nora", last_name="None", signature_name="Nora None"),
+        "defer": make_doc(first_name="Dana", last_name="Defer", signature_name="Dana Defer",
+                          pregnant="yes", meds=["Xanax 0.5mg"]),
+        "urgent": make_doc(first_name="Uma", last_name="Urgent", signature_name="Uma Urgent",
+                           suicidal_thoughts="active_with_plan"),
+    }
+    ids = {}
+    for i, (key, doc) in enumerate(docs.items()):
+        doc["submitted_at"] = f"2026-11-{10 + i:02d}T09:00:00Z"
+        ids[key] = db.submit_screening(doc).screening_id
+    return ids
+
+
+def names_in_order(at: AppTest) -> list[str]:
+    found = []
+    for md in at.markdown:
+        for name in ("Review", "None", "Defer", "Urgent"):
+            if f"**{name}, " in md.value:
+                found.append(name)
+    return found
+
+
+def test_sign_in_shows_the_queue():
+    at = login(app(), "dr_grey", PASSWORD)
+    assert "Screenings" in texts(at)
+    assert at.session_state["staff_user"]["role"] == "clinician"
+    actions = [r.action for r in db.list_audit(db.AuditFilters(actor="dr_grey"))[0]]
+    assert "login_success" in actions
+
+
+@pytest.mark.parametrize(("username", "password"), [("dr_grey", "wrong password!!"),
+                                                    ("nobody", PASSWORD)])
+def test_failed_sign_in_gives_one_generic_message(username, password):
+    at = login(app(), username, password)
+    assert any("Sign-in failed" in e for e in errors(at))
+    assert "staff_user" not in at.session_state
+    assert db.list_audit(db.AuditFilters(action="login_failure"))[1] == 1
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password():
+    at = app()
+    for _ in range(5):
+        login(at, "dr_grey", "wrong password!!")
+    login(at, "dr_grey", PASSWORD)
+    assert "staff_user" not in at.session_state
+    assert any("Sign-in failed" in e for e in errors(at))
+    assert db.get_user("dr_grey").locked_until is not None
+
+
+def test_idle_session_is_signed_out(monkeypatch):
+    monkeypatch.setenv("IDLE_TIMEOUT_MINUTES", "1")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
+                                      "last_seen": time.monotonic() - 120}
+    at.run()
+    assert "staff_user" not in at.session_state
+    assert "Screenings" not in [t.value for t in at.title]
+
+
+def test_sign_out():
+    at = app("dr_grey")
+    at.button(key="sign_out").click().run()
+    assert "staff_user" not in at.session_state
+
+
+@pytest.mark.parametrize("page", ["app_pages/queue.py", "app_pages/screening.py",
+                                  "app_pages/audit_log.py"])
+def test_anonymous_visitor_reaches_no_staff_page(page):
+    seed()
+    at = app()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered
+        at.switch_page(page).run()
+    page_text = texts(at)
+    for name in ("Uma", "Dana", "Rita", "Nora"):
+        assert name not in page_text
+
+
+@pytest.mark.parametrize("page", ["queue.py", "screening.py", "audit_log.py"])
+def test_every_staff_page_checks_the_role_itself(page):
+    """Even run directly (as if navigation were bypassed), a page refuses a visitor."""
+    seed()
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=TIMEOUT)
+    at.run()
+    assert any("do not have access" in e for e in errors(at))
+    assert "Uma" not in texts(at)
+
+
+def test_clinician_cannot_reach_the_admin_audit_page():
+    at = app("dr_grey")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/audit_log.py").run()
+    direct = AppTest.from_file(str(ROOT / "app_pages" / "audit_log.py"), default_timeout=TIMEOUT)
+    direct.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
+                                          "last_seen": time.monotonic()}
+    direct.run()
+    assert any("do not have access" in e for e in errors(direct))
+
+
+def test_admin_sees_the_audit_log():
+    seed()
+    at = app("admin_ann", role="admin")
+    at.switch_page("app_pages/audit_log.py").run()
+    assert "Audit log" in [t.value for t in at.title]
+    frame = at.dataframe[0].value
+    assert "submit" in set(frame["Action"])
+
+
+def test_queue_order_urgent_then_severity_then_oldest():
+    seed()
+    at = app("dr_grey")
+    assert names_in_order(at) == ["Urgent", "Defer", "Review", "None"]
+
+
+@pytest.mark.parametrize(("widget", "value", "expected"), [
+    ("f_severity", "defer", ["Urgent", "Defer"]),
+    ("f_rule", "benzodiazepine", ["Defer"]),
+    ("f_rule", "glaucoma", ["Review"]),
+    ("f_name", "nor", ["None"]),
+])
+def test_queue_filters(widget, value, expected):
+    seed()
+    at = app("dr_grey")
+    if widget == "f_name":
+        at.text_input(key=widget).input(value).run()
+    else:
+        at.selectbox(key=widget).set_value(value).run()
+    assert names_in_order(at) == expected
+
+
+def test_queue_filter_by_review_status():
+    ids = seed()
+    db.record_review(ids["review_only"], "dr_grey", "cleared", "ok", {}, None)
+    at = app("dr_grey")
+    at.multiselect(key="f_status").set_value(["cleared"]).run()
+    assert names_in_order(at) == ["Review"]
+    at.multiselect(key="f_status").set_value(["unreviewed"]).run()
+    assert names_in_order(at) == ["Urgent", "Defer", "None"]
+
+
+def test_queue_view_is_audited_without_names():
+    seed()
+    at = app("dr_grey")
+    at.text_input(key="f_name").input("Dana").run()
+    rows, _ = db.list_audit(db.AuditFilters(action="queue_view"))
+    assert rows and all("Dana" not in str(r.details) for r in rows)
+
+
+def _open(at: AppTest, screening_id: int) -> AppTest:
+    at.button(key=f"open_{screening_id}").click().run()
+    return at
+
+
+def test_detail_shows_flags_with_reason_evidence_and_source():
+    ids = seed()
+    at = _open(app("dr_grey"), ids["defer"])
+    page = texts(at)
+    assert "Dana" in page
+    assert "pregnancy" in page and "benzodiazepine" in page
+    assert "Evidence: pregnant = Yes" in page
+    assert "Evidence: medication 'Xanax 0.5mg' -> alprazolam (brand)" in page
+    assert "Source: esketamine label 8.1" in page
+    views = db.list_audit(db.AuditFilters(action="screening_view"))[0]
+    assert [v.target for v in views] == [f"screening:{ids['defer']}"]
+
+
+def test_urgent_screening_stands_out():
+    ids = seed()
+    at = _open(app("dr_grey"), ids["urgent"])
+    assert any("URGENT" in e for e in errors(at))
+
+
+def test_decision_refused_while_a_defer_flag_is_unacknowledged():
+    ids = seed()
+    at = _open(app("dr_grey"), ids["defer"])
+    at.radio(key="decision").set_value("needs_follow_up")
+    at.button(key="record_review").click().run()
+    assert any("pregnancy" in e for e in errors(at))
+    assert db.get_screening(ids["defer"]).reviews == ()
+
+
+def test_acknowledge_and_decide_keeps_history():
+    ids = seed()
+    at = _open(app("dr_grey"), ids["defer"])
+    at.checkbox(key="ack_pregnancy").check()
+    at.text_input(key="acknote_pregnancy").input("Confirmed by phone; 8 weeks")
+    at.radio(key="decision").set_value("not_a_candidate")
+    at.text_area(key="review_note").input("Refer back to psychiatrist")
+    at.button(key="record_review").click().run()
+    assert "Review recorded." in texts(at)
+    detail = db.get_screening(ids["defer"])
+    assert detail.review_status == "not_a_candidate"
+    review = detail.reviews[0]
+    assert review.reviewer == "dr_grey"
+    assert {a.rule_id: a.note for a in review.acknowledgements} == {
+        "pregnancy": "Confirmed by phone; 8 weeks"}
+    # A later review supersedes, never overwrites.
+    at.checkbox(key="ack_pregnancy").check()
+    at.radio(key="decision").set_value("needs_follow_up")
+    at.button(key="record_review").click().run()
+    reviews = db.get_screening(ids["defer"]).reviews
+    assert [r.decision for r in reviews] == ["needs_follow_up", "not_a_candidate"]
+    assert reviews[0].supersedes_id == reviews[1].id
+    assert len(db.list_audit(db.AuditFilters(action="review"))[0]) == 2
+
+
+def test_two_clinicians_reviewing_at_once_do_not_overwrite_each_other():
+    ids = seed()
+    first = _open(app("dr_grey"), ids["review_only"])
+    second = _open(app("admin_ann", role="admin"), ids["review_only"])
+    first.radio(key="decision").set_value("cleared")
+    first.button(key="record_review").click().run()
+    second.radio(key="decision").set_value("not_a_candidate")
+    second.button(key="record_review").click().run()
+    assert any("reviewed by someone else" in e for e in errors(second))
+    reviews = db.get_screening(ids["review_only"]).reviews
+    assert [r.decision for r in reviews] == ["cleared"]
+
+
+def test_patient_html_and_markdown_are_shown_as_text():
+    doc = make_doc(first_name="<b>Bo</b>", last_name="[x](http://evil)",
+                   signature_name="<b>Bo</b> [x](http://evil)",
+                   meds=["<script>alert(1)</script>"])
+    sid = db.submit_screening(doc).screening_id
+    at = app("dr_grey")
+    queue_row = next(m.value for m in at.markdown if "Bo" in m.value)
+    assert "\\<b\\>Bo\\</b\\>" in queue_row and "\\[x\\]\\(http" in queue_row
+    _open(at, sid)
+    title = at.title[0].value
+    assert "<b>" not in title.replace("\\<b\\>", "") and "](http" not in title
+    evidence = [m.value for m in at.markdown if "alert" in m.value]
+    assert evidence and all("\\<script\\>" in e for e in evidence)
+    meds = at.dataframe[0].value
+    assert list(meds["As typed"]) == ["<script>alert(1)</script>"]  # a table cell is plain text
