@@ -8,12 +8,12 @@ import streamlit as st
 
 from app_pages.auth import current_user, sign_out
 
-st.set_page_config(page_title="Pre-visit screening", page_icon="🩺", layout="centered",
-                   initial_sidebar_state="auto")
-
 intake = st.Page("app_pages/intake.py", title="Patient screening form",
                  icon=":material/assignment:", url_path="screening", default=True)
 user = current_user()
+# Patients get a narrow column that reads well on a phone; staff get the full width.
+st.set_page_config(page_title="Pre-visit screening", page_icon="🩺",
+                   layout="centered" if user is None else "wide")
 if user is None:
     login = st.Page("app_pages/staff_login.py", title="Staff sign-in", icon=":material/login:",
                     url_path="staff")

@@ -17,7 +17,9 @@ from app_pages.services import engine, store
 PAGE_SIZE = 25
 STATUSES = ("unreviewed", "needs_follow_up", "cleared_with_conditions", "cleared", "not_a_candidate")
 SEVERITIES = ("defer", "review", "adjust", "info")
-SEVERITY_ICON = {"defer": "🔴", "review": "🟠", "adjust": "🟡", "info": "🔵", "none": "⚪"}
+SEVERITY_BADGE = {"defer": ":red-background[DEFER]", "review": ":orange-background[REVIEW]",
+                  "adjust": ":violet-background[ADJUST]", "info": ":blue-background[INFO]",
+                  "none": ":gray-background[NO FLAGS]"}
 
 
 def status_label(status: str) -> str:
@@ -76,7 +78,7 @@ for row in rows:
         top, action = st.columns([5, 1])
         urgent = ":red-background[**URGENT**] " if row.urgent else ""
         top.markdown(
-            f"{urgent}{SEVERITY_ICON[row.highest_severity]} **{md_escape(row.last_name)}, "
+            f"{urgent}{SEVERITY_BADGE[row.highest_severity]} **{md_escape(row.last_name)}, "
             f"{md_escape(row.first_name)}**, {row.age} y  \n"
             f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {status_label(row.review_status)}"
         )

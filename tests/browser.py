@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from forms.definition import QUESTIONS_BY_CODE
 from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -101,3 +102,125 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until the app has finished its current run."""
     page.wait_for_timeout(150)
     page.wait_for_selector(IDLE, timeout=timeout)
+
+
+# -- driving the intake ---------------------------------------------------------------------
+# Like the xanax_lamictal_bipolar vignette, with a name we can look for in the logs.
+FIRST, LAST, DOB, DOB_TYPED = "Marisol", "Quintanilla", "1985-06-15", "06/15/1985"
+ANSWERS = {
+    "sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no",
+    "bipolar_disorder": "yes", "mania_current": "no", "psychosis_current": "no",
+    "psychosis_history": "no", "suicidal_thoughts": "none", "suicide_attempt_past_year": "no",
+    "cognitive_disorder": "no", "substance_problem_current": "no",
+    "substance_problem_history": "no", "ketamine_recreational_history": "no",
+    "cannabis_use": "none", "high_blood_pressure": "no", "aneurysm_or_avm": "no",
+    "brain_bleed_history": "no", "raised_brain_pressure": "no", "thyroid_disease": "none",
+    "glaucoma": "no", "liver_disease": "no", "bladder_pain_or_cystitis": "no",
+    "sleep_apnea": "none", "seizures": "no", "ketamine_reaction": "no",
+    "escort_arranged": "yes", "will_drive_after": "no",
+}
+STEP_CODES = {
+    "mental_health": ["bipolar_disorder", "mania_current", "psychosis_current", "psychosis_history",
+                      "suicidal_thoughts", "suicide_attempt_past_year", "cognitive_disorder"],
+    "substances": ["substance_problem_current", "substance_problem_history",
+                   "ketamine_recreational_history", "cannabis_use"],
+    "cardiovascular": ["high_blood_pressure", "aneurysm_or_avm", "brain_bleed_history",
+                       "raised_brain_pressure"],
+    "other_health": ["thyroid_disease", "glaucoma", "liver_disease", "bladder_pain_or_cystitis",
+                     "sleep_apnea", "seizures", "ketamine_reaction"],
+    "visit": ["escort_arranged", "will_drive_after"],
+}
+
+
+SHOTS = Path(os.environ["SCREENSHOT_DIR"]) if os.environ.get("SCREENSHOT_DIR") else None
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def fill(page, key: str, value: str) -> None:
+    box = page.locator(f".st-key-{key} input").first
+    box.fill(value)
+    box.press("Tab")
+    wait_idle(page)
+
+
+def fill_date(page, key: str, mm_dd_yyyy: str) -> None:
+    """Streamlit's date field is three spin buttons: type the digits from the month on."""
+    page.locator(f".st-key-{key} [data-type='month']").click()
+    page.keyboard.type(mm_dd_yyyy.replace("/", ""))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")  # close the calendar pop-up if focus opened it
+    wait_idle(page)
+
+
+def choose(page, code: str, value: str) -> None:
+    label = QUESTIONS_BY_CODE[code].label_of(value)
+    page.locator(f".st-key-q_{code}").get_by_text(label, exact=True).click()
+    wait_idle(page)
+
+
+def tick(page, key: str) -> None:
+    page.locator(f".st-key-{key} label").first.click()
+    wait_idle(page)
+
+
+def press(page, key: str) -> None:
+    page.locator(f".st-key-{key} button").click()
+    wait_idle(page)
+
+
+def expect_step(page, number: int, title: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(f"Step {number} of 9: {title}")).to_be_visible(timeout=20_000)
+
+
+
+
+def submit_intake(page, url: str, first: str, last: str, overrides: dict | None = None,
+                  meds: tuple[str, ...] = ()) -> None:
+    """A whole intake through the UI, no pauses: for tests that need a submitted screening."""
+    from playwright.sync_api import expect
+
+    answers = {**ANSWERS, **(overrides or {})}
+    page.goto(url)
+    wait_idle(page, timeout=90_000)
+    press(page, "start")
+    fill(page, "q_first_name", first)
+    fill(page, "q_last_name", last)
+    fill_date(page, "q_date_of_birth", DOB_TYPED)
+    for code in ("sex_at_birth", "pregnant", "breastfeeding"):
+        choose(page, code, answers[code])
+    for step in ("mental_health", "substances", "cardiovascular", "other_health"):
+        press(page, "next")
+        for code in STEP_CODES[step]:
+            choose(page, code, answers[code])
+        if step == "substances":
+            fill(page, "q_alcohol_drinks_per_week", "2")
+        if step == "cardiovascular":
+            tick(page, "q_heart_conditions__none")
+    press(page, "next")
+    if meds:
+        names = page.locator("[class*='st-key-med_name_'] input")
+        for i, med in enumerate(meds):
+            if i:
+                press(page, "add_med")
+            names.nth(i).fill(med)
+            names.nth(i).press("Tab")
+            wait_idle(page)
+    else:
+        tick(page, "q_takes_no_medications")
+    press(page, "next")
+    press(page, "next")
+    for code in STEP_CODES["visit"]:
+        choose(page, code, answers[code])
+    press(page, "next")
+    tick(page, "q_fasting_understood")
+    tick(page, "q_consent_accurate")
+    fill(page, "q_signature_name", f"{first} {last}")
+    press(page, "submit")
+    expect(page.get_by_text("Your answers were sent")).to_be_visible(timeout=30_000)

@@ -4,88 +4,28 @@ and its flags, and that the server log holds no patient data."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from forms.definition import QUESTIONS_BY_CODE
-from tests.browser import browser, server, wait_idle  # noqa: F401 - fixtures
+from tests.browser import (  # noqa: F401 - browser and server are fixtures
+    ANSWERS,
+    DOB,
+    DOB_TYPED,
+    FIRST,
+    LAST,
+    STEP_CODES,
+    browser,
+    choose,
+    expect_step,
+    fill,
+    fill_date,
+    press,
+    server,
+    shot,
+    tick,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "")) if os.environ.get("SCREENSHOT_DIR") else None
-
-# Like the xanax_lamictal_bipolar vignette, with a name we can look for in the logs.
-FIRST, LAST, DOB, DOB_TYPED = "Marisol", "Quintanilla", "1985-06-15", "06/15/1985"
-ANSWERS = {
-    "sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no",
-    "bipolar_disorder": "yes", "mania_current": "no", "psychosis_current": "no",
-    "psychosis_history": "no", "suicidal_thoughts": "none", "suicide_attempt_past_year": "no",
-    "cognitive_disorder": "no", "substance_problem_current": "no",
-    "substance_problem_history": "no", "ketamine_recreational_history": "no",
-    "cannabis_use": "none", "high_blood_pressure": "no", "aneurysm_or_avm": "no",
-    "brain_bleed_history": "no", "raised_brain_pressure": "no", "thyroid_disease": "none",
-    "glaucoma": "no", "liver_disease": "no", "bladder_pain_or_cystitis": "no",
-    "sleep_apnea": "none", "seizures": "no", "ketamine_reaction": "no",
-    "escort_arranged": "yes", "will_drive_after": "no",
-}
-STEP_CODES = {
-    "mental_health": ["bipolar_disorder", "mania_current", "psychosis_current", "psychosis_history",
-                      "suicidal_thoughts", "suicide_attempt_past_year", "cognitive_disorder"],
-    "substances": ["substance_problem_current", "substance_problem_history",
-                   "ketamine_recreational_history", "cannabis_use"],
-    "cardiovascular": ["high_blood_pressure", "aneurysm_or_avm", "brain_bleed_history",
-                       "raised_brain_pressure"],
-    "other_health": ["thyroid_disease", "glaucoma", "liver_disease", "bladder_pain_or_cystitis",
-                     "sleep_apnea", "seizures", "ketamine_reaction"],
-    "visit": ["escort_arranged", "will_drive_after"],
-}
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def fill(page, key: str, value: str) -> None:
-    box = page.locator(f".st-key-{key} input").first
-    box.fill(value)
-    box.press("Tab")
-    wait_idle(page)
-
-
-def fill_date(page, key: str, mm_dd_yyyy: str) -> None:
-    """Streamlit's date field is three spin buttons: type the digits from the month on."""
-    page.locator(f".st-key-{key} [data-type='month']").click()
-    page.keyboard.type(mm_dd_yyyy.replace("/", ""))
-    page.keyboard.press("Tab")
-    page.keyboard.press("Escape")  # close the calendar pop-up if focus opened it
-    wait_idle(page)
-
-
-def choose(page, code: str, value: str) -> None:
-    label = QUESTIONS_BY_CODE[code].label_of(value)
-    page.locator(f".st-key-q_{code}").get_by_text(label, exact=True).click()
-    wait_idle(page)
-
-
-def tick(page, key: str) -> None:
-    page.locator(f".st-key-{key} label").first.click()
-    wait_idle(page)
-
-
-def press(page, key: str) -> None:
-    page.locator(f".st-key-{key} button").click()
-    wait_idle(page)
-
-
-def expect_step(page, number: int, title: str) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.get_by_text(f"Step {number} of 9: {title}")).to_be_visible(timeout=20_000)
-
 
 def test_full_intake_with_refresh_and_resume(browser, server):  # noqa: F811
     from playwright.sync_api import expect

@@ -1,0 +1,116 @@
+"""Clinician review in a real browser: a patient submits through the intake, a clinician
+signs in, finds that screening at the top of the queue, reviews and decides; a visitor
+without a login sees no patient data and no staff page by URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import (  # noqa: F401 - browser and server are fixtures
+    browser,
+    press,
+    server,
+    shot,
+    submit_intake,
+    wait_idle,
+)
+from tests.conftest import make_doc
+
+pytestmark = pytest.mark.browser
+PASSWORD = "a long clinic password"
+STAFF_URLS = ("queue", "detail", "audit", "staff/../queue")
+
+
+def seed_calm_screenings(database_url: str) -> None:
+    """Older screenings with milder flags: the patient's urgent one must still come first."""
+    import store as db
+
+    store = db.get_store(database_url)
+    for i, (first, extra) in enumerate([("Olga", {"glaucoma": "yes"}),
+                                        ("Pavel", {"pregnant": "yes"})]):
+        doc = make_doc(first_name=first, last_name="Older", signature_name=f"{first} Older", **extra)
+        doc["submitted_at"] = f"2026-01-0{i + 1}T08:00:00Z"
+        db.submit_screening(doc, store=store)
+    db.create_user("dr_house", PASSWORD, "clinician", store=store)
+
+
+def sign_in(page, url: str, username: str, password: str) -> None:
+    page.goto(f"{url}/staff")
+    wait_idle(page, timeout=60_000)
+    page.locator(".st-key-login_username input").fill(username)
+    page.locator(".st-key-login_password input").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_idle(page)
+
+
+def test_patient_submits_then_clinician_reviews_it_first(browser, server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    import store as db
+
+    seed_calm_screenings(server.database_url)
+    patient = browser.new_page(viewport={"width": 390, "height": 844})
+    submit_intake(patient, server.url, "Quentin", "Urgentson",
+                  overrides={"suicidal_thoughts": "active_with_plan"}, meds=("klonapin 1mg",))
+    patient.close()
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server.url, "dr_house", "not the password")
+    expect(page.get_by_text("Sign-in failed")).to_be_visible()
+    sign_in(page, server.url, "dr_house", PASSWORD)
+    expect(page.get_by_role("heading", name="Screenings")).to_be_visible(timeout=20_000)
+    first_row = page.locator("[class*='st-key-row_']").first
+    expect(first_row).to_contain_text("Urgentson, Quentin")
+    expect(first_row).to_contain_text("URGENT")
+    shot(page, "20_queue")
+    first_row.get_by_role("button", name="Open").click()
+    wait_idle(page)
+    expect(page.get_by_text("URGENT: contact the patient today", exact=False)).to_be_visible()
+    expect(page.get_by_text("medication 'klonapin 1mg'", exact=False)).to_contain_text(
+        "clonazepam (misspelling)")
+    shot(page, "21_detail")
+
+    # Deciding without acknowledging the urgent flag is refused.
+    page.get_by_text("Needs follow-up", exact=True).click()
+    page.get_by_role("button", name="Record review").click()
+    wait_idle(page)
+    expect(page.get_by_text("suicidal_plan", exact=False).last).to_be_visible()
+    assert db.get_screening(db.list_queue(store=db.get_store(server.database_url))[0][0].id,
+                            store=db.get_store(server.database_url)).reviews == ()
+
+    page.locator(".st-key-ack_suicidal_plan label").click()
+    page.locator(".st-key-ack_benzodiazepine label").click()
+    page.locator(".st-key-review_note textarea").fill("Called patient; safety plan in place")
+    page.get_by_role("button", name="Record review").click()
+    wait_idle(page)
+    expect(page.get_by_text("Review recorded.")).to_be_visible(timeout=20_000)
+    shot(page, "22_reviewed")
+
+    store = db.get_store(server.database_url)
+    rows, _ = db.list_queue(db.QueueFilters(name="Urgentson"), store=store)
+    detail = db.get_screening(rows[0].id, store=store)
+    assert detail.review_status == "needs_follow_up"
+    assert {a.rule_id for a in detail.reviews[0].acknowledgements} == {"suicidal_plan",
+                                                                       "benzodiazepine"}
+    actions = {r.action for r in db.list_audit(db.AuditFilters(actor="dr_house"), store=store)[0]}
+    assert {"login_success", "queue_view", "screening_view", "review"} <= actions
+    page.close()
+
+
+@pytest.mark.parametrize("path", STAFF_URLS)
+def test_visitor_without_login_sees_no_staff_page_and_no_patient_data(browser, server, path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    import store as db
+
+    store = db.get_store(server.database_url)
+    doc = make_doc(first_name="Violetta", last_name="Hidden", signature_name="Violetta Hidden")
+    db.submit_screening(doc, store=store)
+    page = browser.new_page()
+    page.goto(f"{server.url}/{path}")
+    wait_idle(page, timeout=60_000)
+    expect(page.get_by_text("Before your ketamine treatment")).to_be_visible()
+    content = page.content()
+    for secret in ("Violetta", "Hidden", "Screenings", "Audit log", "Urgentson"):
+        assert secret not in content
+    page.close()
