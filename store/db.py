@@ -24,8 +24,6 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from store.schema import Base
-
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,29 +95,62 @@ def _make_engine(url: URL) -> Engine:
     return engine
 
 
+def create_audit_triggers(conn: Connection) -> None:
+    """The database itself refuses UPDATE and DELETE on audit_log (used by migration 0001)."""
+    if conn.dialect.name == "sqlite":
+        for statement in _SQLITE_TRIGGERS:
+            conn.exec_driver_sql(statement)
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_FUNCTION)
+        for name, timing, level in _PG_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON audit_log")
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} {timing} ON audit_log {level} "
+                                 "EXECUTE FUNCTION audit_log_append_only()")
+    else:
+        log.warning("no append-only trigger for audit_log on dialect %s", conn.dialect.name)
+
+
+def drop_audit_triggers(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for op in ("update", "delete"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS audit_log_no_{op}")
+    elif conn.dialect.name == "postgresql":
+        for name, _timing, _level in _PG_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON audit_log")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS audit_log_append_only()")
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _alembic_config(conn: Connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
 def _ensure_schema(engine: Engine) -> None:
-    """Create what is missing. Serialised across processes (SQLite write lock taken at
-    BEGIN; an advisory lock on PostgreSQL), so two starting processes do not collide."""
+    """Bring the schema to the newest migration (alembic ``upgrade head``).
+
+    Serialised across processes (SQLite's write lock taken at BEGIN; an advisory lock on
+    PostgreSQL), so replicas starting together do not collide. A database made before
+    migrations existed (tables but no alembic_version) is stamped as the first revision.
+    """
+    from alembic import command
+    from sqlalchemy import inspect
+
     with engine.execution_options(**{_IMMEDIATE: True}).begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
-        Base.metadata.create_all(conn)
-        if engine.dialect.name == "sqlite":
-            for statement in _SQLITE_TRIGGERS:
-                conn.exec_driver_sql(statement)
-        elif engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(_PG_FUNCTION)
-            for name, timing, level in _PG_TRIGGERS:
-                exists = conn.exec_driver_sql(
-                    "SELECT 1 FROM pg_trigger WHERE tgname = %(name)s "
-                    "AND tgrelid = 'audit_log'::regclass", {"name": name}).first()
-                if not exists:
-                    conn.exec_driver_sql(
-                        f"CREATE TRIGGER {name} {timing} ON audit_log {level} "
-                        "EXECUTE FUNCTION audit_log_append_only()")
-        else:
-            log.warning("no append-only trigger for audit_log on dialect %s",
-                        engine.dialect.name)
+        cfg = _alembic_config(conn)
+        tables = set(inspect(conn).get_table_names())
+        if "alembic_version" not in tables and "screenings" in tables:
+            log.warning("database predates migrations: stamping it at revision 0001")
+            command.stamp(cfg, "0001")
+        command.upgrade(cfg, "head")
 
 
 class Store:

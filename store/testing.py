@@ -33,6 +33,7 @@ def _wipe_postgres(url: str) -> None:
         with engine.begin() as conn:
             Base.metadata.drop_all(conn)
             conn.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only()"))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         engine.dispose()
 

@@ -15,7 +15,7 @@ from store.schema import AuditRow, FlagRow
 pytest_plugins = ("store.testing",)
 
 TABLES = {"drafts", "screenings", "screening_flags", "users", "reviews", "flag_acknowledgements",
-          "audit_log"}
+          "audit_log", "alembic_version"}
 
 
 def _schema(store) -> dict:
@@ -131,3 +131,37 @@ def test_sqlite_directory_is_created_on_demand(tmp_path, monkeypatch):
         assert path.is_file()
     finally:
         reset_stores()
+
+
+def test_migrations_match_the_models(store_db):
+    """A schema change without a migration fails here: autogenerate finds nothing to do."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from store.schema import Base
+
+    with store_db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_database_made_before_migrations_is_stamped_and_kept(tmp_path):
+    """A database from create_all (before Alembic) keeps its rows and is brought under
+    migrations instead of failing on 'table already exists'."""
+    from sqlalchemy import create_engine, text
+
+    from store.schema import Base
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = create_engine(url)
+    Base.metadata.create_all(old)
+    with old.begin() as conn:
+        conn.execute(text("INSERT INTO audit_log (at, actor, action, details) "
+                          "VALUES ('2026-01-01 00:00:00', 'system', 'import', '{}')"))
+    old.dispose()
+    reset_stores()
+    store = get_store(url)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1
+    reset_stores()
