@@ -9,5 +9,9 @@ if [ -x scripts/ensure-chromium.sh ] && [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
 fi
 echo "==> ruff"
 "$VENV/bin/ruff" check .
-echo "==> pytest"
-exec "$VENV/bin/python" -m pytest "$@"
+echo "==> pytest (SQLite)"
+"$VENV/bin/python" -m pytest "$@"
+if [ $# -eq 0 ] && [ -z "${SKIP_POSTGRES_TESTS:-}" ]; then
+  echo "==> pytest on PostgreSQL: storage, export, app and end-to-end suites"
+  scripts/with-postgres.sh "$VENV/bin/python" -m pytest -m postgres -p no:cacheprovider
+fi

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,10 +91,26 @@ def browser() -> Iterator:
         instance.close()
 
 
+def fresh_database_url(tmp: Path, name: str) -> str:
+    """A new empty database: on the test PostgreSQL server when PG_ADMIN_URL is set
+    (scripts/with-postgres.sh), else a SQLite file."""
+    admin = os.environ.get("PG_ADMIN_URL")
+    if not admin:
+        return f"sqlite:///{tmp / (name + '.sqlite3')}"
+    from sqlalchemy import create_engine, text
+
+    dbname = f"{name}_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+    engine.dispose()
+    return admin.rsplit("/", 1)[0] + "/" + dbname
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("browser")
-    srv = start_server(tmp, f"sqlite:///{tmp / 'browser.sqlite3'}")
+    srv = start_server(tmp, fresh_database_url(tmp, "browser"))
     yield srv
     stop_server(srv)
 

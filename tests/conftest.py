@@ -49,6 +49,17 @@ def make_doc(meds: list[str] | None = None, past: list[str] | None = None,
     return {"form_version": "1", "answers": prune_hidden(answers), "submitted_at": SUBMITTED_AT}
 
 
+# Suites that touch the database run a second time on PostgreSQL (scripts/test.sh).
+POSTGRES_SUITES = ("test_store_", "test_exports_", "test_app_", "test_browser_",
+                   "test_concurrency", "test_crash", "test_hostile_store")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name.startswith(POSTGRES_SUITES):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def engine():
     from rules.engine import get_engine
