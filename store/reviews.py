@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from store import audit
 from store.db import Store, get_store
@@ -62,7 +63,10 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
                               .where(UserRow.username == normalise_username(reviewer)))
         if user is None or not user.active:
             raise ReviewRefused("reviewer is not an active account")
-        screening = session.get(ScreeningRow, screening_id)
+        # Lock the screening row (PostgreSQL; SQLite writers are already serialised) so a
+        # concurrent review waits here and then sees the newer review as stale, instead of
+        # racing to insert a review superseding the same one.
+        screening = session.get(ScreeningRow, screening_id, with_for_update=True)
         if screening is None:
             raise ScreeningNotFound(f"no screening {screening_id}")
         if screening.latest_review_id != expected_previous_review_id:
@@ -87,7 +91,13 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
         review = ReviewRow(screening_id=screening_id, reviewer_id=user.id, decision=decision,
                            note=note, created_at=now, supersedes_id=expected_previous_review_id)
         session.add(review)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # another review superseding the same one won the race
+            latest = session.scalar(select(ScreeningRow.latest_review_id)
+                                    .where(ScreeningRow.id == screening_id))
+            raise StaleReview(screening_id, expected_previous_review_id, latest) from None
         session.add_all(AckRow(review_id=review.id, rule_id=rule_id, note=text,
                                acknowledged_by=user.id, acknowledged_at=now)
                         for rule_id, text in acks.items())
