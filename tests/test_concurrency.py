@@ -5,6 +5,8 @@ Runs on SQLite, and on PostgreSQL in the second pass of scripts/test.sh."""
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import func, select
 
 import store as db
@@ -48,6 +50,6 @@ def test_concurrent_submissions_and_reviews(store_db, store_url):
         chain = [r for r in reviews if r.screening_id == sid]
         assert chain, f"screening {sid} never reviewed"
         assert chain[0].supersedes_id is None
-        for before, after in zip(chain, chain[1:], strict=False):
+        for before, after in itertools.pairwise(chain):
             assert after.supersedes_id == before.id
     assert len(result.reviews) + result.stale_reviews == 2 * 3 * len(targets)
