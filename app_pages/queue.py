@@ -65,7 +65,9 @@ if st.session_state.get("queue_audited") != audited:  # who looked at which list
         "filters": filters.model_dump(mode="json", exclude={"name"}) | {"name_search": bool(name)},
     }, store=store())
 
-st.caption(f"{total} screening{'s' if total != 1 else ''}; page {page} of {pages}. "
+shown_total = f"more than {db.COUNT_LIMIT:,}" if total > db.COUNT_LIMIT else f"{total:,}"
+st.caption(f"{shown_total} screening{'s' if total != 1 else ''}; page {page} of "
+           f"{'many' if total > db.COUNT_LIMIT else pages}. "
            "Urgent first, then by highest severity, then oldest first.")
 
 

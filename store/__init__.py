@@ -37,7 +37,7 @@ from store.models import (
     UserNotFound,
     UserView,
 )
-from store.queue import list_queue
+from store.queue import COUNT_LIMIT, list_queue
 from store.reviews import record_review
 from store.screenings import count_screenings, get_screening, submit_screening
 from store.users import (
@@ -50,6 +50,7 @@ from store.users import (
 )
 
 __all__ = [
+    "COUNT_LIMIT",
     "AcknowledgementView",
     "AuditFilters",
     "AuditView",

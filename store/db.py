@@ -84,6 +84,10 @@ def _make_engine(url: URL) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # Queue queries read many index pages: keep them in memory (64 MB per connection
+            # at most, and memory-mapped reads instead of copies).
+            cursor.execute("PRAGMA cache_size = -65536")
+            cursor.execute("PRAGMA mmap_size = 268435456")
         finally:
             cursor.close()
 

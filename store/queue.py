@@ -58,14 +58,24 @@ def queue_conditions(filters: QueueFilters) -> list[Any]:
     return conditions
 
 
+COUNT_LIMIT = 10_000
+
+
 def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: int = 50, *,
+               count_limit: int = COUNT_LIMIT,
                store: Store | None = None) -> tuple[list[QueueRow], int]:
-    """One page of the queue and the total number of screenings matching the filters."""
+    """One page of the queue and how many screenings match the filters.
+
+    The count is exact up to ``count_limit``; past it the total is ``count_limit + 1``
+    (show "more than ..."): an exact count of every row costs more than the page itself
+    once there are tens of thousands of screenings.
+    """
     filters = filters or QueueFilters()
     offset, limit = check_page(page, page_size)
     conditions = queue_conditions(filters)
     with (store or get_store()).session(readonly=True) as session:
-        total = session.scalar(select(func.count(ScreeningRow.id)).where(*conditions))
+        matching = select(ScreeningRow.id).where(*conditions).limit(count_limit + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(matching))
         rows = session.execute(select(*ROW_COLUMNS).where(*conditions)
                                .order_by(*QUEUE_ORDER).offset(offset).limit(limit)).all()
         flags: dict[int, list[QueueFlag]] = {}
