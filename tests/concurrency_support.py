@@ -57,7 +57,7 @@ def _submit_worker(url: str, jobs: list[tuple[str, dict]], results) -> None:
         try:
             result = db.submit_screening(doc, idempotency_key=key, store=store)
             outcome.acked[key] = result.screening_id  # acknowledged to the "patient"
-        except Exception as err:  # noqa: BLE001 - report every failure to the parent
+        except Exception as err:
             outcome.errors.append(f"{key}: {type(err).__name__}: {err}")
     outcome.seconds = time.perf_counter() - start
     results.put(outcome)
@@ -88,7 +88,7 @@ def _review_worker(url: str, reviewer: str, screening_ids: list[int], rounds: in
                 outcome.recorded.append((sid, review.id))
             except db.StaleReview:
                 outcome.stale += 1
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 outcome.errors.append(f"{sid}: {type(err).__name__}: {err}")
     results.put(outcome)
 
