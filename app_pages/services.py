@@ -16,3 +16,12 @@ def engine() -> Engine:
 def store() -> Store:
     """The database of DATABASE_URL (cached per URL by the store itself)."""
     return get_store()
+
+
+@st.cache_resource(ttl=24 * 3600, show_spinner=False)
+def purge_stale_drafts_daily() -> int:
+    """Drafts not resumed for 30 days are deleted: once a day per app process (the
+    command `python -m store purge-drafts` does the same for a scheduler)."""
+    from store import purge_stale_drafts
+
+    return purge_stale_drafts(store=store())

@@ -287,3 +287,24 @@ def test_vignette_through_the_ui_matches_the_cli_flags(engine):
     fired = {f["rule_id"] for f in detail.evaluation["flags"]}
     assert set(case["must_fire"]) <= fired
     assert not set(case["must_not_fire"]) & fired
+
+
+def test_stale_drafts_are_purged_when_the_app_runs(store_db):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from app_pages.services import purge_stale_drafts_daily
+    from store.schema import DraftRow
+
+    _, old = db.create_draft()
+    _, fresh = db.create_draft()
+    db.save_draft(old, {"first_name": "Old"}, 1, "1985-06-15")
+    db.save_draft(fresh, {"first_name": "Fresh"}, 1, "1985-06-15")
+    with store_db.session() as session:
+        session.execute(update(DraftRow).where(DraftRow.id == 1)
+                        .values(updated_at=datetime.now(UTC) - timedelta(days=31)))
+    purge_stale_drafts_daily.clear()
+    new_app()
+    assert db.resume_draft(old, "1985-06-15") is None
+    assert db.resume_draft(fresh, "1985-06-15").answers["first_name"] == "Fresh"
