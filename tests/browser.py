@@ -241,3 +241,12 @@ def submit_intake(page, url: str, first: str, last: str, overrides: dict | None 
     fill(page, "q_signature_name", f"{first} {last}")
     press(page, "submit")
     expect(page.get_by_text("Your answers were sent")).to_be_visible(timeout=30_000)
+
+
+def sign_in(page, url: str, username: str, password: str) -> None:
+    page.goto(f"{url}/staff")
+    wait_idle(page, timeout=60_000)
+    page.locator(".st-key-login_username input").fill(username)
+    page.locator(".st-key-login_password input").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_idle(page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 
 import pytest
 
@@ -185,15 +186,18 @@ def _saved_draft() -> str:
     return at.session_state["intake"]["token"]
 
 
-def test_resume_with_wrong_date_of_birth_reveals_nothing():
-    token = _saved_draft()
-    at = new_app()
+def resume(token: str, birth: str, at=None):
+    """Open the resume link in a new browser session and enter a date of birth."""
+    at = at or new_app()
     at.query_params["resume"] = token
     at.run()
-    from datetime import date
-
-    at.date_input(key="resume_dob").set_value(date(1985, 6, 16))
+    at.date_input(key="resume_dob").set_value(date.fromisoformat(birth))
     at.button(key="resume").click().run()
+    return at
+
+
+def test_resume_with_wrong_date_of_birth_reveals_nothing():
+    at = resume(_saved_draft(), "1985-06-16")
     page = texts(at)
     assert "could not open a screening" in page
     assert "Ann" not in page and "Lee" not in page
@@ -201,14 +205,7 @@ def test_resume_with_wrong_date_of_birth_reveals_nothing():
 
 
 def test_resume_with_right_date_of_birth_restores_the_step_and_answers():
-    token = _saved_draft()
-    at = new_app()
-    at.query_params["resume"] = token
-    at.run()
-    from datetime import date
-
-    at.date_input(key="resume_dob").set_value(date(1985, 6, 15))
-    at.button(key="resume").click().run()
+    at = resume(_saved_draft(), "1985-06-15")
     assert current_step(at).id == "substances"
     assert at.session_state["intake"]["answers"]["bipolar_disorder"] == "unsure"
     at.button(key="back").click().run()
@@ -233,15 +230,10 @@ def test_full_intake_writes_exactly_one_screening_with_its_flags():
 
 
 def test_submit_from_two_tabs_of_one_draft_creates_one_screening():
-    from datetime import date
-
     first = new_app()
     complete_intake(first, patient(), submit=False)
-    second = new_app()  # the same draft open in another tab, also on the review step
-    second.query_params["resume"] = first.session_state["intake"]["token"]
-    second.run()
-    second.date_input(key="resume_dob").set_value(date(1985, 6, 15))
-    second.button(key="resume").click().run()
+    # The same draft open in another tab, also on the review step.
+    second = resume(first.session_state["intake"]["token"], "1985-06-15")
     assert current_step(second).id == "review"
     fill_step(second, patient())
     first.button(key="submit").click().run()
@@ -254,14 +246,7 @@ def test_submit_from_two_tabs_of_one_draft_creates_one_screening():
 def test_submitted_link_shows_only_the_confirmation():
     at = new_app()
     complete_intake(at, patient())
-    token = at.session_state["intake"]["token"]
-    again = new_app()
-    again.query_params["resume"] = token
-    again.run()
-    from datetime import date
-
-    again.date_input(key="resume_dob").set_value(date(1985, 6, 15))
-    again.button(key="resume").click().run()
+    again = resume(at.session_state["intake"]["token"], "1985-06-15")
     page = texts(again)
     assert "Your answers were sent" in page
     assert "Ann" not in page

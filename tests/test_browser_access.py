@@ -12,6 +12,7 @@ from tests.browser import (  # noqa: F401 - browser and server are fixtures
     fill_date,
     press,
     server,
+    sign_in,
     wait_idle,
 )
 from tests.conftest import make_doc
@@ -36,14 +37,6 @@ def seeded(server):  # noqa: F811
                           "date_of_birth": DOB}, 1, DOB, store=store)
     return {"store": store, "token": token}
 
-
-def sign_in(page, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/staff")
-    wait_idle(page, timeout=60_000)
-    page.locator(".st-key-login_username input").fill(username)
-    page.locator(".st-key-login_password input").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page)
 
 
 @pytest.mark.parametrize("token", ["not-a-real-token", "A" * 43, "' OR 1=1 --", ""])

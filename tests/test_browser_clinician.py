@@ -11,6 +11,7 @@ from tests.browser import (  # noqa: F401 - browser and server are fixtures
     press,
     server,
     shot,
+    sign_in,
     submit_intake,
     wait_idle,
 )
@@ -33,14 +34,6 @@ def seed_calm_screenings(database_url: str) -> None:
         db.submit_screening(doc, store=store)
     db.create_user("dr_house", PASSWORD, "clinician", store=store)
 
-
-def sign_in(page, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/staff")
-    wait_idle(page, timeout=60_000)
-    page.locator(".st-key-login_username input").fill(username)
-    page.locator(".st-key-login_password input").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page)
 
 
 def test_patient_submits_then_clinician_reviews_it_first(browser, server):  # noqa: F811
