@@ -7,6 +7,7 @@ sections, which the intake pages use step by step.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -34,9 +35,29 @@ MAX_AGE = 120
 _SHOWN = 40  # how much of a bad value to echo back in a message
 
 
+_HUGE = 10**18
+
+
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "...'"
+    """A bad value, shown back safely: short, never a deep or huge repr."""
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value) if -_HUGE < value < _HUGE else "a very large number"
+    if isinstance(value, str):  # no terminal escapes or other unprintables echoed back
+        text = "'" + "".join(ch if ch.isprintable() else "?" for ch in value[:_SHOWN]) + "'"
+        return text if len(value) <= _SHOWN - 2 else text[: _SHOWN - 4] + "...'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def _code_of(key: Any, limit: int = 60) -> str:
+    """An unknown key as a problem code: printable, trimmed, never empty."""
+    text = "".join(ch for ch in str(key) if ch.isprintable()).strip()
+    return text[:limit]
 
 
 def _has_control_chars(text: str, allow_newlines: bool) -> bool:
@@ -105,15 +126,15 @@ def _check_value(question: Question, value: Any, today: date) -> tuple[str | Non
         return None, value
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
+            if isinstance(value, float) and value.is_integer() and abs(value) < _HUGE:
                 value = int(value)
             else:
                 return (f"{_show(value)} is not a whole number; allowed "
                         f"{question.min}-{question.max}"), None
         if question.min is not None and value < question.min:
-            return f"{value} is below the allowed {question.min} ({_range(question)})", None
+            return f"{_show(value)} is below the allowed {question.min} ({_range(question)})", None
         if question.max is not None and value > question.max:
-            return f"{value} is above the allowed {question.max} ({_range(question)})", None
+            return f"{_show(value)} is above the allowed {question.max} ({_range(question)})", None
         return None, value
     if kind == "choice":
         if not isinstance(value, str) or value not in question.values:
@@ -159,7 +180,7 @@ def _check_medications(value: Any) -> tuple[list[Problem], list[Medication]]:
             med = Medication.model_validate(item)
         except ValidationError as err:
             for e in err.errors():
-                field = ".".join(str(p) for p in e["loc"]) or "entry"
+                field = _code_of(".".join(str(p) for p in e["loc"]), limit=30) or "entry"
                 problems.append(Problem(code=f"{where}.{field}",
                                         message=_medication_message(field, e)))
             continue
@@ -214,7 +235,10 @@ def check_answers(
 
     for code in answers:
         if code not in QUESTIONS_BY_CODE:
-            problems.append(Problem(code=str(code)[:60], message="is not a question of this form"))
+            shown = _code_of(code)
+            problems.append(Problem(code=shown or "answers",
+                                    message=("is not a question of this form" if shown else
+                                             "an answer has an empty question code")))
 
     for question in QUESTIONS:
         code = question.code
@@ -309,7 +333,7 @@ def _cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: set[s
 def _envelope_problems(err: ValidationError) -> list[Problem]:
     problems = []
     for e in err.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "document"
+        field = _code_of(".".join(str(p) for p in e["loc"])) or "document"
         kind = e["type"]
         if kind == "extra_forbidden":
             message = "is not part of an answer document; allowed: form_version, answers, submitted_at"
@@ -323,8 +347,23 @@ def _envelope_problems(err: ValidationError) -> list[Problem]:
             message = f"must be the text '{FORM_VERSION}'"
         else:
             message = e["msg"]
-        problems.append(Problem(code=field[:60], message=message))
+        problems.append(Problem(code=field, message=message))
     return problems
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON text for the command lines; InvalidDocument with a clear message if not."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidDocument([Problem(
+            code="document",
+            message=f"is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})",
+        )]) from None
+    except (ValueError, RecursionError):  # numbers over 4,300 digits; nesting too deep
+        raise InvalidDocument([Problem(
+            code="document", message="is not usable JSON: a number is too long or the nesting "
+                                     "too deep")]) from None
 
 
 def parse_document(raw: Any, *, today: date | None = None) -> Screening:
@@ -344,7 +383,11 @@ def parse_document(raw: Any, *, today: date | None = None) -> Screening:
     if doc.form_version != FORM_VERSION:
         problems.append(Problem(code="form_version",
                                 message=f"{_show(doc.form_version)} is not supported; use '{FORM_VERSION}'"))
-    submitted = doc.submitted_at.astimezone(UTC) if doc.submitted_at else None
+    try:
+        submitted = doc.submitted_at.astimezone(UTC) if doc.submitted_at else None
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before the first UTC instant
+        raise InvalidDocument([Problem(code="submitted_at",
+                                       message="is out of range; use a real date-time")]) from None
     reference = submitted.date() if submitted else (today or datetime.now(UTC).date())
     answer_problems, cleaned, meds = check_answers(doc.answers, today=reference)
     problems.extend(answer_problems)

@@ -12,7 +12,7 @@ import sys
 from typing import TextIO
 
 from forms.models import InvalidDocument, Problem
-from forms.validation import parse_document
+from forms.validation import load_json, parse_document
 
 EXIT_INVALID = 2
 
@@ -37,13 +37,7 @@ def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         return _fail([Problem(code="file", message=f"cannot read {path}: {reason}")], err)
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return _fail([Problem(code="document",
-                              message=f"is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                                      f"{exc.msg})")], err)
-    try:
-        screening = parse_document(raw)
+        screening = parse_document(load_json(text))
     except InvalidDocument as exc:
         return _fail(exc.problems, err)
     from rules.engine import get_engine  # loaded only for a valid document

@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import hashlib
-import json
 import logging
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from forms.models import InvalidDocument, Problem
-from forms.validation import parse_document
+from forms.validation import load_json, parse_document
 from store import audit
 from store.db import get_store
 from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
@@ -58,14 +57,10 @@ def _load(path: str) -> tuple[bytes, Any]:
         raise InvalidDocument([Problem(code="file",
                                        message=f"cannot read: {err.strerror or err}")]) from None
     try:
-        return data, json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8-sig")  # a BOM from Windows editors is fine
     except UnicodeDecodeError:
         raise InvalidDocument([Problem(code="file", message="is not UTF-8 text")]) from None
-    except json.JSONDecodeError as err:
-        raise InvalidDocument([Problem(
-            code="document",
-            message=f"is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})",
-        )]) from None
+    return data, load_json(text)
 
 
 def _print_problems(label: str, problems: Sequence[Problem], err: TextIO) -> None:
