@@ -25,7 +25,9 @@ else:
                     url_path="queue", default=True)
     detail = st.Page("app_pages/screening.py", title="Screening detail",
                      icon=":material/clinical_notes:", url_path="detail")
-    clinic = [queue, detail]
+    export = st.Page("app_pages/export.py", title="Export CSV", icon=":material/download:",
+                     url_path="export")
+    clinic = [queue, detail, export]
     pages = {"Clinic": clinic}
     if user["role"] == "admin":
         pages["Admin"] = [st.Page("app_pages/audit_log.py", title="Audit log",

@@ -1,0 +1,61 @@
+"""CSV export for clinic staff: a zip of screenings, flags, medications and the data
+dictionary. Every export is audited (who, when, filters, row counts) by exports.api."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from app_pages.auth import require_role
+from app_pages.services import store
+from exports.api import ExportRefused, export_zip
+from exports.core import ExportOptions
+
+STATUSES = {"unreviewed": "Not reviewed yet", "reviewed": "Reviewed (any decision)"}
+DECISIONS = {"cleared": "Cleared", "cleared_with_conditions": "Cleared with conditions",
+             "needs_follow_up": "Needs follow-up", "not_a_candidate": "Not a candidate"}
+
+user = require_role("clinician", "admin")
+st.title("Export screenings")
+st.write("Download completed screenings as CSV files (screenings, flags, medications and a "
+         "data dictionary) for your records and other systems. Answers are raw codes; the "
+         "data dictionary gives their labels.")
+
+with st.form("export_form", enter_to_submit=False):
+    dates = st.date_input("Submitted between (optional)", value=(), format="YYYY-MM-DD",
+                          key="x_dates")
+    statuses = st.multiselect("Review status", list(STATUSES), format_func=STATUSES.get,
+                              key="x_status", placeholder="Any")
+    decisions = st.multiselect("Latest decision", list(DECISIONS), format_func=DECISIONS.get,
+                               key="x_decision", placeholder="Any")
+    deidentified = st.checkbox("De-identified: leave out names, date of birth, phone, email, "
+                               "signature and free text (age is kept)", key="x_deid")
+    plain = st.checkbox("Plain UTF-8 (for other systems); the default opens cleanly in Excel",
+                        key="x_plain")
+    prepare = st.form_submit_button("Prepare export", type="primary", key="x_prepare")
+
+if prepare:
+    since = dates[0] if isinstance(dates, tuple) and dates else None
+    until = dates[-1] if isinstance(dates, tuple) and dates else None
+    try:
+        options = ExportOptions(since=since, until=until, review_status=tuple(statuses),
+                                decision=tuple(decisions), deidentified=deidentified,
+                                plain_utf8=plain)
+        with st.spinner("Preparing the files…"):
+            data = export_zip(options, user["username"], user["role"], store=store())
+    except ExportRefused:
+        st.error("You do not have permission to export.")
+    except ValueError as err:
+        st.error(f"Check the filters: {err}")
+    else:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        kind = "deidentified" if deidentified else "full"
+        st.session_state["export_zip"] = (f"screenings-{kind}-{stamp}.zip", data)
+
+if "export_zip" in st.session_state:
+    name, data = st.session_state["export_zip"]
+    st.success(f"Ready: {name} ({len(data) / 1024:,.0f} KB). This export was recorded in the "
+               "audit log.")
+    st.download_button("Download zip", data=data, file_name=name, mime="application/zip",
+                       key="x_download", type="primary", on_click="ignore")

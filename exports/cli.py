@@ -1,0 +1,130 @@
+"""``python -m exports --out DIR``: write an export's four CSVs into DIR (scheduled jobs).
+
+Runs on the database of ``DATABASE_URL``; the export is audited as ``--actor`` (default
+``system``) with role ``system``. Prints the row count of each file.
+
+Exit codes: 0 written, 1 the export failed (e.g. the database), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from exports.api import export_as_system
+from exports.core import FILES, ExportOptions
+from store.schema import DECISIONS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PROG = "python -m exports"
+STATUSES = ("unreviewed", "reviewed", *DECISIONS)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _codes(allowed: Sequence[str], what: str) -> Callable[[str], list[str]]:
+    def parse(text: str) -> list[str]:
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        bad = [v for v in values if v not in allowed]
+        if bad or not values:
+            raise argparse.ArgumentTypeError(
+                f"{', '.join(bad) or repr(text)}: not a {what}; choose from {', '.join(allowed)}")
+        return values
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Export completed screenings as CSV files sharing screening_id "
+                    "(screenings, flags, medications, data dictionary).")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="directory to write the four CSV files into (created if missing)")
+    parser.add_argument("--since", type=_day, metavar="DATE",
+                        help="submitted on or after this UTC day (YYYY-MM-DD)")
+    parser.add_argument("--until", type=_day, metavar="DATE",
+                        help="submitted on or before this UTC day (YYYY-MM-DD)")
+    parser.add_argument("--status", type=_codes(STATUSES, "review status"), action="append",
+                        default=[], metavar="S",
+                        help=f"review status, repeatable or comma-separated: {', '.join(STATUSES)}")
+    parser.add_argument("--decision", type=_codes(DECISIONS, "decision"), action="append",
+                        default=[], metavar="D",
+                        help=f"latest review decision, repeatable or comma-separated: "
+                             f"{', '.join(DECISIONS)}")
+    parser.add_argument("--deidentified", action="store_true",
+                        help="drop identifying and free-text columns (age is kept)")
+    parser.add_argument("--plain-utf8", action="store_true",
+                        help="plain UTF-8 (default: UTF-8 with BOM, for Excel)")
+    parser.add_argument("--actor", default="system", metavar="NAME",
+                        help="who the audit log names (default: system)")
+    return parser
+
+
+def _options(args: argparse.Namespace) -> ExportOptions:
+    try:
+        return ExportOptions(
+            since=args.since, until=args.until,
+            review_status=tuple(v for group in args.status for v in group),
+            decision=tuple(v for group in args.decision for v in group),
+            deidentified=args.deidentified, plain_utf8=args.plain_utf8)
+    except ValidationError as err:
+        raise UsageError("; ".join(e["msg"].removeprefix("Value error, ")
+                                   for e in err.errors())) from None
+
+
+def _check(args: argparse.Namespace) -> tuple[ExportOptions, Path, str]:
+    options = _options(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    actor = args.actor.strip()
+    if not 1 <= len(actor) <= 64 or not actor.isprintable():
+        raise UsageError("--actor must be 1-64 printable characters")
+    return options, out, actor
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    logging.basicConfig(level=logging.WARNING)
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the error
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    try:
+        options, directory, actor = _check(args)
+    except UsageError as exc:
+        parser.print_usage(err)
+        err.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE
+    try:
+        result = export_as_system(options, actor, directory)
+    except OSError as exc:
+        err.write(f"{PROG}: error: cannot write to {directory}: {exc.strerror or exc}\n")
+        return EXIT_FAILED
+    except Exception as exc:
+        # The class only: a database error's text may quote the statement's parameters.
+        err.write(f"{PROG}: error: the export failed ({type(exc).__name__}); nothing written\n")
+        return EXIT_FAILED
+    width = max(len(name) for name in FILES)
+    for name in FILES:
+        out.write(f"{name:<{width}}  {result.rows[name]:>9,} rows\n")
+    out.write(f"wrote {len(FILES)} files to {result.directory} (audited as {actor})\n")
+    return EXIT_OK

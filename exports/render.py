@@ -1,0 +1,254 @@
+"""Rendering one chunk of stored screenings into the CSV text of the three data files.
+
+Pure and self-contained (standard library and ``exports.safety`` only), so that it runs
+in the exporting process or in worker processes (large exports): a ``Spec`` (plain
+data, derived from ``exports.columns``) says which columns to write.
+
+The screenings.csv row builder is generated once per spec as straight-line Python
+(``compile_screening_row``): with ~80 columns per row, a loop that dispatches on column
+kind per cell costs more than decoding the row's JSON. The generated source only
+contains question codes and option values from ``forms.definition``, each written with
+``repr``, and is checked against the reference builder by the tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from exports.safety import FORMULA_TRIGGERS, number_cell, text_cell
+
+LINE_TERMINATOR = "\r\n"  # RFC 4180
+
+# The fields of one stored screening as the exporting query selects them, in order.
+RAW_FIELDS: tuple[str, ...] = (
+    "id", "form_version", "ruleset_version", "submitted_at", "age", "bmi", "count_defer",
+    "count_review", "count_adjust", "count_info", "urgent", "highest_severity", "review_status",
+    "decision", "reviewer", "reviewed_at", "latest_review_id", "document", "evaluation",
+)
+_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION = (RAW_FIELDS.index(f) for f in (
+    "id", "latest_review_id", "document", "evaluation"))
+
+# (review id, rule id) -> (acknowledged by, acknowledged at, note)
+Acks = Mapping[tuple[int, str], tuple[str, datetime | str, str | None]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What to write. ``questions``: (kind, code, options) per question, in column order,
+    kind one of ``text``, ``num``, ``bool``, ``multi`` (options: the ``code___option``
+    columns). ``withheld``: codes whose values never appear in de-identified evidence."""
+
+    deidentified: bool
+    questions: tuple[tuple[str, str, tuple[str, ...]], ...]
+    withheld: frozenset[str]
+
+
+def iso_utc(moment: datetime | str | None) -> str | None:
+    """``2026-11-21T14:03:00Z`` (UTC, to the second), from an aware datetime or from a
+    UTC timestamp as SQLite stores it (``2026-11-21 14:03:00.000000``)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        return f"{moment[:10]}T{moment[11:19]}Z"
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
+
+
+def _loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+# --- screenings.csv ----------------------------------------------------------------------
+
+def _multi_cells(value: Any, options: tuple[str, ...]) -> tuple[int, ...]:
+    chosen = value if isinstance(value, list | tuple) else [value]
+    return tuple(1 if option in chosen else 0 for option in options)
+
+
+def _leading(r: Sequence[Any]) -> list[Any]:
+    return [r[0], text_cell(r[1]), text_cell(r[2]), iso_utc(r[3]), r[4], r[5], r[6], r[7],
+            r[8], r[9], 1 if r[10] else 0, text_cell(r[11]), text_cell(r[12]),
+            text_cell(r[13]), text_cell(r[14]), iso_utc(r[15])]
+
+
+def reference_screening_row(spec: Spec, r: Sequence[Any], answers: Mapping[str, Any]) -> list[Any]:
+    """One screenings.csv row, written plainly: the definition the generated builder must
+    match (the tests compare them)."""
+    cells = _leading(r)
+    for kind, code, options in spec.questions:
+        value = answers.get(code)
+        if kind == "multi":
+            cells.extend([None] * len(options) if value is None else _multi_cells(value, options))
+        elif value is None:
+            cells.append(None)
+        elif kind == "num":
+            cells.append(number_cell(value))
+        elif kind == "bool":
+            cells.append(1 if value is True else 0 if value is False else text_cell(value))
+        else:
+            cells.append(text_cell(value))
+    return cells
+
+
+def compile_screening_row(spec: Spec) -> Callable[[Sequence[Any], Mapping[str, Any]], list[Any]]:
+    """The same function as ``reference_screening_row``, generated as straight-line code."""
+    lines = ["def build(r, a):", "    g = a.get"]
+    cells = ["r[0]", "t(r[1])", "t(r[2])", "iso(r[3])", "r[4]", "r[5]", "r[6]", "r[7]", "r[8]",
+             "r[9]", "1 if r[10] else 0", "t(r[11])", "t(r[12])", "t(r[13])", "t(r[14])",
+             "iso(r[15])"]
+    namespace: dict[str, Any] = {"t": text_cell, "num": number_cell, "iso": iso_utc,
+                                 "multi": _multi_cells, "T": FORMULA_TRIGGERS}
+    for i, (kind, code, options) in enumerate(spec.questions):
+        v = f"v{i}"
+        lines.append(f"    {v} = g({code!r})")
+        if kind == "text":
+            cells.append(f"({v} if {v} is None or ({v}.__class__ is str and {v}[:1] not in T) "
+                         f"else t({v}))")
+        elif kind == "num":
+            cells.append(f"({v} if {v} is None or {v}.__class__ is int else num({v}))")
+        elif kind == "bool":
+            cells.append(f"(None if {v} is None else 1 if {v} is True else 0 if {v} is False "
+                         f"else t({v}))")
+        elif kind == "multi":
+            namespace[f"B{i}"] = (None,) * len(options)
+            namespace[f"O{i}"] = options
+            checks = ", ".join(f"1 if {o!r} in {v} else 0" for o in options)
+            cells.append(f"*(B{i} if {v} is None else ({checks},) if {v}.__class__ is list "
+                         f"else multi({v}, O{i}))")
+        else:
+            raise ValueError(f"unknown column kind {kind!r}")
+    lines.append("    return [" + ", ".join(cells) + "]")
+    source = "\n".join(lines)
+    code = compile(source, f"<exports screenings row: {len(spec.questions)} questions>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own source: codes and options written with repr
+    return namespace["build"]
+
+
+# --- flags.csv and medications.csv -------------------------------------------------------
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _evidence_item(item: Mapping[str, Any], deidentified: bool, withheld: frozenset[str],
+                   positions: Mapping[str, int] | None) -> str:
+    if item.get("kind") == "medication":
+        if deidentified:
+            position = (positions or {}).get(item.get("medication") or "")
+            shown = f"medication #{position}" if position is not None else "medication"
+        else:
+            shown = f"medication '{item.get('medication') or ''}'"
+        generic, method = item.get("generic"), item.get("method")
+        how = f" ({method})" if method else ""
+        return f"{shown} -> {generic}{how}" if generic else f"{shown} -> not identified{how}"
+    code = item.get("code") or ""
+    if deidentified and code in withheld:
+        return f"{code}=[withheld]"
+    answer = item.get("answer")
+    return f"{code}={answer}" if answer.__class__ is str else f"{code}={_answer_text(answer)}"
+
+
+def describe_evidence(evidence: Sequence[Mapping[str, Any]], *, deidentified: bool = False,
+                      withheld: frozenset[str] = frozenset(),
+                      positions: Mapping[str, int] | None = None) -> str:
+    """One readable string, e.g. ``bipolar_disorder=yes; medication 'Xanax 0.5mg' ->
+    alprazolam (brand)``. De-identified, medication text becomes its position in
+    medications.csv (``medication #1``) and withheld answers are not shown."""
+    if len(evidence) == 1:
+        return _evidence_item(evidence[0], deidentified, withheld, positions)
+    return "; ".join(_evidence_item(item, deidentified, withheld, positions) for item in evidence)
+
+
+def _neutralised(cells: list[Any]) -> list[Any]:
+    """The cells with every text cell neutralised (numbers and blanks as they are)."""
+    triggers = FORMULA_TRIGGERS
+    return [("'" + v if v[:1] in triggers else v) if v.__class__ is str else v for v in cells]
+
+
+def flag_rows(spec: Spec, sid: int, review_id: int | None, evaluation: Mapping[str, Any],
+              acks: Acks) -> list[list[Any]]:
+    flags = evaluation.get("flags")
+    if not flags:
+        return []
+    deidentified, withheld = spec.deidentified, spec.withheld
+    positions = None
+    if deidentified:
+        positions = {}
+        for med in evaluation.get("medications") or ():
+            if med.get("use") == "current":
+                positions.setdefault(med.get("text"), (med.get("position") or 0) + 1)
+    reviewed = review_id is not None and bool(acks)
+    out = []
+    for flag in flags:
+        get = flag.get
+        rule_id = get("rule_id")
+        ack = acks.get((review_id, rule_id)) if reviewed else None
+        evidence = get("evidence")
+        cells = [sid, rule_id, get("severity"), 1 if get("urgent") else 0, get("reason"),
+                 describe_evidence(evidence, deidentified=deidentified, withheld=withheld,
+                                   positions=positions) if evidence else None,
+                 get("source")]
+        if ack is None:
+            cells += (None, None) if deidentified else (None, None, None)
+        else:
+            cells += (ack[0], iso_utc(ack[1])) if deidentified else (ack[0], iso_utc(ack[1]), ack[2])
+        out.append(_neutralised(cells))
+    return out
+
+
+def medication_rows(spec: Spec, sid: int, evaluation: Mapping[str, Any]) -> list[list[Any]]:
+    medications = evaluation.get("medications")
+    if not medications:
+        return []
+    deidentified = spec.deidentified
+    out = []
+    for med in medications:
+        get = med.get
+        position = get("position")
+        classes = get("classes")
+        cells = [sid, position + 1 if position.__class__ is int else None]
+        if not deidentified:
+            cells += (get("text"), get("dose"), get("frequency"))
+        cells += (get("use"), get("status"), get("matched"), get("generic"),
+                  ";".join(classes) if classes else None, get("method"))
+        out.append(_neutralised(cells))
+    return out
+
+
+# --- one chunk ---------------------------------------------------------------------------
+
+class Renderer:
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.screening_row = compile_screening_row(spec)
+
+    def rows(self, raw: Sequence[Sequence[Any]], acks: Acks
+             ) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+        """The rows of screenings.csv, flags.csv and medications.csv for these screenings."""
+        spec, build = self.spec, self.screening_row
+        screenings, flags, medications = [], [], []
+        for r in raw:
+            document = _loads(r[_DOCUMENT]) or {}
+            evaluation = _loads(r[_EVALUATION]) or {}
+            screenings.append(build(r, document.get("answers") or {}))
+            flags += flag_rows(spec, r[_ID], r[_REVIEW_ID], evaluation, acks)
+            medications += medication_rows(spec, r[_ID], evaluation)
+        return screenings, flags, medications
+
+    def render(self, raw: Sequence[Sequence[Any]], acks: Acks) -> tuple[tuple[str, int], ...]:
+        """(CSV text, row count) of screenings.csv, flags.csv, medications.csv."""
+        out = []
+        for rows in self.rows(raw, acks):
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator=LINE_TERMINATOR).writerows(rows)
+            out.append((buffer.getvalue(), len(rows)))
+        return tuple(out)
