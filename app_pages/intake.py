@@ -90,6 +90,10 @@ def _save(s: dict) -> None:
                       date_of_birth=s["answers"].get("date_of_birth"), store=store())
     except db.DraftAlreadySubmitted:
         s["submitted"] = True
+    except ValueError:  # e.g. characters the database cannot store, pasted into a box
+        s["save_failed"] = True
+    else:
+        s.pop("save_failed", None)
 
 
 def _go(s: dict, index: int) -> None:
@@ -312,6 +316,9 @@ def draw_step(s: dict) -> None:
             ui.render(question, ui.patient_message(problem) if problem else None)
     if s["problems"]:
         st.warning("Please check the answers marked above.", icon=":material/warning:")
+    if s.get("save_failed"):
+        st.error("We could not save your answers: some text contains characters we cannot "
+                 "store. Please retype any pasted text.", icon=":material/error:")
     cols = st.columns(2)
     if index > 0:
         cols[0].button("Back", key="back", on_click=on_back, width="stretch")

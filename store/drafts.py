@@ -37,7 +37,8 @@ _NO_DATE = "0000-00-00"  # compared when there is nothing to compare, to keep ti
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # surrogatepass: a malformed token (lone surrogate) still hashes, and matches nothing.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _usable_token(token: Any) -> bool:
@@ -102,9 +103,13 @@ def save_draft(token: str, answers: dict[str, Any], step: int,
         raise ValueError(f"step must be a whole number 0-{MAX_STEP}")
     dob = _parse_dob(date_of_birth)
     try:
-        size = len(json.dumps(answers, allow_nan=False))
-    except (TypeError, ValueError) as err:
+        text = json.dumps(answers, allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")  # a lone surrogate cannot be stored (PostgreSQL JSONB refuses it)
+    except (TypeError, ValueError, RecursionError) as err:
         raise ValueError("answers must be plain JSON values") from err
+    if "\x00" in text or "\\u0000" in text:  # NUL: refused by PostgreSQL JSONB
+        raise ValueError("answers must not contain NUL characters")
+    size = len(text)
     if size > MAX_DRAFT_BYTES:
         raise ValueError("answers are too large to save")
     with (store or get_store()).session() as session:
