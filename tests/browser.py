@@ -70,13 +70,23 @@ def start_server(tmp: Path, database_url: str, extra_env: dict | None = None) ->
     raise RuntimeError(f"streamlit did not answer within {START_TIMEOUT_S}s")
 
 
+# Every patient detail the browser tests type: none may ever reach a server log.
+PATIENT_DATA_IN_TESTS = ("Marisol", "Quintanilla", "1985-06-15", "06/15/1985", "Quentin",
+                         "Urgentson", "Violetta", "Henrietta", "Lacks-Mirror", "Kiro",
+                         "klonapin", "Xanax", "Lamictal")
+
+
 def stop_server(server: Server) -> None:
+    """Stop the server, then check its whole log holds no patient data."""
     server.process.terminate()
     try:
         server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait(timeout=15)
+    log = server.log()
+    leaked = [secret for secret in PATIENT_DATA_IN_TESTS if secret in log]
+    assert not leaked, f"patient data in the server log {server.log_path}: {leaked}"
 
 
 @pytest.fixture(scope="module")

@@ -108,6 +108,7 @@ def test_app_killed_with_a_draft_in_progress_resumes_after_restart(tmp_path, bro
     resume_url = page.url
     os.kill(server.process.pid, signal.SIGKILL)
     server.process.wait(timeout=30)
+    assert "Kiro" not in server.log()
 
     restarted = start_server(tmp_path, url)
     try:
