@@ -161,8 +161,8 @@ def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
         return None
     if cond.medication_class is not None:
         wanted = set(cond.medication_class)
-        hits = [m for m in ctx.meds
-                if m.resolution.status == "recognized" and wanted.intersection(m.resolution.classes)]
+        # Every confident match counts, even on a line that also holds an unclear word.
+        hits = [m for m in ctx.meds if wanted.intersection(m.resolution.classes)]
         return [_med_evidence(m) for m in hits] or None
     if cond.medication_unresolved is not None:
         hits = [m for m in ctx.meds if m.resolution.status != "recognized"]

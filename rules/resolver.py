@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from rules.lexicon import Lexicon, Product
-from rules.text import is_noise, name_part, tokens
+from rules.text import fold, is_noise, name_part, segments, tokens
 
 MAX_SPAN = 6
 FUZZY_MIN_LEN = 5
@@ -44,7 +44,9 @@ def max_edits(query: str) -> int:
     """
     return 1 if len(query) <= 7 else 2 if len(query) <= 11 else 3
 
-Status = Literal["recognized", "ambiguous", "unrecognized"]
+# recognized: every word read; partial: a drug read, but other words not (a clinician
+# reads the line); ambiguous: a look-alike guess; unrecognized: nothing read.
+Status = Literal["recognized", "partial", "ambiguous", "unrecognized"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,8 @@ class Resolver:
                         break
             if hit:
                 found.append(hit)
+                if hit[2].product.method == "dictionary" and hit[1] > 1:
+                    found.extend(self._watched_inside(words[i:i + hit[1]], i, hit[2].product))
                 i += hit[1]
             else:
                 i += 1
@@ -161,6 +165,21 @@ class Resolver:
     def _near(query: str, hits: list) -> list:
         limit = max_edits(query)
         return [h for h in hits if Levenshtein.distance(query, h[0], score_cutoff=limit) <= limit]
+
+    def _watched_inside(self, words: list[str], offset: int, outer: Product) -> list:
+        """Curated drugs named inside a longer dictionary phrase whose watched classes the
+        phrase's product lacks ("aspirin and codeine" -> a product mapped to no class):
+        they are kept, so a watched drug is never hidden by a longer name."""
+        extra = []
+        for i in range(len(words)):
+            for length in range(len(words) - i, 0, -1):
+                product = self.lexicon.curated.get(" ".join(words[i:i + length]))
+                if product is not None:
+                    if self.watched.intersection(product.classes) - set(outer.classes):
+                        span = " ".join(words[i:i + length])
+                        extra.append((offset + i, length, Match(span, product, product.method)))
+                    break
+        return extra
 
     def _fuzzy(self, query: str) -> tuple[Match | None, tuple[Candidate, ...]]:
         """Best fuzzy match for one query, or (None, candidates) when it is ambiguous."""
@@ -196,40 +215,55 @@ class Resolver:
         return Match(query, best, method, round(best_score, 1)), ()
 
     def _resolve(self, text: str) -> Resolution:
-        words = tokens(name_part(text))
-        found, leftover = self._exact(words)
-        matches = [m for _, _, m in found]
+        folded = fold(text)
+        # Exact names anywhere in the line: a drug after "for ..." is still a drug.
+        found, _ = self._exact(tokens(folded))
+        matches: list[Match] = []
+        for _, _, match in found:
+            if all(m.product != match.product for m in matches):
+                matches.append(match)
+        read = {w for _, _, m in found for w in m.query.split()}
         candidates: list[Candidate] = []
         unmatched: list[str] = []
-        # Runs of leftover words that are not dose/frequency noise get a fuzzy try.
-        runs: list[list[str]] = []
-        previous = None
-        for j in leftover:
-            word = words[j]
-            if is_noise(word) or word in CONNECTORS or not any(c.isalpha() for c in word):
-                previous = None
-                continue
-            if previous is not None and j == previous + 1:
-                runs[-1].append(word)
-            else:
-                runs.append([word])
-            previous = j
-        for run in runs:
-            resolved = self._fuzzy_run(run)
-            if resolved is None:
-                unmatched.extend(run)
-            elif isinstance(resolved, Match):
-                matches.append(resolved)
-            else:
-                candidates.extend(resolved)
+        # Fuzzy only on the name part of each segment: purpose words ("for toenail
+        # fungus") are never guessed into drugs, but a misspelt drug after a comma is.
+        for segment in segments(folded):
+            for run in self._runs(tokens(name_part(segment)), read):
+                resolved = self._fuzzy_run(run)
+                if resolved is None:
+                    unmatched.extend(run)
+                elif isinstance(resolved, Match):
+                    if all(m.product != resolved.product for m in matches):
+                        matches.append(resolved)
+                else:
+                    candidates.extend(resolved)
         if candidates:
             status: Status = "ambiguous"
+        elif matches and unmatched:
+            status = "partial"
         elif matches:
             status = "recognized"
         else:
             status = "unrecognized"
         return Resolution(text=text, status=status, matches=tuple(matches),
                           candidates=tuple(candidates), unmatched=tuple(unmatched))
+
+    @staticmethod
+    def _runs(words: list[str], read: set[str]) -> list[list[str]]:
+        """Runs of consecutive words that are neither read already nor dose/frequency noise."""
+        runs: list[list[str]] = []
+        current: list[str] = []
+        for word in words:
+            if word in read or is_noise(word) or word in CONNECTORS \
+                    or not any(c.isalpha() for c in word):
+                if current:
+                    runs.append(current)
+                current = []
+            else:
+                current.append(word)
+        if current:
+            runs.append(current)
+        return runs
 
     def _fuzzy_run(self, run: list[str]) -> Match | tuple[Candidate, ...] | None:
         """Try the whole run (up to three words), then each word on its own."""
@@ -251,7 +285,7 @@ class Resolver:
 
     def describe(self, resolution: Resolution) -> str:
         """Plain words for a patient: 'alprazolam, a benzodiazepine (...)'. Never a verdict."""
-        if resolution.status != "recognized":
+        if not resolution.matches:
             return ""
         parts = []
         for match in resolution.matches:

@@ -37,15 +37,20 @@ NOISE_WORDS = frozenset(
     approx usually sometimes only up to one two half generic brand otc rx prescription med meds
     medicine medicines medication medications current currently still stopped used now
     percent strength ultra extra maximum max regular formula
+    acetate hydrochloride hcl sulfate sulphate tartrate bitartrate maleate succinate besylate
+    mesylate citrate phosphate hydrobromide fumarate
     """.split()
 )
 
 
+_DROP = {ord("'"): None, ord("’"): None, ord("‘"): None, ord("®"): None, ord("™"): None,
+         ord("℠"): None}
+
+
 def fold(text: str) -> str:
-    """Lowercase, unicode-normalise, drop apostrophes and trademark signs."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return text.translate({ord("'"): None, ord("’"): None, ord("‘"): None,
-                           ord("®"): None, ord("™"): None})
+    """Lowercase, unicode-normalise, drop apostrophes and trademark signs (before NFKC,
+    which would turn "™" into "tm")."""
+    return unicodedata.normalize("NFKC", text.translate(_DROP)).casefold().translate(_DROP)
 
 
 _SEPARATOR_RE = re.compile(r"[.,/]")
@@ -72,6 +77,15 @@ def key(name: str) -> str:
     if _SIMPLE_RE.fullmatch(name):
         return name
     return " ".join(tokens(name))
+
+
+_SEGMENT_RE = re.compile(r"[,;+]|\b(?:and|also|plus|then)\b")
+
+
+def segments(folded: str) -> list[str]:
+    """Parts of a line that may each name a drug: "Zoloft for mood, Xanax as needed" ->
+    ["zoloft for mood", " xanax as needed"]."""
+    return [part for part in _SEGMENT_RE.split(folded) if part.strip()]
 
 
 def name_part(text: str) -> str:

@@ -164,3 +164,48 @@ def test_ordinary_words_do_not_fuzz_into_drugs(engine, text, generic, not_matche
     assert not engine.resolver.watched.intersection(res.classes), res
     if generic:
         assert res.generic == generic
+
+
+# Second review: lines where a flagged drug was silently dropped. Each must raise the
+# drug's own flag class, or at least leave the line for a clinician (not "recognized").
+NEVER_SILENT = [
+    ("Zoloft for mood, Xanax as needed", "benzodiazepine"),
+    ("Zoloft for depression and Klonopin", "benzodiazepine"),
+    ("Lexapro since 2019 and Ativan", "benzodiazepine"),
+    ("sertraline due to anxiety plus lorazepam", "benzodiazepine"),
+    ("Wellbutrin prescribed by Dr Lee, also Adderall", "stimulant"),
+    ("Zoloft for mood, xanex", "benzodiazepine"),
+    ("aspirin and codeine", "opioid"),
+    ("temazepam acetate", "benzodiazepine"),
+    ("dexmethylphenidate hydrochloride", "stimulant"),
+    ("Mebaral", "barbiturate"),
+    ("mephobarbital", "barbiturate"),
+    ("oxtriphylline", "theophylline"),
+    ("choline theophylline", "theophylline"),
+    ("Xanax and Lamisal", "benzodiazepine"),  # one unclear word keeps the clear drug's flag
+    ("Lamictal + trazadol", "lamotrigine"),
+]
+
+
+@pytest.mark.parametrize(("text", "klass"), NEVER_SILENT)
+def test_flagged_drug_is_never_dropped_from_a_line(engine, text, klass):
+    res = engine.resolve(text)
+    assert klass in res.classes, res
+
+
+# Words left over next to a recognised drug: a clinician must read the line.
+PARTIAL = ["Tylenol Sinus", "Motrin Sinus", "Robitussin CF", "Zoloft and benzo",
+           "Lexapro + xnx", "Zoloft and sleeping pill"]
+
+
+@pytest.mark.parametrize("text", PARTIAL)
+def test_unread_words_beside_a_drug_leave_the_line_for_a_clinician(engine, text):
+    res = engine.resolve(text)
+    if res.status == "recognized":  # the whole product is known: its own classes decide
+        assert engine.resolver.watched.intersection(res.classes), res
+    else:
+        assert res.status == "partial" and res.unmatched, res
+
+
+def test_trademark_sign_is_ignored(engine):
+    assert engine.resolve("Xanax™ 1mg").generic == "alprazolam"
