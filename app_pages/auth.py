@@ -42,15 +42,28 @@ def sign_in(username: str, role: str) -> None:
 
 
 def sign_out(reason: str = "") -> None:
-    for key in [k for k in st.session_state if k != "intake"]:
+    for key in list(st.session_state):
         del st.session_state[key]
     if reason == "idle":
         st.session_state["signed_out_idle"] = True
 
 
 def require_role(*roles: str) -> dict:
-    """Stop the page unless the signed-in user has one of these roles."""
+    """Stop the page unless the signed-in user has one of these roles. The account is read
+    again from the database, so a deactivated account or a changed role takes effect at
+    once, not at the next sign-in."""
+    import store as db
+    from app_pages.services import store
+
     user = current_user()
+    if user is not None:
+        try:
+            account = db.get_user(user["username"], store=store())
+        except db.UserNotFound:
+            account = None
+        if account is None or not account.active or account.role != user["role"]:
+            sign_out()
+            user = None
     if user is None or user["role"] not in roles:
         st.error("You do not have access to this page.")
         st.stop()

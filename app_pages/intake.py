@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 import store as db
 from app_pages import questions as ui
@@ -16,6 +17,7 @@ from forms.models import InvalidDocument
 from forms.steps import STEPS
 from forms.validation import base_code, check_answers
 from forms.visit_prep import load_visit_prep
+from store.drafts import hash_token
 
 STATE = "intake"
 LAST_STEP = len(STEPS) - 1
@@ -41,12 +43,16 @@ def _sync_meds(s: dict) -> None:
             row["status"] = status
 
 
+def _filled_rows(s: dict) -> list[dict]:
+    return [r for r in s["meds"] if r["name"].strip()]
+
+
 def _medications(s: dict) -> list[dict]:
-    if s["answers"].get("takes_no_medications"):
-        return []
+    """Every medicine typed, even with "I take no medicines" ticked: validation refuses
+    that combination rather than the app silently dropping what the patient wrote."""
     return [{"name": r["name"].strip(), "dose": r["dose"].strip(),
              "frequency": r["frequency"].strip(), "status": r["status"]}
-            for r in s["meds"] if r["name"].strip()]
+            for r in _filled_rows(s)]
 
 
 def _answers_with_meds(s: dict) -> dict:
@@ -90,7 +96,7 @@ def _save(s: dict) -> None:
                       date_of_birth=s["answers"].get("date_of_birth"), store=store())
     except db.DraftAlreadySubmitted:
         s["submitted"] = True
-    except ValueError:  # e.g. characters the database cannot store, pasted into a box
+    except (ValueError, db.StoreError, SQLAlchemyError):  # never a traceback for a patient
         s["save_failed"] = True
     else:
         s.pop("save_failed", None)
@@ -137,10 +143,14 @@ def on_submit() -> None:
     if s["token"] is None:
         _save(s)
     try:
-        db.submit_screening(document, draft_token=s["token"], idempotency_key=s["token"],
-                            store=store())
+        # The idempotency key is derived from the token: the token itself is never stored.
+        db.submit_screening(document, draft_token=s["token"],
+                            idempotency_key=hash_token(s["token"]), store=store())
     except InvalidDocument as err:
         s["problems"] = {base_code(p.code): p.message for p in err.problems}
+        return
+    except (db.StoreError, SQLAlchemyError):
+        s["save_failed"] = True
         return
     ui.clear_widgets()
     st.session_state[STATE] = {"step": None, "answers": {}, "meds": [], "token": s["token"],
@@ -244,16 +254,20 @@ def _resume_link(s: dict) -> None:
 
 
 def draw_medications(s: dict) -> None:
+    _sync_meds(s)  # what is typed in the boxes now decides what is shown below
     question = QUESTIONS_BY_CODE["takes_no_medications"]
     ui.seed_widget(question, s["answers"].get("takes_no_medications", False))
     ui.render(question, None)
-    if st.session_state.get(ui.widget_key("takes_no_medications")):
+    ticked = st.session_state.get(ui.widget_key("takes_no_medications"))
+    if ticked and not _filled_rows(s):
         st.caption("If you do take anything, even vitamins or herbal remedies, untick the box "
                    "and add them.")
     else:
         if not s["meds"]:
             on_add_med()
         resolver = engine().resolver
+        # Problems are numbered over the filled rows (blank rows are not sent).
+        position = {r["id"]: i for i, r in enumerate(_filled_rows(s))}
         for n, row in enumerate(s["meds"], start=1):
             rid = row["id"]
             with st.container(border=True, key=f"med_row_{rid}"):
@@ -270,9 +284,14 @@ def draw_medications(s: dict) -> None:
                                   if field == "name" else 100)
                 name = st.session_state.get(f"med_name_{rid}", "").strip()
                 if name:
-                    understood = resolver.describe(resolver.resolve(name))
-                    if understood:
+                    resolution = resolver.resolve(name)
+                    understood = resolver.describe(resolution)
+                    if understood and resolution.status == "recognized":
                         st.caption(f":material/check: We understood: {ui.md_escape(understood)}")
+                    elif understood:
+                        st.caption(f":material/check: We understood: {ui.md_escape(understood)}. "
+                                   "Some of what you wrote we could not read: a clinician will "
+                                   "check it with you.")
                     else:
                         st.caption(":material/help: We could not recognise this name. That is "
                                    "fine: a clinician will check it with you.")
@@ -283,7 +302,7 @@ def draw_medications(s: dict) -> None:
                          format_func={"current": "I take it now",
                                       "past": "I used to take it"}.get, horizontal=True)
                 for code, message in s["problems"].items():
-                    if code.startswith(f"medications[{n - 1}]"):
+                    if rid in position and code.startswith(f"medications[{position[rid]}]"):
                         st.error(ui.md_escape(ui.patient_message(message)))
                 st.button("Remove", key=f"med_remove_{rid}", on_click=on_remove_med, args=(rid,))
         st.button("Add another medicine", key="add_med", on_click=on_add_med,
@@ -317,8 +336,8 @@ def draw_step(s: dict) -> None:
     if s["problems"]:
         st.warning("Please check the answers marked above.", icon=":material/warning:")
     if s.get("save_failed"):
-        st.error("We could not save your answers: some text contains characters we cannot "
-                 "store. Please retype any pasted text.", icon=":material/error:")
+        st.error("We could not save your answers just now. Please try again; if it happens "
+                 "again, retype any pasted text or call the clinic.", icon=":material/error:")
     cols = st.columns(2)
     if index > 0:
         cols[0].button("Back", key="back", on_click=on_back, width="stretch")

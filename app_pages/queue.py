@@ -73,6 +73,7 @@ st.caption(f"{shown_total} screening{'s' if total != 1 else ''}; page {page} of 
 
 def open_screening(screening_id: int) -> None:
     st.session_state["open_screening"] = screening_id
+    st.session_state.pop(f"viewed_{screening_id}", None)  # each opening is an audited view
 
 
 for row in rows:

@@ -66,13 +66,14 @@ def _is_sqlite_memory(url: URL) -> bool:
 
 def _make_engine(url: URL) -> Engine:
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     kwargs: dict[str, Any] = {}
     if _is_sqlite_memory(url):
         kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     elif url.database and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **kwargs)
+    # hide_parameters: a database error message must never carry answers or names.
+    engine = create_engine(url, hide_parameters=True, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -278,3 +278,32 @@ def test_patient_html_and_markdown_are_shown_as_text():
     assert evidence and all("\\<script\\>" in e for e in evidence)
     meds = at.dataframe[0].value
     assert list(meds["As typed"]) == ["<script>alert(1)</script>"]  # a table cell is plain text
+
+
+def test_deactivated_account_loses_access_at_once():
+    seed()
+    at = app("dr_grey")
+    assert "Screenings" in [t.value for t in at.title]
+    db.set_user_active("dr_grey", False, actor="admin_ann")
+    at.run()
+    assert "staff_user" not in at.session_state
+    assert "Uma" not in texts(at)
+
+
+def test_every_opening_of_a_screening_is_audited():
+    ids = seed()
+    at = _open(app("dr_grey"), ids["defer"])
+    at.switch_page("app_pages/queue.py").run()
+    _open(at, ids["defer"])
+    views = db.list_audit(db.AuditFilters(action="screening_view"))[0]
+    assert len(views) == 2
+
+
+def test_sign_out_clears_a_patient_form_left_open_on_the_device():
+    at = app("dr_grey")
+    at.session_state["intake"] = {"step": 1, "answers": {"first_name": "Left"}, "meds": [],
+                                  "token": None, "problems": {}, "submitted": False}
+    at.run()
+    at.button(key="sign_out").click().run()
+    answers = at.session_state["intake"]["answers"]  # the intake page starts afresh
+    assert answers == {}

@@ -293,3 +293,41 @@ def test_stale_drafts_are_purged_when_the_app_runs(store_db):
     new_app()
     assert db.resume_draft(old, "1985-06-15") is None
     assert db.resume_draft(fresh, "1985-06-15").answers["first_name"] == "Fresh"
+
+
+def test_ticking_no_medicines_with_medicines_listed_is_refused_not_dropped():
+    at = _at_medications()
+    rid = at.session_state["intake"]["meds"][0]["id"]
+    at.text_input(key=f"med_name_{rid}").input("Xanax 0.5mg").run()
+    at.checkbox(key="q_takes_no_medications").check().run()
+    assert at.text_input(key=f"med_name_{rid}").value == "Xanax 0.5mg"  # still on screen
+    click_next(at)
+    assert current_step(at).id == "medications"
+    assert any("ticked 'i take no medicines' but listed" in e.lower() for e in errors(at))
+
+
+def test_medicine_problem_shows_under_its_own_row():
+    at = _at_medications()
+    at.button(key="add_med").click().run()
+    rows = at.session_state["intake"]["meds"]
+    at.text_input(key=f"med_name_{rows[1]['id']}").input("x" * 200).run()  # first row blank
+    at.session_state["intake"]["problems"] = {"medications[0].name": "is too long"}
+    at.run()
+    # medications[0] is the first filled row, i.e. the second box: one error, and only once
+    assert errors(at) == ["This is too long."]
+    at.session_state["intake"]["problems"] = {"medications[1].name": "is too long"}
+    at.run()
+    assert errors(at) == []  # there is no second filled row (counting boxes would show it)
+
+
+def test_the_draft_token_is_not_stored_as_the_idempotency_key(store_db):
+    from sqlalchemy import select
+
+    from store.schema import ScreeningRow
+
+    at = new_app()
+    complete_intake(at, patient())
+    token = at.session_state["intake"]["token"]
+    with store_db.session(readonly=True) as session:
+        keys = session.scalars(select(ScreeningRow.idempotency_key)).all()
+    assert keys and token not in keys
