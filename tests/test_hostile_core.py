@@ -61,7 +61,7 @@ def hostile(max_examples: int):
 # input (a 4,000-digit number, a 10,000-character text) is far longer.
 MAX_MESSAGE = 600
 SEVERITIES = {"defer", "review", "adjust", "info"}
-STATUSES = {"recognized", "ambiguous", "unrecognized"}
+STATUSES = {"recognized", "partial", "ambiguous", "unrecognized"}
 
 
 def outcome(raw: Any) -> Screening | list[Problem]:
