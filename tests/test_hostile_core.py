@@ -212,7 +212,9 @@ def assert_resolution(text: str, *, twice: bool = True):
     assert resolution.status in STATUSES
     assert resolution.text == text
     if resolution.status == "recognized":
-        assert resolution.matches and not resolution.candidates
+        assert resolution.matches and not resolution.candidates and not resolution.unmatched
+    elif resolution.status == "partial":  # something read, something not
+        assert resolution.matches and resolution.unmatched and not resolution.candidates
     elif resolution.status == "ambiguous":
         assert resolution.candidates
     else:
