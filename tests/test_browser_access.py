@@ -77,9 +77,33 @@ def test_clinician_typing_the_admin_url_gets_no_admin_page(browser, server, seed
     page.goto(f"{server.url}/audit")  # a new session: signed out again, lands on the intake
     wait_idle(page, timeout=60_000)
     expect(page.get_by_role("heading", name="Audit log")).to_have_count(0)
-    # Inside the signed-in session, the admin page is not in the navigation at all.
+    # Inside the signed-in session the clinician's pages are in the menu, the admin page not.
     sign_in(page, server.url, "nurse_kim", PASSWORD)
+    expect(page.get_by_role("link", name="Export CSV")).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("link", name="Screenings")).to_be_visible()
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
+    page.close()
+
+
+def test_admin_menu_offers_the_audit_log(browser, server, seeded):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    sign_in(page, server.url, "boss", PASSWORD)
+    page.get_by_role("link", name="Audit log").click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible(timeout=20_000)
+    page.close()
+
+
+def test_patients_see_no_staff_menu(browser, server, seeded):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.goto(server.url)
+    wait_idle(page, timeout=60_000)
+    expect(page.get_by_role("link", name="Staff sign-in")).to_have_count(0)
+    expect(page.get_by_role("link", name="Screenings")).to_have_count(0)
     page.close()
 
 
