@@ -16,7 +16,7 @@ resolves to itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
@@ -80,7 +80,7 @@ class Resolution:
     status: Status
     matches: tuple[Match, ...] = ()
     candidates: tuple[Candidate, ...] = ()  # for ambiguous: the look-alikes to choose from
-    unmatched: tuple[str, ...] = field(default=())  # leftover words nothing matched
+    unmatched: tuple[str, ...] = ()  # leftover words nothing matched
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -138,8 +138,9 @@ class Resolver:
         self.resolve.cache_clear()
 
     # -- the steps -----------------------------------------------------------------------
-    def _exact(self, words: list[str]) -> tuple[list[tuple[int, int, Match]], list[int]]:
-        found: list[tuple[int, int, Match]] = []
+    def _exact(self, words: list[str]) -> list[Match]:
+        """Known names in the words, longest span first, left to right."""
+        found: list[Match] = []
         i, n = 0, len(words)
         while i < n:
             hit = None
@@ -148,36 +149,34 @@ class Resolver:
                     span = " ".join(words[i : i + length])
                     product = self.lexicon.lookup(span)
                     if product is not None:
-                        hit = (i, length, Match(span, product, product.method))
+                        hit = Match(span, product, product.method)
                         break
             if hit:
                 found.append(hit)
-                if hit[2].product.method == "dictionary" and hit[1] > 1:
-                    found.extend(self._watched_inside(words[i:i + hit[1]], i, hit[2].product))
-                i += hit[1]
+                if hit.product.method == "dictionary" and length > 1:
+                    found.extend(self._watched_inside(words[i:i + length], hit.product))
+                i += length
             else:
                 i += 1
-        covered = {j for start, length, _ in found for j in range(start, start + length)}
-        leftover = [j for j in range(n) if j not in covered]
-        return found, leftover
+        return found
 
     @staticmethod
     def _near(query: str, hits: list) -> list:
         limit = max_edits(query)
         return [h for h in hits if Levenshtein.distance(query, h[0], score_cutoff=limit) <= limit]
 
-    def _watched_inside(self, words: list[str], offset: int, outer: Product) -> list:
+    def _watched_inside(self, words: list[str], outer: Product) -> list[Match]:
         """Curated drugs named inside a longer dictionary phrase whose watched classes the
         phrase's product lacks ("aspirin and codeine" -> a product mapped to no class):
         they are kept, so a watched drug is never hidden by a longer name."""
         extra = []
         for i in range(len(words)):
             for length in range(len(words) - i, 0, -1):
-                product = self.lexicon.curated.get(" ".join(words[i:i + length]))
+                span = " ".join(words[i:i + length])
+                product = self.lexicon.curated.get(span)
                 if product is not None:
                     if self.watched.intersection(product.classes) - set(outer.classes):
-                        span = " ".join(words[i:i + length])
-                        extra.append((offset + i, length, Match(span, product, product.method)))
+                        extra.append(Match(span, product, product.method))
                     break
         return extra
 
@@ -217,12 +216,12 @@ class Resolver:
     def _resolve(self, text: str) -> Resolution:
         folded = fold(text)
         # Exact names anywhere in the line: a drug after "for ..." is still a drug.
-        found, _ = self._exact(tokens(folded))
+        found = self._exact(tokens(folded))
         matches: list[Match] = []
-        for _, _, match in found:
+        for match in found:
             if all(m.product != match.product for m in matches):
                 matches.append(match)
-        read = {w for _, _, m in found for w in m.query.split()}
+        read = {w for m in found for w in m.query.split()}
         candidates: list[Candidate] = []
         unmatched: list[str] = []
         # Fuzzy only on the name part of each segment: purpose words ("for toenail
