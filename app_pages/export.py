@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages.auth import require_role
+from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.services import store
 from exports.api import ExportRefused, export_zip
 from exports.core import ExportOptions
 
-STATUSES = {"unreviewed": "Not reviewed yet", "reviewed": "Reviewed (any decision)"}
-DECISIONS = {"cleared": "Cleared", "cleared_with_conditions": "Cleared with conditions",
-             "needs_follow_up": "Needs follow-up", "not_a_candidate": "Not a candidate"}
+STATUSES = {"unreviewed": REVIEW_STATUSES["unreviewed"], "reviewed": "Reviewed (any decision)"}
 
 user = require_role("clinician", "admin")
 st.title("Export screenings")

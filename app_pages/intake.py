@@ -23,10 +23,15 @@ STATE = "intake"
 LAST_STEP = len(STEPS) - 1
 
 
+def new_state(**values) -> dict:
+    """A patient's intake state: no step yet (welcome page), nothing answered."""
+    return {"step": None, "answers": {}, "meds": [], "token": None, "problems": {},
+            "submitted": False, **values}
+
+
 def state() -> dict:
     if STATE not in st.session_state:
-        st.session_state[STATE] = {"step": None, "answers": {}, "meds": [], "token": None,
-                                   "problems": {}, "submitted": False}
+        st.session_state[STATE] = new_state()
     return st.session_state[STATE]
 
 
@@ -153,8 +158,7 @@ def on_submit() -> None:
         s["save_failed"] = True
         return
     ui.clear_widgets()
-    st.session_state[STATE] = {"step": None, "answers": {}, "meds": [], "token": s["token"],
-                               "problems": {}, "submitted": True}
+    st.session_state[STATE] = new_state(token=s["token"], submitted=True)
 
 
 def on_start() -> None:
@@ -187,9 +191,8 @@ def on_resume() -> None:
     st.session_state.pop("resume_failed", None)
     meds = [{"id": uuid.uuid4().hex[:8], **m} for m in (view.answers or {}).get("medications", [])]
     answers = {k: v for k, v in (view.answers or {}).items() if k != "medications"}
-    st.session_state[STATE] = {"step": min(view.step or 0, LAST_STEP), "answers": answers,
-                               "meds": meds, "token": token, "problems": {},
-                               "submitted": bool(view.submitted)}
+    st.session_state[STATE] = new_state(step=min(view.step or 0, LAST_STEP), answers=answers,
+                                        meds=meds, token=token, submitted=bool(view.submitted))
 
 
 def on_restart() -> None:

@@ -11,19 +11,16 @@ import streamlit as st
 
 import store as db
 from app_pages.auth import require_role
+from app_pages.labels import REVIEW_STATUSES
 from app_pages.questions import md_escape
 from app_pages.services import engine, store
+from rules.catalogue import SEVERITIES
 
 PAGE_SIZE = 25
 STATUSES = ("unreviewed", "needs_follow_up", "cleared_with_conditions", "cleared", "not_a_candidate")
-SEVERITIES = ("defer", "review", "adjust", "info")
 SEVERITY_BADGE = {"defer": ":red-background[DEFER]", "review": ":orange-background[REVIEW]",
                   "adjust": ":violet-background[ADJUST]", "info": ":blue-background[INFO]",
                   "none": ":gray-background[NO FLAGS]"}
-
-
-def status_label(status: str) -> str:
-    return status.replace("_", " ").capitalize()
 
 
 user = require_role("clinician", "admin")
@@ -31,7 +28,7 @@ st.title("Screenings")
 
 with st.expander("Filters", expanded=True):
     left, right = st.columns(2)
-    statuses = left.multiselect("Review status", STATUSES, format_func=status_label,
+    statuses = left.multiselect("Review status", STATUSES, format_func=REVIEW_STATUSES.get,
                                 key="f_status", placeholder="Any status")
     severity = right.selectbox("Has a flag of severity", ("any", *SEVERITIES), key="f_severity",
                                format_func=lambda s: "Any" if s == "any" else s)
@@ -83,7 +80,7 @@ for row in rows:
         top.markdown(
             f"{urgent}{SEVERITY_BADGE[row.highest_severity]} **{md_escape(row.last_name)}, "
             f"{md_escape(row.first_name)}**, {row.age} y  \n"
-            f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {status_label(row.review_status)}"
+            f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {REVIEW_STATUSES[row.review_status]}"
         )
         counts = " · ".join(f"{n} {sev}" for sev, n in row.counts.items() if n) or "no flags"
         top.caption(counts)

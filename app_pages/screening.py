@@ -11,6 +11,7 @@ import streamlit as st
 
 import store as db
 from app_pages.auth import require_role
+from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.questions import md_escape
 from app_pages.services import store
 from forms.definition import QUESTIONS_BY_CODE
@@ -18,12 +19,6 @@ from forms.steps import STEPS
 from rules.catalogue import SEVERITIES
 from rules.evaluator import Evidence
 
-DECISIONS = {
-    "cleared": "Cleared for treatment",
-    "cleared_with_conditions": "Cleared with conditions",
-    "needs_follow_up": "Needs follow-up",
-    "not_a_candidate": "Not a candidate",
-}
 SEVERITY_TITLE = {"defer": "Defer: contraindication", "review": "Review before treatment",
                   "adjust": "Adjust medication with the prescriber", "info": "For the chart"}
 
@@ -56,7 +51,7 @@ st.title(f"{md_escape(detail.last_name)}, {md_escape(detail.first_name)}")
 st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
            f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
            f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
-           f"status: {detail.review_status.replace('_', ' ')} · rules {detail.ruleset_version}")
+           f"status: {REVIEW_STATUSES[detail.review_status].lower()} · rules {detail.ruleset_version}")
 
 if detail.urgent:
     st.error("**URGENT: contact the patient today.** "
