@@ -9,6 +9,8 @@ import streamlit as st
 from app_pages.auth import current_user, sign_out
 from app_pages.services import purge_stale_drafts_daily
 
+STAFF_PATHS = ("queue", "detail", "export", "audit")
+
 purge_stale_drafts_daily()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",
                  icon=":material/assignment:", url_path="screening", default=True)
@@ -19,7 +21,12 @@ st.set_page_config(page_title="Pre-visit screening", page_icon="🩺",
 if user is None:
     login = st.Page("app_pages/staff_login.py", title="Staff sign-in", icon=":material/login:",
                     url_path="staff")
-    st.navigation([intake, login], position="hidden").run()
+    # A staff link opened while signed out (a colleague's link, a refresh) shows the sign-in
+    # at that same address; once signed in, the same address runs the real page, with its
+    # ?id= intact. These pages show nothing but the sign-in form.
+    held = [st.Page("app_pages/staff_login.py", title="Staff sign-in", url_path=path)
+            for path in STAFF_PATHS]
+    st.navigation([intake, login, *held], position="hidden").run()
 else:
     queue = st.Page("app_pages/queue.py", title="Screenings", icon=":material/inbox:",
                     url_path="queue", default=True)

@@ -1,180 +1,40 @@
-"""One screening for a clinician: flags with reason, evidence and source; medications as
-typed and as resolved; every answer; the review history; and the review form.
+"""One screening for a clinician, as a decision screen.
 
-Everything the patient typed is shown as text (escaped), never rendered as markdown/HTML.
+First screen: the patient, age, appointment and contact (tap to call or email), the flags
+by severity with their reasons, and the decision panel. Below: each flag's evidence and
+source, medicines as typed and as read, every answer (flagged ones marked) and the review
+history. Each section is one call into ``app_pages.detail_view``; patient text is shown as
+text, never rendered as markup.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-import store as db
+from app_pages import detail_view as view
 from app_pages.auth import require_role
-from app_pages.labels import DECISIONS, REVIEW_STATUSES
-from app_pages.questions import md_escape
-from app_pages.services import store
-from forms.definition import QUESTIONS_BY_CODE
-from forms.steps import STEPS
-from rules.catalogue import SEVERITIES
-from rules.evaluator import Evidence
-
-SEVERITY_TITLE = {"defer": "Defer: contraindication", "review": "Review before treatment",
-                  "adjust": "Adjust medication with the prescriber", "info": "For the chart"}
 
 user = require_role("clinician", "admin")
-screening_id = st.session_state.get("open_screening")
+screening_id = view.requested_screening()
 if screening_id is None:
     st.info("Choose a screening from the list first.")
-    st.page_link("app_pages/queue.py", label="Back to screenings", icon=":material/arrow_back:")
+    view.back_to_queue()
     st.stop()
+detail = view.load(screening_id, user["username"])
+flags = detail.evaluation["flags"]
 
-# The view is audited once per opening, not on every rerun of the page.
-viewed_key = f"viewed_{screening_id}"
-try:
-    detail = db.get_screening(screening_id, store=store(),
-                              viewer=None if st.session_state.get(viewed_key) else user["username"])
-except db.ScreeningNotFound:
-    st.error("This screening does not exist.")
-    st.stop()
-st.session_state[viewed_key] = True
-if st.session_state.get("review_opened_for") != screening_id:
-    st.session_state["review_opened_for"] = screening_id
-    st.session_state["review_base"] = detail.latest_review_id
+view.compact_top()
+left, right = st.columns([11, 9], gap="large")
+with left:
+    view.header(detail)
+    view.contact(detail)
+    view.urgent_banner(detail, flags)
+    view.flag_summary(flags)
+with right, st.container(border=True, key="decision_panel"):
+    view.decision_panel(detail, flags, user)
 
-answers = detail.document["answers"]
-evaluation = detail.evaluation
-flags = evaluation["flags"]
-
-st.page_link("app_pages/queue.py", label="Back to screenings", icon=":material/arrow_back:")
-st.title(f"{md_escape(detail.last_name)}, {md_escape(detail.first_name)}")
-st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
-           f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
-           f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
-           f"status: {REVIEW_STATUSES[detail.review_status].lower()} · rules {detail.ruleset_version}")
-
-if detail.urgent:
-    st.error("**URGENT: contact the patient today.** "
-             + " ".join(md_escape(f["reason"]) for f in flags if f["urgent"]),
-             icon=":material/emergency:")
-if evaluation.get("to_measure"):
-    st.warning("Not given by the patient; measure at the visit: "
-               + ", ".join(evaluation["to_measure"]), icon=":material/monitor_heart:")
-
-# -- flags -------------------------------------------------------------------------------
-st.header(f"Flags ({len(flags)})")
-if not flags:
-    st.success("No flags raised.")
-for severity in SEVERITIES:
-    group = [f for f in flags if f["severity"] == severity]
-    if not group:
-        continue
-    st.subheader(f"{SEVERITY_TITLE[severity]} ({len(group)})")
-    for flag in group:
-        with st.container(border=True, key=f"flag_{flag['rule_id']}"):
-            badge = ":red-background[URGENT] " if flag["urgent"] else ""
-            st.markdown(f"{badge}**{flag['rule_id']}**: {md_escape(flag['reason'])}")
-            for item in flag["evidence"]:
-                st.markdown(f"- Evidence: {md_escape(Evidence.model_validate(item).describe())}")
-            st.caption(f"Source: {md_escape(flag['source'])}")
-
-# -- medications -------------------------------------------------------------------------
-st.header("Medicines")
-meds = evaluation["medications"]
-if not meds:
-    st.write("The patient takes no medicines, supplements or herbal remedies.")
-else:
-    st.dataframe(pd.DataFrame([{
-        "As typed": m["text"], "Dose": m.get("dose", ""), "How often": m.get("frequency", ""),
-        "Taking": "now" if m.get("use") == "current" else "past",
-        "Resolved to": m.get("generic") or "—", "Classes": ", ".join(m.get("classes", [])),
-        "Match": m.get("method") or m["status"],
-        "Check": "" if m["status"] == "recognized" else m["status"].upper(),
-    } for m in meds]), hide_index=True, width="stretch")
-
-# -- answers -----------------------------------------------------------------------------
-st.header("Answers")
-for step in STEPS:
-    if step.id == "medications":
-        continue
-    with st.expander(step.title, expanded=False):
-        rows = []
-        for code in step.codes:
-            question = QUESTIONS_BY_CODE[code]
-            if code not in answers:
-                if question.when is None or question.when.holds(answers):
-                    rows.append({"Question": question.label, "Answer": "—", "Code": code})
-                continue
-            value = answers[code]
-            if question.type == "choice":
-                shown = f"{question.label_of(value)} ({value})"
-            elif question.type == "multi":
-                shown = ", ".join(question.label_of(v) for v in value)
-            elif question.type == "bool":
-                shown = "Yes" if value else "No"
-            else:
-                shown = f"{value} {question.unit}".strip()
-            rows.append({"Question": question.label, "Answer": shown, "Code": code})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-
-# -- reviews -----------------------------------------------------------------------------
-st.header("Review")
-for review in detail.reviews:
-    with st.container(border=True):
-        superseded = " (superseded)" if review.id != detail.latest_review_id else ""
-        st.markdown(f"**{DECISIONS[review.decision]}**{superseded} by {md_escape(review.reviewer)}, "
-                    f"{review.created_at:%Y-%m-%d %H:%M} UTC")
-        if review.note:
-            st.text(review.note)
-        for ack in review.acknowledgements:
-            note = f": {md_escape(ack.note)}" if ack.note else ""
-            st.caption(f"Acknowledged {ack.rule_id}{note}")
-
-# The review form was shown against review_base; a newer review means someone else
-# reviewed meanwhile. Their review must be read before this form may be recorded.
-stale = st.session_state.get("review_base") != detail.latest_review_id
-
-with st.form("review_form", enter_to_submit=False, clear_on_submit=False):
-    st.markdown("**Acknowledge each flag** (defer and urgent flags must be acknowledged "
-                "before a decision is recorded).")
-    for flag in flags:
-        must = flag["severity"] == "defer" or flag["urgent"]
-        cols = st.columns([2, 3])
-        cols[0].checkbox(f"{flag['rule_id']}{' (required)' if must else ''}",
-                         key=f"ack_{flag['rule_id']}")
-        cols[1].text_input("Note (optional)", key=f"acknote_{flag['rule_id']}",
-                           label_visibility="collapsed", placeholder="Note (optional)",
-                           max_chars=500)
-    decision = st.radio("Decision", list(DECISIONS), format_func=DECISIONS.get, index=None,
-                        key="decision")
-    note = st.text_area("Decision note", key="review_note", max_chars=2000,
-                        placeholder="Conditions, follow-up plan, who was contacted")
-    send = st.form_submit_button("Record review", type="primary", key="record_review")
-
-if send and stale:
-    st.error("This screening was reviewed by someone else since you opened it. Read their "
-             "review above, then record yours again if it still applies.")
-    st.session_state["review_base"] = detail.latest_review_id
-elif stale:
-    st.warning("Someone else reviewed this screening while you had it open: read it above.")
-    st.session_state["review_base"] = detail.latest_review_id
-if send and not stale:
-    acks = {f["rule_id"]: (st.session_state.get(f"acknote_{f['rule_id']}") or "").strip() or None
-            for f in flags if st.session_state.get(f"ack_{f['rule_id']}")}
-    if decision is None:
-        st.error("Choose a decision.")
-    else:
-        try:
-            db.record_review(screening_id, user["username"], decision, (note or "").strip(), acks,
-                             st.session_state.get("review_base"), store=store())
-        except db.ReviewRefused as err:
-            st.error(str(err))
-        else:
-            for key in [k for k in st.session_state
-                        if str(k).startswith(("ack_", "acknote_", "decision", "review_note"))]:
-                del st.session_state[key]
-            st.session_state.pop("review_opened_for", None)
-            st.session_state["review_saved"] = True
-            st.rerun()
-if st.session_state.pop("review_saved", False):
-    st.success("Review recorded.")
+view.flag_details(flags)
+view.medicines(detail, flags)
+view.answers(detail, flags)
+view.review_history(detail)
+view.back_to_queue()

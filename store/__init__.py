@@ -17,12 +17,15 @@ from store.drafts import (
 )
 from store.models import (
     AcknowledgementView,
+    AssignmentView,
     AuditFilters,
     AuditView,
     AuthResult,
+    ClearingNeedsConfirmation,
     DraftAlreadySubmitted,
     DraftNotFound,
     DraftView,
+    NoteView,
     QueueFilters,
     QueueFlag,
     QueueRow,
@@ -37,9 +40,17 @@ from store.models import (
     UserNotFound,
     UserView,
 )
+from store.notes import (
+    NoteRefused,
+    add_note,
+    assign,
+    assignment_history,
+    current_assignee,
+    list_notes,
+)
 from store.queue import COUNT_LIMIT, list_queue
-from store.reviews import record_review
-from store.screenings import count_screenings, get_screening, submit_screening
+from store.reviews import open_flags_of, record_review
+from store.screenings import count_screenings, find_screening_id, get_screening, submit_screening
 from store.users import (
     authenticate,
     create_user,
@@ -52,12 +63,16 @@ from store.users import (
 __all__ = [
     "COUNT_LIMIT",
     "AcknowledgementView",
+    "AssignmentView",
     "AuditFilters",
     "AuditView",
     "AuthResult",
+    "ClearingNeedsConfirmation",
     "DraftAlreadySubmitted",
     "DraftNotFound",
     "DraftView",
+    "NoteRefused",
+    "NoteView",
     "QueueFilters",
     "QueueFlag",
     "QueueRow",
@@ -72,18 +87,25 @@ __all__ = [
     "UserExists",
     "UserNotFound",
     "UserView",
+    "add_note",
+    "assign",
+    "assignment_history",
     "authenticate",
     "count_screenings",
     "create_draft",
     "create_user",
+    "current_assignee",
     "database_url",
+    "find_screening_id",
     "get_screening",
     "get_store",
     "get_user",
     "list_audit",
+    "list_notes",
     "list_queue",
     "list_users",
     "load_draft_by_token",
+    "open_flags_of",
     "purge_stale_drafts",
     "record_audit",
     "record_review",

@@ -32,6 +32,10 @@ SUBMIT = "submit"
 IMPORT = "import"
 USER_CREATE = "user_create"
 USER_UPDATE = "user_update"
+NOTE_ADD = "note_add"
+CONTACT_LOG = "contact_log"
+ASSIGN = "assign"
+PDF_SUMMARY = "pdf_summary"
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that would put patient data in the log; ``details`` must use ids and codes instead.

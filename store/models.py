@@ -51,6 +51,16 @@ class ReviewRefused(StoreError):
     """A review that may not be recorded (missing acknowledgement, bad rule id, ...)."""
 
 
+class ClearingNeedsConfirmation(ReviewRefused):
+    """Clearing for treatment while review or adjust flags are not acknowledged: the
+    reviewer must confirm (``confirm_open_flags=True``) after reading which are open."""
+
+    def __init__(self, open_flags: tuple[str, ...]):
+        self.open_flags = open_flags
+        super().__init__("these flags are still open (not acknowledged): "
+                         + ", ".join(open_flags) + "; confirm to clear anyway")
+
+
 class StaleReview(ReviewRefused):
     """Someone else reviewed the screening since it was opened: reload and review again."""
 
@@ -126,6 +136,7 @@ class QueueFilters(_View):
     submitted_from: date | None = None
     submitted_to: date | None = None
     name: str | None = Field(default=None, max_length=100)  # substring of first/last name
+    assigned_to: str | None = Field(default=None, max_length=64)  # username of the assignee
 
     @field_validator("review_status", mode="before")
     @classmethod
@@ -157,6 +168,7 @@ class QueueRow(_View):
     counts: dict[Severity, int]
     review_status: ReviewStatus
     flags: tuple[QueueFlag, ...]
+    assigned_to: str | None = None
 
 
 # --- screening detail and reviews -------------------------------------------------------
@@ -199,6 +211,25 @@ class ScreeningDetail(_View):
     document: dict[str, Any]
     evaluation: dict[str, Any]
     reviews: tuple[ReviewView, ...]  # newest first
+    assigned_to: str | None = None
+
+
+class NoteView(_View):
+    id: int
+    screening_id: int
+    author: str
+    kind: Literal["note", "contact"]
+    channel: str | None
+    body: str
+    created_at: datetime
+
+
+class AssignmentView(_View):
+    id: int
+    screening_id: int
+    assignee: str | None
+    assigned_by: str
+    created_at: datetime
 
 
 # --- audit ------------------------------------------------------------------------------

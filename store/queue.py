@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from forms.validation import normalise_name
 from store.db import Store, get_store
 from store.models import QueueFilters, QueueFlag, QueueRow, check_page
-from store.schema import SEVERITY_ORDER, FlagRow, ScreeningRow
+from store.schema import SEVERITY_ORDER, FlagRow, ScreeningRow, UserRow
 
 QUEUE_ORDER = (ScreeningRow.urgent.desc(), ScreeningRow.severity_rank.asc(),
                ScreeningRow.submitted_at.asc(), ScreeningRow.id.asc())
@@ -24,6 +24,7 @@ ROW_COLUMNS = (
     ScreeningRow.date_of_birth, ScreeningRow.age, ScreeningRow.submitted_at, ScreeningRow.urgent,
     ScreeningRow.highest_severity, ScreeningRow.review_status, ScreeningRow.count_defer,
     ScreeningRow.count_review, ScreeningRow.count_adjust, ScreeningRow.count_info,
+    ScreeningRow.assigned_to_id,
 )
 
 
@@ -52,6 +53,9 @@ def queue_conditions(filters: QueueFilters) -> list[Any]:
     if filters.submitted_to is not None:
         end = _day_start(filters.submitted_to) + timedelta(days=1)
         conditions.append(ScreeningRow.submitted_at < end)
+    if filters.assigned_to is not None:
+        conditions.append(ScreeningRow.assigned_to_id == select(UserRow.id).where(
+            UserRow.username == filters.assigned_to.strip().casefold()).scalar_subquery())
     if filters.name:
         pattern = f"%{_like_escape(normalise_name(filters.name))}%"
         conditions.append(ScreeningRow.name_search.like(pattern, escape="\\"))
@@ -79,6 +83,10 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
         rows = session.execute(select(*ROW_COLUMNS).where(*conditions)
                                .order_by(*QUEUE_ORDER).offset(offset).limit(limit)).all()
         flags: dict[int, list[QueueFlag]] = {}
+        assignee_ids = {r.assigned_to_id for r in rows if r.assigned_to_id is not None}
+        usernames: dict[int, str] = dict(session.execute(
+            select(UserRow.id, UserRow.username).where(UserRow.id.in_(assignee_ids))
+        ).tuples().all()) if assignee_ids else {}
         if rows:
             for f in session.execute(
                 select(FlagRow.screening_id, FlagRow.rule_id, FlagRow.severity, FlagRow.urgent)
@@ -94,6 +102,7 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
             urgent=r.urgent, highest_severity=r.highest_severity, review_status=r.review_status,
             counts={s: getattr(r, f"count_{s}") for s in SEVERITY_ORDER},
             flags=tuple(flags.get(r.id, ())),
+            assigned_to=usernames.get(r.assigned_to_id) if r.assigned_to_id else None,
         )
         for r in rows
     ], int(total or 0)

@@ -9,6 +9,8 @@ silently overwrite each other: the second is told to reload (``StaleReview``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,13 +18,24 @@ from sqlalchemy.exc import IntegrityError
 from store import audit
 from store.db import Store, get_store
 from store.models import (
+    ClearingNeedsConfirmation,
     Decision,
     ReviewRefused,
     ReviewView,
     ScreeningNotFound,
     StaleReview,
 )
-from store.schema import DECISIONS, AckRow, FlagRow, ReviewRow, ScreeningRow, UserRow, utcnow
+from store.schema import (
+    CLEARING_DECISIONS,
+    CONFIRM_SEVERITIES,
+    DECISIONS,
+    AckRow,
+    FlagRow,
+    ReviewRow,
+    ScreeningRow,
+    UserRow,
+    utcnow,
+)
 from store.screenings import review_history
 from store.users import normalise_username
 
@@ -42,9 +55,17 @@ def _clean_note(note: str | None, what: str) -> str | None:
     return note
 
 
+def open_flags_of(flags: Sequence[Any], acknowledged: Collection[str]) -> tuple[str, ...]:
+    """Rule ids of the review/adjust flags (objects with ``rule_id`` and ``severity``) not
+    among ``acknowledged``: what a clearing decision must confirm."""
+    return tuple(f.rule_id for f in flags
+                 if f.severity in CONFIRM_SEVERITIES and f.rule_id not in acknowledged)
+
+
 def record_review(screening_id: int, reviewer: str, decision: Decision, note: str | None,
                   acknowledgements: dict[str, str | None],
                   expected_previous_review_id: int | None, *,
+                  confirm_open_flags: bool = False,
                   store: Store | None = None) -> ReviewView:
     """Record a review; returns it. Everything in one transaction with its audit row.
 
@@ -52,6 +73,9 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
     is unknown, an acknowledgement names a rule that did not flag this screening, or a
     flag that is ``defer`` or urgent is not acknowledged. ``StaleReview`` when
     ``expected_previous_review_id`` is not the latest review any more.
+    ``ClearingNeedsConfirmation`` (naming the open flags) when a clearing decision leaves
+    review or adjust flags unacknowledged and ``confirm_open_flags`` is not set; a
+    confirmed one records the open flags in its audit row.
     """
     if decision not in DECISIONS:
         raise ReviewRefused(f"decision must be one of: {', '.join(DECISIONS)}")
@@ -86,6 +110,9 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
         if missing:
             raise ReviewRefused("every deferring or urgent flag must be acknowledged first: "
                                 + ", ".join(missing))
+        open_flags = open_flags_of(flags, acks) if decision in CLEARING_DECISIONS else ()
+        if open_flags and not confirm_open_flags:
+            raise ClearingNeedsConfirmation(open_flags)
 
         now = utcnow()
         review = ReviewRow(screening_id=screening_id, reviewer_id=user.id, decision=decision,
@@ -121,6 +148,7 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
                               "decision": decision,
                               "supersedes_id": expected_previous_review_id,
                               "acknowledged": sorted(acks),
+                              "cleared_with_open_flags": list(open_flags),
                           })
         session.flush()
         view = next(r for r in review_history(session, screening_id) if r.id == review.id)

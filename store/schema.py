@@ -39,7 +39,13 @@ SEVERITY_RANK: dict[str, int] = {**{s: i for i, s in enumerate(SEVERITY_ORDER)},
 DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions", "needs_follow_up",
                               "not_a_candidate")
 REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", *DECISIONS)
+# Decisions that let treatment go ahead: recording one while review/adjust flags are open
+# needs the reviewer's confirmation (store.reviews.record_review).
+CLEARING_DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions")
+CONFIRM_SEVERITIES: tuple[str, ...] = ("review", "adjust")
 ROLES: tuple[str, ...] = ("clinician", "admin")
+NOTE_KINDS: tuple[str, ...] = ("note", "contact")
+CONTACT_CHANNELS: tuple[str, ...] = ("phone", "sms", "email", "in_person", "voicemail")
 
 # Python None is SQL NULL (not the JSON value null), so "IS NULL" means what it says.
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -134,6 +140,8 @@ class ScreeningRow(Base):
     # UPDATE (optimistic concurrency); the history itself lives in ``reviews``.
     latest_review_id: Mapped[int | None] = mapped_column(Integer)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who the screening is handed to now (the history lives in ``screening_assignments``).
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Large values last: on SQLite the columns above stay in the row's first page.
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -249,3 +257,39 @@ class AuditRow(Base):
         Index("ix_audit_log_actor", "actor", "at"),
         Index("ix_audit_log_target", "target", "at"),
     )
+
+
+class NoteRow(Base):
+    """A note or a contact with the patient on a screening. Append-only (database triggers
+    refuse UPDATE and DELETE): a correction is a new note."""
+
+    __tablename__ = "screening_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_screening_notes_screening", "screening_id", "id"),
+        CheckConstraint(_in("kind", NOTE_KINDS), name="kind"),
+        CheckConstraint(f"channel IS NULL OR {_in('channel', CONTACT_CHANNELS)}", name="channel"),
+    )
+
+
+class AssignmentRow(Base):
+    """Each hand-off of a screening (assignee None: unassigned). Append-only history; the
+    current assignee is also kept on ``screenings.assigned_to_id`` for the queue filter."""
+
+    __tablename__ = "screening_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_screening_assignments_screening", "screening_id", "id"),)

@@ -267,6 +267,9 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
             review_status=row.review_status,
             latest_review_id=row.latest_review_id, document=row.document,
             evaluation=row.evaluation, reviews=review_history(session, row.id),
+            assigned_to=session.scalar(select(UserRow.username)
+                                       .where(UserRow.id == row.assigned_to_id))
+            if row.assigned_to_id is not None else None,
         )
         if viewer is not None:
             audit.write_audit(session, viewer, audit.SCREENING_VIEW,
@@ -277,3 +280,18 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
 def count_screenings(*, store: Store | None = None) -> int:
     with (store or get_store()).session(readonly=True) as session:
         return int(session.scalar(select(func.count()).select_from(ScreeningRow)) or 0)
+
+
+def find_screening_id(public_id: str, *, store: Store | None = None) -> int | None:
+    """The id of the screening with this public id (the one in its link), or None. Any
+    text that is not a UUID is None, without a query."""
+    try:
+        canonical = str(uuid.UUID(public_id)) if isinstance(public_id, str) and \
+            len(public_id) <= 64 else None
+    except ValueError:
+        canonical = None
+    if canonical is None:
+        return None
+    with (store or get_store()).session(readonly=True) as session:
+        found = session.scalar(select(ScreeningRow.id).where(ScreeningRow.public_id == canonical))
+        return int(found) if found is not None else None

@@ -125,7 +125,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     stop_server(srv)
 
 
-def wait_idle(page, timeout: float = 30_000) -> None:
+def wait_idle(page, timeout: float = 90_000) -> None:
     """Wait until the app has finished its current run."""
     page.wait_for_timeout(150)
     page.wait_for_selector(IDLE, timeout=timeout)

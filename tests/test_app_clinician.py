@@ -174,14 +174,39 @@ def test_queue_filters(widget, value, expected):
     assert names_in_order(at) == expected
 
 
-def test_queue_filter_by_review_status():
+def test_queue_tabs_split_to_review_from_reviewed():
     ids = seed()
-    db.record_review(ids["review_only"], "dr_grey", "cleared", "ok", {}, None)
+    db.record_review(ids["review_only"], "dr_grey", "cleared", "ok", {}, None,
+                     confirm_open_flags=True)
+    db.record_review(ids["no_flags"], "dr_grey", "needs_follow_up", "call back", {}, None)
     at = app("dr_grey")
-    at.multiselect(key="f_status").set_value(["cleared"]).run()
-    assert names_in_order(at) == ["Review"]
-    at.multiselect(key="f_status").set_value(["unreviewed"]).run()
+    assert [t.label for t in at.tabs] == ["To review", "Reviewed"]
+    # Reviewed screenings are hidden by default; needing follow-up is still work to do.
     assert names_in_order(at) == ["Urgent", "Defer", "None"]
+    at.multiselect(key="f_status").set_value(["needs_follow_up"]).run()
+    assert names_in_order(at) == ["None"]
+    at.session_state["queue_tab"] = "Reviewed"
+    at.run()
+    assert names_in_order(at) == ["Review"]
+
+
+def test_queue_rows_name_their_flags_and_show_clinic_time(monkeypatch):
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/Chicago")
+    seed()
+    at = app("dr_grey")
+    row = next(m.value for m in at.markdown if "**Defer, " in m.value)
+    assert "[pregnancy]" in row and "[benzodiazepine]" in row
+    captions = [c.value for c in at.caption]
+    assert "Submitted 2026-11-12 03:00 CST" in captions  # 09:00 UTC
+    assert any("America/Chicago" in c for c in captions)
+
+
+def test_queue_filters_are_folded_away_until_opened():
+    seed()
+    at = app("dr_grey")
+    assert at.expander[0].label == "Filters"
+    at.text_input(key="f_name").input("dana").run()
+    assert at.expander[0].label == "Filters (1 active)"
 
 
 def test_queue_view_is_audited_without_names():
@@ -254,13 +279,13 @@ def test_two_clinicians_reviewing_at_once_do_not_overwrite_each_other():
     ids = seed()
     first = _open(app("dr_grey"), ids["review_only"])
     second = _open(app("admin_ann", role="admin"), ids["review_only"])
-    first.radio(key="decision").set_value("cleared")
+    first.radio(key="decision").set_value("needs_follow_up")
     first.button(key="record_review").click().run()
     second.radio(key="decision").set_value("not_a_candidate")
     second.button(key="record_review").click().run()
     assert any("reviewed by someone else" in e for e in errors(second))
     reviews = db.get_screening(ids["review_only"]).reviews
-    assert [r.decision for r in reviews] == ["cleared"]
+    assert [r.decision for r in reviews] == ["needs_follow_up"]
 
 
 def test_patient_html_and_markdown_are_shown_as_text():
@@ -272,8 +297,8 @@ def test_patient_html_and_markdown_are_shown_as_text():
     queue_row = next(m.value for m in at.markdown if "Bo" in m.value)
     assert "\\<b\\>Bo\\</b\\>" in queue_row and "\\[x\\]\\(http" in queue_row
     _open(at, sid)
-    title = at.title[0].value
-    assert "<b>" not in title.replace("\\<b\\>", "") and "](http" not in title
+    title = at.header[0].value
+    assert "Bo" in title and "<b>" not in title.replace("\\<b\\>", "") and "](http" not in title
     evidence = [m.value for m in at.markdown if "alert" in m.value]
     assert evidence and all("\\<script\\>" in e for e in evidence)
     meds = at.dataframe[0].value

@@ -19,7 +19,8 @@ from tests.conftest import make_doc
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long clinic password"
-STAFF_URLS = ("queue", "detail", "audit", "staff/../queue")
+STAFF_URLS = ("queue", "detail", "audit", "staff/../queue",
+              "detail?id=00000000-0000-0000-0000-000000000000")
 
 
 def seed_calm_screenings(database_url: str) -> None:
@@ -47,7 +48,7 @@ def test_patient_submits_then_clinician_reviews_it_first(browser, server):  # no
                   overrides={"suicidal_thoughts": "active_with_plan"}, meds=("klonapin 1mg",))
     patient.close()
 
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
     sign_in(page, server.url, "dr_house", "not the password")
     expect(page.get_by_text("Sign-in failed")).to_be_visible()
     sign_in(page, server.url, "dr_house", PASSWORD)
@@ -58,7 +59,11 @@ def test_patient_submits_then_clinician_reviews_it_first(browser, server):  # no
     shot(page, "20_queue")
     first_row.get_by_role("button", name="Open").click()
     wait_idle(page)
-    expect(page.get_by_text("URGENT: contact the patient today", exact=False)).to_be_visible()
+    expect(page.get_by_text("URGENT: contact the patient today", exact=False)).to_be_visible(
+        timeout=60_000)
+    # The decision is on the first screen, next to the flags' reasons.
+    expect(page.locator(".st-key-record_review button")).to_be_in_viewport()
+    expect(page.locator(".st-key-flag_summary")).to_be_in_viewport()
     expect(page.get_by_text("medication 'klonapin 1mg'", exact=False)).to_contain_text(
         "clonazepam (misspelling)")
     shot(page, "21_detail")
@@ -102,8 +107,62 @@ def test_visitor_without_login_sees_no_staff_page_and_no_patient_data(browser, s
     page = browser.new_page()
     page.goto(f"{server.url}/{path}")
     wait_idle(page, timeout=60_000)
-    expect(page.get_by_text("Before your ketamine treatment")).to_be_visible()
+    # A staff address shows the sign-in there (and returns to it after); nothing else.
+    expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
     content = page.content()
     for secret in ("Violetta", "Hidden", "Screenings", "Audit log", "Urgentson"):
         assert secret not in content
+    page.close()
+
+
+def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):  # noqa: F811
+    """A colleague's link, opened signed out: sign in, land on that screening, decide from
+    the first screen; clearing with an open review flag asks for confirmation first."""
+    from playwright.sync_api import expect
+
+    import store as db
+
+    store = db.get_store(server.database_url)
+    if db.get_user("dr_link", store=store) is None:
+        db.create_user("dr_link", PASSWORD, "clinician", store=store)
+    doc = make_doc(first_name="Henrietta", last_name="Lacks-Mirror",
+                   signature_name="Henrietta Lacks-Mirror", phone="+1 (555) 010-2030",
+                   email="h.mirror@example.com", glaucoma="yes", meds=["Lamictal 100mg"])
+    result = db.submit_screening(doc, store=store)
+
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{server.url}/detail?id={result.public_id}")
+    wait_idle(page, timeout=60_000)
+    assert "Henrietta" not in page.content()
+    page.locator(".st-key-login_username input").fill("dr_link")
+    page.locator(".st-key-login_password input").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Lacks-Mirror, Henrietta")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    assert f"id={result.public_id}" in page.url
+
+    # Above the fold at 1366x900: contact links, reasons, the whole decision panel.
+    expect(page.locator(".st-key-contact a[href='tel:+15550102030']")).to_be_in_viewport()
+    expect(page.locator(".st-key-contact a[href='mailto:h.mirror@example.com']")).to_be_in_viewport()
+    expect(page.get_by_text("Appointment: none booked yet", exact=False)).to_be_in_viewport()
+    glaucoma = page.locator(".st-key-ack_glaucoma")
+    expect(glaucoma).to_contain_text("Glaucoma or raised eye pressure")
+    expect(glaucoma).to_be_in_viewport()
+    expect(page.locator(".st-key-record_review button")).to_be_in_viewport()
+    shot(page, "23_decision_screen")
+
+    page.locator(".st-key-decision").get_by_text("Cleared for treatment", exact=True).click()
+    page.locator(".st-key-ack_lamotrigine label").click()
+    page.get_by_role("button", name="Record review").click()
+    wait_idle(page)
+    expect(page.get_by_text("These flags are still open", exact=False)).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-decision_panel")).to_contain_text("Glaucoma or raised eye pressure")
+    assert db.get_screening(result.screening_id, store=store).reviews == ()
+    page.locator(".st-key-confirm_clear label").click()
+    page.get_by_role("button", name="Record review").click()
+    wait_idle(page)
+    expect(page.get_by_text("Review recorded.")).to_be_visible(timeout=30_000)
+    detail = db.get_screening(result.screening_id, store=store)
+    assert detail.review_status == "cleared"
+    assert [a.rule_id for a in detail.reviews[0].acknowledgements] == ["lamotrigine"]
     page.close()

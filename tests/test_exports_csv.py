@@ -38,7 +38,7 @@ def submit(doc: dict, submitted_at: str) -> int:
 
 def review(monkeypatch, screening_id: int, who: str, decision: str, acks: dict, when: str) -> None:
     monkeypatch.setattr(reviews_module, "utcnow", lambda: at(when))
-    record_review(screening_id, who, decision, "", acks, None)
+    record_review(screening_id, who, decision, "", acks, None, confirm_open_flags=True)
 
 
 def export(**options) -> dict[str, str]:

@@ -95,9 +95,10 @@ def test_queue_filters(seeded, filters, expected):
 
 def test_review_status_filter_follows_the_latest_review(seeded):
     create_user("doc", "correct horse battery", "clinician")
-    record_review(seeded["review_old"], "doc", "cleared", "", {}, None)
+    record_review(seeded["review_old"], "doc", "cleared", "", {}, None, confirm_open_flags=True)
     first = record_review(seeded["adjust"], "doc", "needs_follow_up", "", {}, None)
-    record_review(seeded["adjust"], "doc", "cleared_with_conditions", "", {}, first.id)
+    record_review(seeded["adjust"], "doc", "cleared_with_conditions", "", {}, first.id,
+                  confirm_open_flags=True)
     cases = {
         ("cleared",): ["review_old"],
         ("cleared_with_conditions",): ["adjust"],

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from store import (
+    ClearingNeedsConfirmation,
     ReviewRefused,
     ScreeningNotFound,
     StaleReview,
@@ -94,8 +95,30 @@ def test_a_review_with_every_required_acknowledgement(store_db, flagged):
 
 def test_flags_that_are_not_defer_or_urgent_need_no_acknowledgement(store_db, clinicians):
     screening_id = submit_screening(make_doc(glaucoma="yes", cannabis_use="daily")).screening_id
-    review = record_review(screening_id, "doc", "cleared_with_conditions", "", {}, None)
+    review = record_review(screening_id, "doc", "needs_follow_up", "", {}, None)
     assert review.acknowledgements == ()
+
+
+@pytest.mark.parametrize("decision", ["cleared", "cleared_with_conditions"])
+def test_clearing_with_open_review_or_adjust_flags_needs_confirmation(store_db, flagged, decision):
+    with pytest.raises(ClearingNeedsConfirmation) as caught:
+        record_review(flagged, "doc", decision, "", ALL_MUST, None)
+    assert caught.value.open_flags == ("glaucoma",)
+    assert review_count(store_db) == 0
+    review = record_review(flagged, "doc", decision, "", ALL_MUST, None, confirm_open_flags=True)
+    assert review.decision == decision
+    rows, _ = list_audit(AuditFilters(action="review"))
+    assert rows[0].details["cleared_with_open_flags"] == ["glaucoma"]
+
+
+def test_clearing_with_every_flag_acknowledged_needs_no_confirmation(store_db, flagged):
+    review = record_review(flagged, "doc", "cleared", "", {**ALL_MUST, "glaucoma": None}, None)
+    assert review.decision == "cleared"
+    assert list_audit(AuditFilters(action="review"))[0][0].details["cleared_with_open_flags"] == []
+
+
+def test_other_decisions_never_ask_for_confirmation(store_db, flagged):
+    assert record_review(flagged, "doc", "not_a_candidate", "", ALL_MUST, None).id
 
 
 def test_a_stale_review_is_refused(store_db, flagged):
@@ -133,7 +156,8 @@ def test_two_clinicians_at_once_one_wins_one_is_told(store_db, flagged):
     def review(who):
         barrier.wait()
         try:
-            outcomes[who] = record_review(flagged, who, "cleared", who, ALL_MUST, None)
+            outcomes[who] = record_review(flagged, who, "cleared", who, ALL_MUST, None,
+                                          confirm_open_flags=True)
         except StaleReview as exc:
             outcomes[who] = exc
 

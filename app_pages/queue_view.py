@@ -1,0 +1,136 @@
+"""The parts of the clinician queue, one function each (``app_pages/queue.py`` calls them).
+
+Two tabs: "To review" (not reviewed yet, or reviewed as needing follow-up) and
+"Reviewed" (a decision that closes the screening). Filters stay folded until opened. Each
+row names its flags; times are in the clinic's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+import store as db
+from app_pages.labels import REVIEW_STATUSES, SEVERITY_BADGES
+from app_pages.questions import md_escape
+from app_pages.review_model import clinic_time
+from app_pages.services import engine, store
+from rules.catalogue import SEVERITIES
+
+PAGE_SIZE = 25
+TABS = {"To review": ("unreviewed", "needs_follow_up"),
+        "Reviewed": ("cleared", "cleared_with_conditions", "not_a_candidate")}
+SEVERITY_COLOURS = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
+
+
+def choose_tab() -> tuple[tuple[str, ...], Any]:
+    """The tabs; returns the review statuses of the open one (only it is queried) and its
+    container."""
+    tabs = st.tabs(list(TABS), key="queue_tab", on_change="rerun")
+    for statuses, tab in zip(TABS.values(), tabs, strict=True):
+        if tab.open:
+            return statuses, tab
+    return TABS["To review"], tabs[0]
+
+
+def filters(tab_statuses: tuple[str, ...]) -> db.QueueFilters:
+    """The filters, folded away; the label says how many are active."""
+    active = sum(bool(st.session_state.get(k)) for k in ("f_status", "f_name", "f_urgent", "f_dates")) \
+        + sum(st.session_state.get(k, "any") != "any" for k in ("f_severity", "f_rule"))
+    with st.expander(f"Filters ({active} active)" if active else "Filters", expanded=False):
+        left, right = st.columns(2)
+        statuses = left.multiselect("Review status", tab_statuses, format_func=REVIEW_STATUSES.get,
+                                    key="f_status", placeholder="Any in this tab")
+        severity = right.selectbox("Has a flag of severity", ("any", *SEVERITIES), key="f_severity",
+                                   format_func=lambda s: "Any" if s == "any" else s)
+        rule_ids = ["any", *sorted(r.id for r in engine().catalogue.rules)]
+        rule = left.selectbox("Has flag", rule_ids, key="f_rule",
+                              format_func=lambda r: "Any" if r == "any" else flag_name(r))
+        name = right.text_input("Patient name contains", key="f_name", max_chars=100)
+        dates = st.date_input("Submitted between", value=(), key="f_dates", format="YYYY-MM-DD",
+                              max_value=date.today())
+        urgent_only = st.checkbox("Urgent only", key="f_urgent")
+    date_from = dates[0] if isinstance(dates, tuple) and len(dates) >= 1 else None
+    date_to = dates[1] if isinstance(dates, tuple) and len(dates) == 2 else date_from
+    chosen = tuple(s for s in statuses if s in tab_statuses) or tab_statuses
+    return db.QueueFilters(
+        review_status=chosen, severity=None if severity == "any" else severity,
+        rule_id=None if rule == "any" else rule, urgent=True if urgent_only else None,
+        submitted_from=date_from, submitted_to=date_to, name=name or None,
+    )
+
+
+def load_page(user: Mapping[str, Any], filters: db.QueueFilters) -> tuple[list[db.QueueRow], int, int, int]:
+    """(rows, total, page, pages) for these filters; a queue view is audited once per page."""
+    signature = filters.model_dump_json()
+    if st.session_state.get("queue_filters") != signature:  # new filters: back to page 1
+        st.session_state["queue_filters"] = signature
+        st.session_state["queue_page"] = 1
+    page = st.session_state.get("queue_page", 1)
+    rows, total = db.list_queue(filters, page=page, page_size=PAGE_SIZE, store=store())
+    pages = max(1, -(-total // PAGE_SIZE))
+    audited = f"{signature}|{page}"
+    if st.session_state.get("queue_audited") != audited:  # who looked at which list of patients
+        st.session_state["queue_audited"] = audited
+        db.record_audit(user["username"], "queue_view", None, {
+            "page": page, "results": total, "shown": len(rows),
+            "filters": filters.model_dump(mode="json", exclude={"name"})
+            | {"name_search": bool(filters.name)},
+        }, store=store())
+    return rows, total, page, pages
+
+
+def summary(total: int, page: int, pages: int) -> None:
+    shown_total = f"more than {db.COUNT_LIMIT:,}" if total > db.COUNT_LIMIT else f"{total:,}"
+    st.caption(f"{shown_total} screening{'s' if total != 1 else ''}; page {page} of "
+               f"{'many' if total > db.COUNT_LIMIT else pages}. "
+               "Urgent first, then by highest severity, then oldest first. "
+               f"Times in {clinic_time_zone_name()}.")
+
+
+def clinic_time_zone_name() -> str:
+    from forms.clock import clinic_timezone
+
+    return str(clinic_timezone())
+
+
+def flag_name(rule_id: str) -> str:
+    return rule_id.replace("_", " ")
+
+
+def flag_chips(row: db.QueueRow) -> str:
+    """The row's flags by name, coloured by severity, most severe first (our own codes)."""
+    ordered = sorted(row.flags, key=lambda f: (not f.urgent, SEVERITIES.index(f.severity)))
+    return " ".join(f":{SEVERITY_COLOURS[f.severity]}-background[{flag_name(f.rule_id)}]"
+                    for f in ordered) or ":gray[no flags]"
+
+
+def _open_screening(screening_id: int) -> None:
+    st.session_state["open_screening"] = screening_id
+    st.session_state.pop(f"viewed_{screening_id}", None)  # each opening is an audited view
+
+
+def row(item: db.QueueRow) -> None:
+    with st.container(border=True, key=f"row_{item.id}"):
+        top, action = st.columns([6, 1], vertical_alignment="center")
+        urgent = ":red-background[**URGENT**] " if item.urgent else ""
+        top.markdown(
+            f"{urgent}{SEVERITY_BADGES[item.highest_severity]} **{md_escape(item.last_name)}, "
+            f"{md_escape(item.first_name)}**, {item.age} y · {REVIEW_STATUSES[item.review_status]}"
+            f"  \n{flag_chips(item)}")
+        top.caption(f"Submitted {clinic_time(item.submitted_at)}")
+        if action.button("Open", key=f"open_{item.id}", on_click=_open_screening, args=(item.id,)):
+            st.switch_page("app_pages/screening.py", query_params={"id": item.public_id})
+
+
+def pager(page: int, pages: int) -> None:
+    prev_col, next_col = st.columns(2)
+    if prev_col.button("Previous page", key="prev_page", disabled=page <= 1):
+        st.session_state["queue_page"] = page - 1
+        st.rerun()
+    if next_col.button("Next page", key="next_page", disabled=page >= pages):
+        st.session_state["queue_page"] = page + 1
+        st.rerun()

@@ -1,0 +1,139 @@
+"""The detail page as a decision screen (AppTest): acknowledgement boxes in words, the
+guard rail on clearing, tap-to-call links, flagged answers marked, and a screening opened
+from its link."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import store as db
+from tests.apptest_helpers import APP, TIMEOUT, errors, texts
+from tests.conftest import make_doc
+
+pytest_plugins = ("store.testing",)
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def database(store_db):
+    db.create_user("dr_grey", PASSWORD, "clinician")
+    return store_db
+
+
+def signed_in() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
+                                      "last_seen": time.monotonic()}
+    at.run()
+    return at
+
+
+def open_screening(screening_id: int) -> AppTest:
+    at = signed_in()
+    at.button(key=f"open_{screening_id}").click().run()
+    return at
+
+
+def submit(**answers) -> db.SubmitResult:
+    return db.submit_screening(make_doc(**answers))
+
+
+def reason_of(rule_id: str) -> str:
+    from rules.engine import get_engine
+
+    return next(r.reason for r in get_engine().catalogue.rules if r.id == rule_id)
+
+
+def test_acknowledgement_boxes_show_each_reason_in_words():
+    sid = submit(glaucoma="yes", pregnant="yes", meds=["Xanax 0.5mg"]).screening_id
+    at = open_screening(sid)
+    for rule_id in ("pregnancy", "glaucoma", "benzodiazepine"):
+        label = at.checkbox(key=f"ack_{rule_id}").label.replace("\\", "")
+        assert label.startswith(reason_of(rule_id)), label  # the reason, not the rule code
+
+
+def test_clearing_with_an_open_review_flag_asks_for_confirmation_naming_it():
+    sid = submit(glaucoma="yes").screening_id
+    at = open_screening(sid)
+    at.radio(key="decision").set_value("cleared")
+    at.button(key="record_review").click().run()
+    assert db.get_screening(sid).reviews == ()  # nothing recorded yet
+    warning = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "still open" in warning and reason_of("glaucoma")[:20] in warning
+    at.checkbox(key="confirm_clear").check()
+    at.button(key="record_review").click().run()
+    assert "Review recorded." in texts(at), errors(at)
+    detail = db.get_screening(sid)
+    assert detail.review_status == "cleared"
+    audit = db.list_audit(db.AuditFilters(action="review"))[0][0]
+    assert audit.details["cleared_with_open_flags"] == ["glaucoma"]
+
+
+def test_acknowledged_flags_need_no_confirmation_to_clear():
+    sid = submit(glaucoma="yes").screening_id
+    at = open_screening(sid)
+    at.checkbox(key="ack_glaucoma").check()
+    at.radio(key="decision").set_value("cleared")
+    at.button(key="record_review").click().run()
+    assert "Review recorded." in texts(at)
+    assert db.get_screening(sid).review_status == "cleared"
+
+
+def test_a_missing_required_acknowledgement_is_named_by_its_reason():
+    sid = submit(pregnant="yes").screening_id
+    at = open_screening(sid)
+    at.radio(key="decision").set_value("needs_follow_up")
+    at.button(key="record_review").click().run()
+    assert any(reason_of("pregnancy")[:20] in e for e in errors(at))
+
+
+def test_contact_details_are_tap_to_call_and_email_links():
+    sid = submit(phone="+1 (555) 123-4567", email="ann.lee@example.com").screening_id
+    at = open_screening(sid)
+    contact = next(m.value for m in at.markdown if "tel:" in m.value)
+    assert "(tel:+15551234567)" in contact
+    assert "(mailto:ann.lee@example.com)" in contact
+
+
+def test_without_contact_details_the_page_says_so():
+    at = open_screening(submit().screening_id)
+    page = texts(at)
+    assert "no phone given" in page and "no email given" in page
+    assert "Appointment: none booked yet" in page
+
+
+def test_answers_that_raised_a_flag_are_marked():
+    sid = submit(glaucoma="yes", bipolar_disorder="yes").screening_id
+    at = open_screening(sid)
+    marked = {}
+    for table in at.table:
+        frame = table.value
+        for _, row in frame.iterrows():
+            if row["Flag"]:
+                marked[row["Question"].replace("\\", "").strip("*")] = row["Flag"]
+    flagged = " ".join(marked.values())
+    assert "glaucoma" in flagged and "bipolar" in flagged
+    assert len(marked) == 2, marked  # nothing else is marked
+
+
+def test_a_screening_opens_from_its_link():
+    result = submit(first_name="Lina", last_name="Link", signature_name="Lina Link")
+    at = signed_in()
+    at.query_params["id"] = result.public_id
+    at.switch_page("app_pages/screening.py").run()
+    assert "Link, Lina" in texts(at).replace("\\", "")
+    views = db.list_audit(db.AuditFilters(action="screening_view"))[0]
+    assert [v.target for v in views] == [f"screening:{result.screening_id}"]
+
+
+@pytest.mark.parametrize("bad", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_an_unknown_link_says_so_and_shows_no_patient(bad):
+    submit(first_name="Hidden", last_name="Patient", signature_name="Hidden Patient")
+    at = signed_in()
+    at.query_params["id"] = bad
+    at.switch_page("app_pages/screening.py").run()
+    assert any("No screening has this link" in e for e in errors(at))
+    assert "Hidden" not in texts(at)
