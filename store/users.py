@@ -7,10 +7,13 @@ row for every success, failure and lock. Usernames are case-insensitive (stored 
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
+import string
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,11 +53,39 @@ def check_username(username: str) -> str:
     return name
 
 
+# 19,640 passwords seen most often in breaches (Royce Williams' list, as shipped by Django
+# under its BSD licence: store/data/common-passwords.LICENSE), one per line, lower case.
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
+_DECORATION = string.digits + string.punctuation + string.whitespace
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip())
+
+
+def _repeats_a_short_unit(password: str) -> bool:
+    """``aaaaaaaaaaaa``, twelve spaces, ``abcabcabcabc``: one to three characters repeated."""
+    return any(len(password) % n == 0 and password == password[:n] * (len(password) // n)
+               for n in (1, 2, 3))
+
+
 def check_password(password: str) -> None:
+    """ValueError saying why a new password is refused (length, a common or breached
+    password, or a short unit repeated); the message never repeats the password."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValueError(f"password must be at most {MAX_PASSWORD_LENGTH} characters")
+    if _repeats_a_short_unit(password):
+        raise ValueError("password must not be one character (or a few) repeated")
+    folded = password.casefold()
+    core = folded.strip(_DECORATION)  # "Password1234!" is "password" with decoration
+    listed = common_passwords()
+    if folded in listed or folded.strip() in listed or (len(core) >= 4 and core in listed):
+        raise ValueError("password is on the list of common and breached passwords: "
+                         "choose another (a few unrelated words work well)")
 
 
 def _check_role(role: str) -> None:
