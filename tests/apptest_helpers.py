@@ -68,15 +68,14 @@ def fill_step(at: AppTest, answers: dict[str, Any]) -> None:
 
 
 def current_step(at: AppTest):
-    return STEPS[at.session_state["intake"]["step"]]
+    return STEPS[at.session_state["intake"].step]
 
 
 def add_medications(at: AppTest, meds: list[dict]) -> None:
     for i, med in enumerate(meds):
         if i > 0:
             at.button(key="add_med").click().run()
-        rows = at.session_state["intake"]["meds"]
-        rid = rows[-1]["id"]
+        rid = at.session_state["intake"].meds[-1].id
         at.text_input(key=f"med_name_{rid}").input(med["name"])
         if med.get("dose"):
             at.text_input(key=f"med_dose_{rid}").input(med["dose"])
