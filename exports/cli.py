@@ -102,6 +102,11 @@ def _check(args: argparse.Namespace) -> tuple[ExportOptions, Path, str]:
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["questionnaire"]:  # python -m exports questionnaire --fhir
+        from exports.fhir.cli import questionnaire_main
+
+        return questionnaire_main(argv[1:], out, err)
     logging.basicConfig(level=logging.WARNING)
     parser = _parser()
     try:
