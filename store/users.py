@@ -201,13 +201,17 @@ def get_user(username: str, *, store: Store | None = None) -> UserView | None:
         return _view(user) if user is not None else None
 
 
-def list_users(*, store: Store | None = None) -> list[UserView]:
-    with (store or get_store()).session(readonly=True) as session:
-        return [_view(u) for u in session.scalars(select(UserRow).order_by(UserRow.username))]
+def list_users(*, actor: str | None = None, store: Store | None = None) -> list[UserView]:
+    """Every account by username; with ``actor`` the listing is audited (``user_list``)."""
+    with (store or get_store()).session(readonly=actor is None) as session:
+        users = [_view(u) for u in session.scalars(select(UserRow).order_by(UserRow.username))]
+        if actor is not None:
+            audit.write_audit(session, actor, audit.USER_LIST, None, {"users": len(users)})
+        return users
 
 
 def _update_user(username: str, actor: str, store: Store | None, *, active: bool | None = None,
-                 password: str | None = None) -> UserView:
+                 password: str | None = None, unlock: bool = False) -> UserView:
     with (store or get_store()).session() as session:
         user = session.scalar(select(UserRow)
                               .where(UserRow.username == normalise_username(username))
@@ -223,6 +227,10 @@ def _update_user(username: str, actor: str, store: Store | None, *, active: bool
             user.failed_attempts = 0
             user.locked_until = None
             changed.append("password")
+        if unlock:
+            user.failed_attempts = 0
+            user.locked_until = None
+            changed.append("unlocked")
         audit.write_audit(session, actor, audit.USER_UPDATE, audit.target_of("user", user.id),
                           {"changed": changed})
         session.flush()
@@ -233,6 +241,11 @@ def set_user_active(username: str, active: bool, *, actor: str,
                     store: Store | None = None) -> UserView:
     """Deactivate (or reactivate) an account; an inactive account cannot log in."""
     return _update_user(username, actor, store, active=active)
+
+
+def unlock_user(username: str, *, actor: str, store: Store | None = None) -> UserView:
+    """End a sign-in throttle: failed attempts back to zero (audited ``user_update``)."""
+    return _update_user(username, actor, store, unlock=True)
 
 
 def set_password(username: str, password: str, *, actor: str,
