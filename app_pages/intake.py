@@ -8,11 +8,14 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 import store as db
+from app_pages import a11y
 from app_pages import questions as ui
 from app_pages.services import engine, store
 from forms import intake_state as flow
-from forms.definition import QUESTIONS_BY_CODE
+from forms import units
+from forms.definition import MAX_MEDICATIONS, QUESTIONS_BY_CODE
 from forms.models import InvalidDocument
+from forms.patient_messages import patient_message
 from forms.steps import STEPS
 from forms.validation import base_code
 from forms.visit_prep import load_visit_prep
@@ -33,9 +36,40 @@ def _step_values(s: flow.IntakeState) -> dict:
     step = s.current
     if step is None:
         return {}
-    return {q.code: ui.read(q) for q in step.questions()
-            if q.type != "medications"
-            and (ui.widget_key(q.code) in st.session_state or q.type == "multi")}
+    values = {q.code: ui.read(q) for q in step.questions()
+              if q.type != "medications" and q.code not in UNIT_WIDGETS
+              and (ui.widget_key(q.code) in st.session_state or q.type == "multi")}
+    if step.id == "vitals":
+        values["height_cm"] = _height_value(s.height_unit)
+        values["weight_kg"] = _weight_value(s.weight_unit)
+        s.entered = {k: v for k in ("q_height_ft", "q_height_in", "q_weight_lb")
+                     if (v := _number(k)) is not None}
+        values[flow.BMI_CONFIRMED] = bool(st.session_state.get("bmi_confirmed"))
+    return values
+
+
+# Height and weight are answered in the patient's units; these widgets feed them.
+UNIT_WIDGETS = {"height_cm": ("q_height_ft", "q_height_in", "q_height_cm"),
+                "weight_kg": ("q_weight_lb", "q_weight_kg")}
+
+
+def _number(key: str) -> float | None:
+    value = st.session_state.get(key)
+    return None if value is None else float(value)
+
+
+def _height_value(unit: str) -> int | None:
+    if unit == "cm":
+        cm = _number("q_height_cm")
+        return None if cm is None else round(cm)
+    return units.height_cm(_number("q_height_ft"), _number("q_height_in"))
+
+
+def _weight_value(unit: str) -> int | None:
+    if unit == "kg":
+        kg = _number("q_weight_kg")
+        return None if kg is None else round(kg)
+    return units.weight_kg(_number("q_weight_lb"))
 
 
 def _med_values(s: flow.IntakeState) -> dict[str, dict[str, str]]:
@@ -152,7 +186,9 @@ def draw_welcome() -> None:
     st.markdown(
         "- Your answers are saved after each step, so you can stop and come back.\n"
         "- Only the clinic's care team can see your answers.\n"
-        "- If you are not sure about an answer, choose **I'm not sure**: the clinic will check."
+        "- Where a question offers **I'm not sure**, choose it if you don't know: the clinic "
+        "will check. Where it doesn't, choose the closest answer and tell the clinic at your "
+        "visit."
     )
     st.button("Start", key="start", type="primary", on_click=on_start, width="stretch")
 
@@ -202,6 +238,9 @@ def draw_medications(s: flow.IntakeState) -> None:
     question = QUESTIONS_BY_CODE["takes_no_medications"]
     ui.seed_widget(question, s.answers.get("takes_no_medications", False))
     ui.render(question, None)
+    if "medications" in s.problems:  # beside the list, not at the foot of a long page
+        st.error(ui.md_escape(patient_message("medications", s.problems["medications"],
+                                              s.language)), icon=":material/error:")
     ticked = st.session_state.get(ui.widget_key("takes_no_medications"))
     if ticked and not s.filled_meds():
         st.caption("If you do take anything, even vitamins or herbal remedies, untick the box "
@@ -224,8 +263,7 @@ def draw_medications(s: flow.IntakeState) -> None:
                     key = f"med_{field}_{rid}"
                     if key not in st.session_state:
                         st.session_state[key] = getattr(row, field)
-                    st.text_input(label, key=key, placeholder=placeholder, max_chars=200
-                                  if field == "name" else 100)
+                    st.text_input(label, key=key, placeholder=placeholder)
                 name = st.session_state.get(f"med_name_{rid}", "").strip()
                 if name:
                     resolution = resolver.resolve(name)
@@ -237,7 +275,7 @@ def draw_medications(s: flow.IntakeState) -> None:
                                    "Some of what you wrote we could not read: a clinician will "
                                    "check it with you.")
                     else:
-                        st.caption(":material/help: We could not recognise this name. That is "
+                        st.caption(":material/help: We could not recognize this name. That is "
                                    "fine: a clinician will check it with you.")
                 key = f"med_status_{rid}"
                 if key not in st.session_state:
@@ -247,19 +285,121 @@ def draw_medications(s: flow.IntakeState) -> None:
                                       "past": "I used to take it"}.get, horizontal=True)
                 for code, message in s.problems.items():
                     if rid in position and code.startswith(f"medications[{position[rid]}]"):
-                        st.error(ui.md_escape(ui.patient_message(message)))
+                        st.error(ui.md_escape(patient_message(code, message, s.language)))
                 st.button("Remove", key=f"med_remove_{rid}", on_click=on_remove_med, args=(rid,))
+        full = len(s.meds) >= MAX_MEDICATIONS
+        if full:
+            st.info(f"You have listed {MAX_MEDICATIONS} medicines, the most this form takes. "
+                    "Please tell the clinic about any others at your visit.",
+                    icon=":material/info:")
         st.button("Add another medicine", key="add_med", on_click=on_add_med,
-                  icon=":material/add:")
-    if "medications" in s.problems:
-        st.error(ui.md_escape(ui.patient_message(s.problems["medications"])))
+                  icon=":material/add:", disabled=full)
+
+
+def _problem(s: flow.IntakeState, code: str) -> str | None:
+    message = s.problems.get(code)
+    return patient_message(code, message, s.language) if message else None
+
+
+def draw_questions(s: flow.IntakeState, step) -> None:
+    # Follow-ups appear as soon as the answer they depend on is chosen.
+    typed = {q.code: ui.read(q) for q in step.questions()
+             if ui.widget_key(q.code) in st.session_state}
+    visible = {**s.answers, **{k: v for k, v in typed.items() if v is not None}}
+    for question in step.questions():
+        if question.when is not None and not question.when.holds(visible):
+            continue
+        if question.code == "height_cm":
+            draw_height(s)
+            continue
+        if question.code == "weight_kg":
+            draw_weight(s)
+            continue
+        ui.seed_widget(question, s.answers.get(question.code))
+        ui.render(question, _problem(s, question.code), disabled=question.code in s.locked)
+
+
+def _seed(key: str, value: float | None) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = None if value is None else int(value)
+
+
+def _on_unit(kind: str) -> None:
+    """Switching units converts what is typed, so nothing is lost or misread."""
+    s = state()
+    if kind == "height":
+        cm = _height_value(s.height_unit)
+        s.height_unit = st.session_state["unit_height"]
+        for key in UNIT_WIDGETS["height_cm"]:
+            st.session_state.pop(key, None)
+        s.answers.pop("height_cm", None) if cm is None else s.answers.update(height_cm=cm)
+        s.entered = {}
+    else:
+        kg = _weight_value(s.weight_unit)
+        s.weight_unit = st.session_state["unit_weight"]
+        for key in UNIT_WIDGETS["weight_kg"]:
+            st.session_state.pop(key, None)
+        s.answers.pop("weight_kg", None) if kg is None else s.answers.update(weight_kg=kg)
+        s.entered = {}
+
+
+def draw_height(s: flow.IntakeState) -> None:
+    st.session_state.setdefault("unit_height", s.height_unit)
+    st.radio("Height (optional): which units?", options=["ft_in", "cm"], key="unit_height",
+             format_func={"ft_in": "Feet and inches", "cm": "Centimeters"}.get,
+             horizontal=True, on_change=_on_unit, args=("height",))
+    cm = s.answers.get("height_cm")
+    if s.height_unit == "cm":
+        _seed("q_height_cm", cm)
+        st.number_input("Height in centimeters", key="q_height_cm", step=1, format="%d",
+                        placeholder="Leave blank if unknown")
+    else:
+        feet, inches = units.feet_inches(cm)
+        if units.height_cm(s.entered.get("q_height_ft"), s.entered.get("q_height_in")) == cm:
+            feet, inches = s.entered.get("q_height_ft"), s.entered.get("q_height_in")
+        _seed("q_height_ft", feet)
+        _seed("q_height_in", inches)
+        left, right = st.columns(2)
+        left.number_input("Feet", key="q_height_ft", step=1, format="%d", placeholder="e.g. 5")
+        right.number_input("Inches", key="q_height_in", step=1, format="%d", placeholder="e.g. 7")
+    problem = _problem(s, "height_cm")
+    if problem:
+        st.error(ui.md_escape(problem), icon=":material/error:")
+
+
+def draw_weight(s: flow.IntakeState) -> None:
+    st.session_state.setdefault("unit_weight", s.weight_unit)
+    st.radio("Weight (optional): which units?", options=["lb", "kg"], key="unit_weight",
+             format_func={"lb": "Pounds", "kg": "Kilograms"}.get, horizontal=True,
+             on_change=_on_unit, args=("weight",))
+    kg = s.answers.get("weight_kg")
+    if s.weight_unit == "kg":
+        _seed("q_weight_kg", kg)
+        st.number_input("Weight in kilograms", key="q_weight_kg", step=1, format="%d",
+                        placeholder="Leave blank if unknown")
+    else:
+        pounds = units.pounds(kg)
+        if units.weight_kg(s.entered.get("q_weight_lb")) == kg:
+            pounds = s.entered.get("q_weight_lb")
+        _seed("q_weight_lb", pounds)
+        st.number_input("Weight in pounds", key="q_weight_lb", step=1, format="%d",
+                        placeholder="Leave blank if unknown")
+    problem = _problem(s, "weight_kg")
+    if problem:
+        st.error(ui.md_escape(problem), icon=":material/error:")
+    if s.bmi_question is not None:
+        st.warning(f"Your height and weight give a body mass index (BMI) of {s.bmi_question}, "
+                   "which is very unusual. Please check both numbers and the units you chose "
+                   "(pounds or kilograms, feet and inches or centimeters). If they are right, "
+                   "tick the box below and press Next.", icon=":material/help:")
+        st.checkbox("My height and weight are right", key="bmi_confirmed")
 
 
 def draw_step(s: flow.IntakeState) -> None:
     index = s.step
     step = STEPS[index]
     _progress(index)
-    st.header(step.title)
+    st.header(step.title, anchor=False)
     if step.intro:
         st.write(step.intro)
     if step.id == "review":
@@ -267,16 +407,7 @@ def draw_step(s: flow.IntakeState) -> None:
     elif step.id == "medications":
         draw_medications(s)
     else:
-        # Follow-ups appear as soon as the answer they depend on is chosen.
-        typed = {q.code: ui.read(q) for q in step.questions()
-                 if ui.widget_key(q.code) in st.session_state}
-        visible = {**s.answers, **{k: v for k, v in typed.items() if v is not None}}
-        for question in step.questions():
-            if question.when is not None and not question.when.holds(visible):
-                continue
-            ui.seed_widget(question, s.answers.get(question.code))
-            problem = s.problems.get(question.code)
-            ui.render(question, ui.patient_message(problem) if problem else None)
+        draw_questions(s, step)
     if s.problems:
         st.warning("Please check the answers marked above.", icon=":material/warning:")
     if s.save_failed:
@@ -289,9 +420,10 @@ def draw_step(s: flow.IntakeState) -> None:
         cols[1].button("Submit my answers", key="submit", type="primary", on_click=on_submit,
                        width="stretch")
     else:
-        cols[1].button("Next", key="next", type="primary", on_click=on_next,
-                       width="stretch")
+        cols[1].button("Save and return to review" if s.back_to_review else "Next", key="next",
+                       type="primary", on_click=on_next, width="stretch")
     _resume_link(s)
+    a11y.announce_new_step(s.moves, f"{step.title}: step {index + 1} of {len(STEPS)}")
 
 
 def _shown(question, value) -> str:
@@ -303,6 +435,11 @@ def _shown(question, value) -> str:
         return ", ".join(question.label_of(v) for v in value)
     if question.type == "bool":
         return "Yes" if value else "No"
+    if question.code == "height_cm" and isinstance(value, int):
+        feet, inches = units.feet_inches(value)
+        return f"{feet} ft {inches} in ({value} cm)"
+    if question.code == "weight_kg" and isinstance(value, int):
+        return f"{units.pounds(value)} lb ({value} kg)"
     if question.type == "int" and question.unit:
         return f"{value} {question.unit}"
     return str(value)
@@ -336,15 +473,15 @@ def draw_review(s: flow.IntakeState) -> None:
         question = QUESTIONS_BY_CODE.get(base_code(code))
         where = next((st_.title for st_ in STEPS if base_code(code) in st_.codes), "")
         st.error(f"{where}: {ui.md_escape(question.label if question else code)}: "
-                 f"{ui.md_escape(ui.patient_message(message))} Use Edit to fix it.")
+                 f"{ui.md_escape(patient_message(code, message, s.language))} Use Edit to fix it.")
     st.subheader("Sign")
     for question in STEPS[-1].questions():
         ui.seed_widget(question, answers.get(question.code))
-        problem = s.problems.get(question.code)
-        ui.render(question, ui.patient_message(problem) if problem else None)
+        ui.render(question, _problem(s, question.code))
 
 
 def main() -> None:
+    a11y.patient_styles()
     s = state()
     if s.submitted:
         draw_confirmation()

@@ -24,11 +24,14 @@ from typing import Any, Literal
 from forms.branching import prune_hidden
 from forms.definition import FORM_VERSION, MAX_MEDICATIONS
 from forms.steps import STEPS, Step
+from forms.units import HeightUnit, WeightUnit, implausible_bmi
 from forms.validation import base_code, check_answers
 
 LAST_STEP = len(STEPS) - 1
 MED_FIELDS: tuple[str, ...] = ("name", "dose", "frequency")
 MedStatus = Literal["current", "past"]
+# Passed with the vitals step's values once the patient confirms an unusual BMI.
+BMI_CONFIRMED = "bmi_confirmed"
 
 
 def _new_id() -> str:
@@ -70,6 +73,12 @@ class IntakeState:
     language: str = "en"
     # Step changes counted, so the page can tell a fresh step (scroll to top, move focus).
     moves: int = 0
+    # Units the patient answers height and weight in (stored metric), and what they typed.
+    height_unit: HeightUnit = "ft_in"
+    weight_unit: WeightUnit = "lb"
+    entered: dict[str, float] = field(default_factory=dict)
+    # An unusual BMI asked about before Next (a likely typo or wrong unit).
+    bmi_question: float | None = None
 
     @property
     def current(self) -> Step | None:
@@ -195,6 +204,12 @@ def next_step(state: IntakeState, values: Mapping[str, Any], today: date,
     state.problems = check(state, today, step.codes)
     if state.problems:
         return False
+    if step.id == "vitals" and not values.get(BMI_CONFIRMED):
+        state.bmi_question = implausible_bmi(state.answers.get("height_cm"),
+                                             state.answers.get("weight_kg"))
+        if state.bmi_question is not None:
+            return False
+    state.bmi_question = None
     _go(state, LAST_STEP if state.back_to_review else state.step + 1)
     if state.on_review:
         state.back_to_review = False

@@ -43,6 +43,10 @@ def set_answer(at: AppTest, code: str, value: Any) -> None:
         (at.text_area if multiline else at.text_input)(key=key).input(value)
     elif question.type == "date":
         at.date_input(key=key).set_value(date.fromisoformat(value))
+    elif code in ("height_cm", "weight_kg"):  # answered in chosen units: use metric here
+        kind, metric = ("height", "cm") if code == "height_cm" else ("weight", "kg")
+        at.radio(key=f"unit_{kind}").set_value(metric).run()
+        at.number_input(key=f"q_{kind}_{metric}").set_value(value)
     elif question.type == "int":
         at.number_input(key=key).set_value(value)
     elif question.type == "choice":
