@@ -137,6 +137,8 @@ class QueueFilters(_View):
     submitted_to: date | None = None
     name: str | None = Field(default=None, max_length=100)  # substring of first/last name
     assigned_to: str | None = Field(default=None, max_length=64)  # username of the assignee
+    # reviewed, then a re-evaluation changed its flags (``python -m rules reevaluate``)
+    changed_since_review: bool = False
 
     @field_validator("review_status", mode="before")
     @classmethod
@@ -169,6 +171,7 @@ class QueueRow(_View):
     review_status: ReviewStatus
     flags: tuple[QueueFlag, ...]
     assigned_to: str | None = None
+    reviewed_before: bool = False  # unreviewed again: a re-evaluation sent it back
 
 
 # --- screening detail and reviews -------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from forms.validation import normalise_name
 from store.db import Store, get_store
+from store.evaluations import changed_since_review
 from store.models import QueueFilters, QueueFlag, QueueRow, check_page
 from store.schema import SEVERITY_ORDER, FlagRow, ScreeningRow, UserRow
 
@@ -25,6 +26,7 @@ ROW_COLUMNS = (
     ScreeningRow.highest_severity, ScreeningRow.review_status, ScreeningRow.count_defer,
     ScreeningRow.count_review, ScreeningRow.count_adjust, ScreeningRow.count_info,
     ScreeningRow.assigned_to_id,
+    ScreeningRow.latest_review_id,
 )
 
 
@@ -59,6 +61,8 @@ def queue_conditions(filters: QueueFilters) -> list[Any]:
     if filters.name:
         pattern = f"%{_like_escape(normalise_name(filters.name))}%"
         conditions.append(ScreeningRow.name_search.like(pattern, escape="\\"))
+    if filters.changed_since_review:
+        conditions.append(changed_since_review())
     return conditions
 
 
@@ -103,6 +107,7 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
             counts={s: getattr(r, f"count_{s}") for s in SEVERITY_ORDER},
             flags=tuple(flags.get(r.id, ())),
             assigned_to=usernames.get(r.assigned_to_id) if r.assigned_to_id else None,
+            reviewed_before=r.latest_review_id is not None,
         )
         for r in rows
     ], int(total or 0)
