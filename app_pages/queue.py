@@ -13,7 +13,7 @@ user = require_role("clinician", "admin")
 st.title("Screenings")
 tab_statuses, tab = view.choose_tab()
 with tab:
-    filters = view.filters(tab_statuses)
+    filters = view.filters(tab_statuses, user["username"])
     rows, total, page, pages = view.load_page(user, filters)
     view.summary(total, page, pages)
     for item in rows:

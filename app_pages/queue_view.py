@@ -36,10 +36,11 @@ def choose_tab() -> tuple[tuple[str, ...], Any]:
     return TABS["To review"], tabs[0]
 
 
-def filters(tab_statuses: tuple[str, ...]) -> db.QueueFilters:
+def filters(tab_statuses: tuple[str, ...], username: str) -> db.QueueFilters:
     """The filters, folded away; the label says how many are active."""
     active = sum(bool(st.session_state.get(k)) for k in ("f_status", "f_name", "f_urgent", "f_dates")) \
         + sum(st.session_state.get(k, "any") != "any" for k in ("f_severity", "f_rule"))
+    mine = st.toggle("Assigned to me", key="f_mine")
     with st.expander(f"Filters ({active} active)" if active else "Filters", expanded=False):
         left, right = st.columns(2)
         statuses = left.multiselect("Review status", tab_statuses, format_func=REVIEW_STATUSES.get,
@@ -60,6 +61,7 @@ def filters(tab_statuses: tuple[str, ...]) -> db.QueueFilters:
         review_status=chosen, severity=None if severity == "any" else severity,
         rule_id=None if rule == "any" else rule, urgent=True if urgent_only else None,
         submitted_from=date_from, submitted_to=date_to, name=name or None,
+        assigned_to=username if mine else None,
     )
 
 
@@ -121,7 +123,8 @@ def row(item: db.QueueRow) -> None:
             f"{urgent}{SEVERITY_BADGES[item.highest_severity]} **{md_escape(item.last_name)}, "
             f"{md_escape(item.first_name)}**, {item.age} y · {REVIEW_STATUSES[item.review_status]}"
             f"  \n{flag_chips(item)}")
-        top.caption(f"Submitted {clinic_time(item.submitted_at)}")
+        assigned = f" · assigned to {md_escape(item.assigned_to)}" if item.assigned_to else ""
+        top.caption(f"Submitted {clinic_time(item.submitted_at)}{assigned}")
         if action.button("Open", key=f"open_{item.id}", on_click=_open_screening, args=(item.id,)):
             st.switch_page("app_pages/screening.py", query_params={"id": item.public_id})
 

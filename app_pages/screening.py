@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import detail_view as view
+from app_pages import notes_view as notes
 from app_pages.auth import require_role
 
 user = require_role("clinician", "admin")
@@ -28,11 +29,13 @@ left, right = st.columns([11, 9], gap="large")
 with left:
     view.header(detail)
     view.contact(detail)
+    notes.assignment(detail, user)
     view.urgent_banner(detail, flags)
     view.flag_summary(flags)
 with right, st.container(border=True, key="decision_panel"):
     view.decision_panel(detail, flags, user)
 
+notes.thread(detail, user)
 view.flag_details(flags)
 view.medicines(detail, flags)
 view.answers(detail, flags)

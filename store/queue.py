@@ -88,9 +88,9 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
                                .order_by(*QUEUE_ORDER).offset(offset).limit(limit)).all()
         flags: dict[int, list[QueueFlag]] = {}
         assignee_ids = {r.assigned_to_id for r in rows if r.assigned_to_id is not None}
-        usernames: dict[int, str] = dict(session.execute(
-            select(UserRow.id, UserRow.username).where(UserRow.id.in_(assignee_ids))
-        ).tuples().all()) if assignee_ids else {}
+        usernames: dict[int, str] = {u.id: u.username for u in session.execute(
+            select(UserRow.id, UserRow.username).where(UserRow.id.in_(assignee_ids)))
+        } if assignee_ids else {}
         if rows:
             for f in session.execute(
                 select(FlagRow.screening_id, FlagRow.rule_id, FlagRow.severity, FlagRow.urgent)

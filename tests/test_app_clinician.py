@@ -330,5 +330,8 @@ def test_sign_out_clears_a_patient_form_left_open_on_the_device():
     at.session_state["intake"] = IntakeState(step=1, answers={"first_name": "Left"})
     at.run()
     at.button(key="sign_out").click().run()
-    answers = at.session_state["intake"].answers  # the intake page starts afresh
+    # The staff address now shows the sign-in; the patient form starts afresh.
+    assert "Staff sign-in" in [t.value for t in at.title]
+    at.switch_page("app_pages/intake.py").run()
+    answers = at.session_state["intake"].answers
     assert answers == {}

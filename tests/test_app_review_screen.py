@@ -137,3 +137,41 @@ def test_an_unknown_link_says_so_and_shows_no_patient(bad):
     at.switch_page("app_pages/screening.py").run()
     assert any("No screening has this link" in e for e in errors(at))
     assert "Hidden" not in texts(at)
+
+
+def test_notes_and_contacts_are_added_to_the_thread_and_shown_as_text():
+    sid = submit(glaucoma="yes").screening_id
+    at = open_screening(sid)
+    at.text_area(key="note_body").input("Called patient, BP recheck on arrival **now**")
+    at.button(key="note_add").click().run()
+    assert "Added to the record." in texts(at)
+    at.segmented_control(key="note_kind").set_value("voicemail")
+    at.text_area(key="note_body").input("")
+    at.button(key="note_add").click().run()
+    shown = [t.value for t in at.text]
+    assert "Called patient, BP recheck on arrival **now**" in shown  # as typed, not markup
+    thread = db.list_notes(sid)
+    assert [(n.kind, n.channel) for n in thread] == [("note", None), ("contact", "voicemail")]
+    assert "Left a voicemail" in texts(at)
+
+
+def test_an_empty_note_is_refused_with_a_message():
+    sid = submit().screening_id
+    at = open_screening(sid)
+    at.button(key="note_add").click().run()
+    assert any("empty" in e for e in errors(at))
+    assert db.list_notes(sid) == []
+
+
+def test_assign_to_me_and_the_assigned_to_me_filter():
+    mine = submit(glaucoma="yes").screening_id
+    submit(first_name="Otto", last_name="Other", signature_name="Otto Other")
+    at = open_screening(mine)
+    at.button(key="assign_me").click().run()
+    assert db.current_assignee(mine) == "dr_grey"
+    assert "Assigned to **dr\\_grey**" in texts(at) or "Assigned to **dr_grey**" in texts(at)
+    queue = signed_in()
+    assert len([m for m in queue.markdown if "**" in m.value and ", " in m.value]) >= 2
+    queue.toggle(key="f_mine").set_value(True).run()
+    rows = [m.value for m in queue.markdown if "**Lee, Ann**" in m.value or "**Other, Otto**" in m.value]
+    assert len(rows) == 1 and "Lee, Ann" in rows[0]

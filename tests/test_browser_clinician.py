@@ -165,4 +165,28 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):  # noq
     detail = db.get_screening(result.screening_id, store=store)
     assert detail.review_status == "cleared"
     assert [a.rule_id for a in detail.reviews[0].acknowledgements] == ["lamotrigine"]
+
+    # Notes and hand-offs: a contact in the thread, then take it; the queue filters on it.
+    page.locator(".st-key-note_kind").get_by_text("Phone call", exact=True).click()
+    page.locator(".st-key-note_body textarea").fill("Called: BP recheck on arrival")
+    page.locator(".st-key-note_add button").click()
+    wait_idle(page)
+    expect(page.get_by_text("Called: BP recheck on arrival")).to_be_visible(timeout=30_000)
+    page.locator(".st-key-assign_me button").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-assignment")).to_contain_text("Assigned to dr_link", timeout=30_000)
+    shot(page, "24_notes")
+    notes = db.list_notes(result.screening_id, store=store)
+    assert [(n.kind, n.channel, n.author) for n in notes] == [("contact", "phone", "dr_link")]
+    page.get_by_role("link", name="Screenings").first.click()
+    wait_idle(page)
+    page.get_by_role("tab", name="Reviewed").click()
+    wait_idle(page)
+    page.locator(".st-key-f_mine label").click()
+    wait_idle(page)
+    rows = page.locator("[class*='st-key-row_']")
+    expect(rows).to_have_count(1, timeout=30_000)
+    expect(rows.first).to_contain_text("Lacks-Mirror, Henrietta")
+    expect(rows.first).to_contain_text("assigned to dr_link")
+    shot(page, "25_queue_mine")
     page.close()
