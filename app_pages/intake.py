@@ -127,8 +127,8 @@ def on_submit() -> None:
         _save(s)
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
-        db.submit_screening(document, draft_token=s.token,
-                            idempotency_key=hash_token(s.token), store=store())
+        db.submit_screening(document, draft_token=s.token, idempotency_key=hash_token(s.token),
+                            store=store(), language=s.language)
     except InvalidDocument as err:
         s.problems = {base_code(p.code): p.message for p in err.problems}
         return

@@ -185,8 +185,11 @@ def test_a_patient_completes_the_whole_form_in_spanish():
     assert "Gracias. Sus respuestas fueron enviadas." in texts(at)
     assert "Nada de comida 6 horas antes de su cita." in texts(at)
     assert db.count_screenings() == 1
-    token = at.session_state["intake"].token
-    assert token
+    rows, _ = db.list_queue(db.QueueFilters(), page=1, page_size=10)
+    detail = db.get_screening(rows[0].id)
+    assert detail.language == "es"  # clinicians see English labels and the patient's language
+    assert detail.document["answers"]["sex_at_birth"] == "female"  # codes, never translations
+    assert detail.document["answers"]["medications"][0]["name"] == "Xanax 0.5mg"
 
 
 def test_medicine_feedback_in_spanish():
