@@ -4,6 +4,9 @@
   a vignette-style object with a ``document`` key, or a JSON list of either. Every
   document of a file is validated first; a file with any invalid document stores nothing.
   Re-importing the same document returns the screening stored the first time.
+- ``import --format fhir FILE...``: FHIR QuestionnaireResponses to our Questionnaire instead:
+  a file holds one, a Bundle of them, or NDJSON (``*.ndjson``, one per line, as the bulk
+  export writes). Each is validated as exactly its equivalent answer document.
 - ``add-user USERNAME --role clinician|admin``: the password is asked twice, or read from
   the first line of standard input when that is not a terminal.
 - ``purge-drafts [--days N]``: delete unsubmitted drafts not saved for N (30) days.
@@ -48,7 +51,45 @@ def _documents(path: str, raw: Any) -> list[tuple[str, Any]]:
     return [(path, unwrap(raw))]
 
 
-def _load(path: str) -> tuple[bytes, Any]:
+def _fhir_documents(path: str, raw: Any) -> list[tuple[str, Any]]:
+    """(label, QuestionnaireResponse) pairs: one resource, a Bundle's entries, or NDJSON lines."""
+    if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
+        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+        return [(f"{path}: entry[{i}]", e.get("resource") if isinstance(e, dict) else e)
+                for i, e in enumerate(entries)]
+    if isinstance(raw, NdjsonLines):
+        return [(f"{path}:{line}", item) for line, item in raw.items]
+    return [(path, raw)]
+
+
+class NdjsonLines:
+    """The parsed non-blank lines of an NDJSON file, with their line numbers."""
+
+    def __init__(self, items: list[tuple[int, Any]]):
+        self.items = items
+
+
+def _ndjson(text: str) -> NdjsonLines:
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                items.append((number, load_json(line)))
+            except InvalidDocument as exc:
+                raise InvalidDocument([Problem(code=f"line {number}", message=p.message)
+                                       for p in exc.problems]) from None
+    return NdjsonLines(items)
+
+
+def _as_document(raw: Any, fmt: str) -> Any:
+    if fmt == "fhir":
+        from forms.fhir import response_to_document
+
+        return response_to_document(raw)
+    return raw
+
+
+def _load(path: str, fmt: str = "json") -> tuple[bytes, Any]:
     """The file's bytes and parsed JSON; InvalidDocument describing why not."""
     try:
         with open(path, "rb") as handle:
@@ -60,6 +101,8 @@ def _load(path: str) -> tuple[bytes, Any]:
         text = data.decode("utf-8-sig")  # a BOM from Windows editors is fine
     except UnicodeDecodeError:
         raise InvalidDocument([Problem(code="file", message="is not UTF-8 text")]) from None
+    if fmt == "fhir" and path.endswith(".ndjson"):
+        return data, _ndjson(text)
     return data, load_json(text)
 
 
@@ -68,18 +111,20 @@ def _print_problems(label: str, problems: Sequence[Problem], err: TextIO) -> Non
         err.write(f"ERROR {label}: {problem.code}: {problem.message}\n")
 
 
-def import_file(path: str, out: TextIO, err: TextIO) -> bool:
+def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
     """Import one file; prints one line per document; returns whether it all went in."""
     details: dict[str, Any] = {"ok": False}
+    if fmt != "json":
+        details["format"] = fmt
     try:
-        data, raw = _load(path)
+        data, raw = _load(path, fmt)
     except InvalidDocument as exc:
         _print_problems(path, exc.problems, err)
         audit.record_audit(SYSTEM, audit.IMPORT, None,
                            {**details, "problem_codes": [p.code for p in exc.problems]})
         return False
     details["file_sha256"] = hashlib.sha256(data).hexdigest()
-    documents = _documents(path, raw)
+    documents = _fhir_documents(path, raw) if fmt == "fhir" else _documents(path, raw)
     details["documents"] = len(documents)
     if not documents:
         _print_problems(path, [Problem(code="document", message="the list holds no document")],
@@ -89,9 +134,11 @@ def import_file(path: str, out: TextIO, err: TextIO) -> bool:
 
     failed: list[str] = []
     invalid = 0
+    converted: list[tuple[str, Any]] = []
     for label, document in documents:
         try:
-            parse_document(document)
+            converted.append((label, _as_document(document, fmt)))
+            parse_document(converted[-1][1])
         except InvalidDocument as exc:
             _print_problems(label, exc.problems, err)
             failed.extend(p.code for p in exc.problems)
@@ -104,7 +151,7 @@ def import_file(path: str, out: TextIO, err: TextIO) -> bool:
         return False
 
     ids: list[int] = []
-    for label, document in documents:
+    for label, document in converted:
         result = submit_screening(document, idempotency_key=document_key(document), actor=SYSTEM)
         ids.append(result.screening_id)
         flags = ", ".join(result.flags) or "none"
@@ -133,6 +180,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     imp = commands.add_parser("import", help="import answer documents as screenings")
     imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--format", choices=("json", "fhir"), default="json",
+                     help="json: answer documents (default); fhir: FHIR R4 QuestionnaireResponses")
     user = commands.add_parser("add-user", help="create a clinic account")
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=ROLES)
@@ -154,7 +203,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
 
     if args.command == "import":
         get_store()
-        results = [import_file(path, out, err) for path in args.files]
+        results = [import_file(path, out, err, args.format) for path in args.files]
         return EXIT_OK if all(results) else EXIT_FAILED
 
     if args.command == "add-user":
