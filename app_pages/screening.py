@@ -11,6 +11,7 @@ import streamlit as st
 
 import store as db
 from app_pages.auth import require_role
+from app_pages.fhir_download import offer_fhir_bundle
 from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.questions import md_escape
 from app_pages.services import store
@@ -52,6 +53,7 @@ st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
            f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
            f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
            f"status: {REVIEW_STATUSES[detail.review_status].lower()} · rules {detail.ruleset_version}")
+offer_fhir_bundle(screening_id, user)
 
 if detail.urgent:
     st.error("**URGENT: contact the patient today.** "
