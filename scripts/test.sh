@@ -6,6 +6,7 @@ ensure_venv "$ROOT/requirements-dev.txt"
 cd "$ROOT"
 if [ -x scripts/ensure-chromium.sh ] && [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
   scripts/ensure-chromium.sh
+  scripts/ensure-npm.sh
 fi
 echo "==> ruff"
 "$VENV/bin/ruff" check .
