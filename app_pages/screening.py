@@ -11,6 +11,7 @@ import streamlit as st
 
 import store as db
 from app_pages.auth import require_role
+from app_pages.evaluation_history import show_evaluation_history
 from app_pages.fhir_download import offer_fhir_bundle
 from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.questions import md_escape
@@ -62,6 +63,7 @@ if detail.urgent:
 if evaluation.get("to_measure"):
     st.warning("Not given by the patient; measure at the visit: "
                + ", ".join(evaluation["to_measure"]), icon=":material/monitor_heart:")
+show_evaluation_history(screening_id, store())
 
 # -- flags -------------------------------------------------------------------------------
 st.header(f"Flags ({len(flags)})")

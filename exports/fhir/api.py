@@ -31,7 +31,7 @@ ALL_NDJSON = tuple(f"{kind}.ndjson" for kind in RESOURCE_TYPES)
 
 
 def _write(options: ExportOptions, actor: str, role: str, directory: str | Path,
-           store: Store | None) -> ExportResult:
+           store: Store | None, os_user: str | None = None) -> ExportResult:
     store = store or get_store()
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
@@ -45,7 +45,8 @@ def _write(options: ExportOptions, actor: str, role: str, directory: str | Path,
             counts = write_ndjson(sinks, options, store)
         audit.record_audit(actor, audit.EXPORT, None, {
             "role": role, "format": NDJSON_FORMAT, "filters": options.filters(),
-            "deidentified": options.deidentified, "rows": dict(counts)}, store=store)
+            "deidentified": options.deidentified, "rows": dict(counts),
+            **({"os_user": os_user} if os_user else {})}, store=store)
         for name in ALL_NDJSON:  # a de-identified export never sits beside an old Patient file
             if name not in names:
                 (target / name).unlink(missing_ok=True)
@@ -55,11 +56,13 @@ def _write(options: ExportOptions, actor: str, role: str, directory: str | Path,
 
 
 def export_fhir_as_system(options: ExportOptions | None, actor: str, directory: str | Path, *,
-                          store: Store | None = None) -> ExportResult:
-    """A scheduled job's FHIR export (``python -m exports --format fhir``), role ``system``."""
+                          os_user: str | None = None, store: Store | None = None) -> ExportResult:
+    """A scheduled job's FHIR export (``python -m exports --format fhir``), role ``system``,
+    with the operating-system user who ran it (``--actor`` is any name the caller gives)."""
     if not isinstance(actor, str) or not 1 <= len(actor.strip()) <= 64:
         raise ValueError("actor must be 1-64 characters")
-    return _write(options or ExportOptions(), actor.strip(), SYSTEM_ROLE, directory, store)
+    return _write(options or ExportOptions(), actor.strip(), SYSTEM_ROLE, directory, store,
+                  os_user)
 
 
 def export_fhir_to_dir(options: ExportOptions | None, actor: str, role: str,

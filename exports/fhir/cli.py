@@ -46,9 +46,10 @@ def questionnaire_main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 def fhir_export(options: ExportOptions, directory: Path, actor: str, out: TextIO,
                 err: TextIO) -> int:
     from exports.fhir.api import export_fhir_as_system
+    from store.cli import os_user
 
     try:
-        result = export_fhir_as_system(options, actor, directory)
+        result = export_fhir_as_system(options, actor, directory, os_user=os_user())
     except OSError as exc:
         err.write(f"python -m exports: error: cannot write to {directory}: {exc.strerror or exc}\n")
         return EXIT_FAILED
