@@ -12,6 +12,7 @@ import streamlit as st
 import store as db
 from app_pages.auth import require_role
 from app_pages.evaluation_history import show_evaluation_history
+from app_pages.fhir_download import offer_fhir_bundle
 from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.questions import md_escape
 from app_pages.services import store
@@ -58,6 +59,7 @@ if detail.language != "en":
     st.info(f"The patient answered in **{LANGUAGES.get(detail.language, detail.language)}** "
             f"({detail.language}). Labels here are in English; typed text is shown as written.",
             icon=":material/translate:")
+offer_fhir_bundle(screening_id, user)
 
 if detail.urgent:
     st.error("**URGENT: contact the patient today.** "
