@@ -92,6 +92,16 @@ def header(detail: db.ScreeningDetail) -> None:
                f"{REVIEW_STATUSES[detail.review_status]} · rules {md_escape(detail.ruleset_version)}")
 
 
+def language_note(detail: db.ScreeningDetail) -> None:
+    """The language the patient answered in, when it is not English."""
+    if detail.language != "en":
+        from forms.i18n import LANGUAGES
+
+        st.info(f"The patient answered in **{LANGUAGES.get(detail.language, detail.language)}** "
+                f"({detail.language}). Labels here are in English; typed text is shown as written.",
+                icon=":material/translate:")
+
+
 def _contact_md(icon: str, contact: Contact | None, missing: str) -> str:
     if contact is None:
         return f"{icon} {missing}"

@@ -38,7 +38,8 @@ def choose_tab() -> tuple[tuple[str, ...], Any]:
 
 def filters(tab_statuses: tuple[str, ...], username: str) -> db.QueueFilters:
     """The filters, folded away; the label says how many are active."""
-    active = sum(bool(st.session_state.get(k)) for k in ("f_status", "f_name", "f_urgent", "f_dates")) \
+    active = sum(bool(st.session_state.get(k))
+                 for k in ("f_status", "f_name", "f_urgent", "f_dates", "f_changed")) \
         + sum(st.session_state.get(k, "any") != "any" for k in ("f_severity", "f_rule"))
     mine = st.toggle("Assigned to me", key="f_mine")
     with st.expander(f"Filters ({active} active)" if active else "Filters", expanded=False):
@@ -54,6 +55,8 @@ def filters(tab_statuses: tuple[str, ...], username: str) -> db.QueueFilters:
         dates = st.date_input("Submitted between", value=(), key="f_dates", format="YYYY-MM-DD",
                               max_value=date.today())
         urgent_only = st.checkbox("Urgent only", key="f_urgent")
+        changed_only = st.checkbox("Changed since review (rules updated after the review)",
+                                   key="f_changed")
     date_from = dates[0] if isinstance(dates, tuple) and len(dates) >= 1 else None
     date_to = dates[1] if isinstance(dates, tuple) and len(dates) == 2 else date_from
     chosen = tuple(s for s in statuses if s in tab_statuses) or tab_statuses
@@ -61,7 +64,7 @@ def filters(tab_statuses: tuple[str, ...], username: str) -> db.QueueFilters:
         review_status=chosen, severity=None if severity == "any" else severity,
         rule_id=None if rule == "any" else rule, urgent=True if urgent_only else None,
         submitted_from=date_from, submitted_to=date_to, name=name or None,
-        assigned_to=username if mine else None,
+        assigned_to=username if mine else None, changed_since_review=changed_only,
     )
 
 
@@ -119,9 +122,12 @@ def row(item: db.QueueRow) -> None:
     with st.container(border=True, key=f"row_{item.id}"):
         top, action = st.columns([6, 1], vertical_alignment="center")
         urgent = ":red-background[**URGENT**] " if item.urgent else ""
+        status = ("Needs review again (flags changed)"  # a re-evaluation sent it back
+                  if item.review_status == "unreviewed" and item.reviewed_before
+                  else REVIEW_STATUSES[item.review_status])
         top.markdown(
             f"{urgent}{SEVERITY_BADGES[item.highest_severity]} **{md_escape(item.last_name)}, "
-            f"{md_escape(item.first_name)}**, {item.age} y · {REVIEW_STATUSES[item.review_status]}"
+            f"{md_escape(item.first_name)}**, {item.age} y · {status}"
             f"  \n{flag_chips(item)}")
         assigned = f" · assigned to {md_escape(item.assigned_to)}" if item.assigned_to else ""
         top.caption(f"Submitted {clinic_time(item.submitted_at)}{assigned}")

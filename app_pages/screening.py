@@ -14,6 +14,9 @@ import streamlit as st
 from app_pages import detail_view as view
 from app_pages import notes_view as notes
 from app_pages.auth import require_role
+from app_pages.evaluation_history import show_evaluation_history
+from app_pages.fhir_download import offer_fhir_bundle
+from app_pages.services import store
 
 user = require_role("clinician", "admin")
 screening_id = view.requested_screening()
@@ -28,6 +31,7 @@ view.compact_top()
 left, right = st.columns([11, 9], gap="large")
 with left:
     view.header(detail)
+    view.language_note(detail)
     view.contact(detail)
     notes.assignment(detail, user)
     view.urgent_banner(detail, flags)
@@ -35,6 +39,8 @@ with left:
 with right, st.container(border=True, key="decision_panel"):
     view.decision_panel(detail, flags, user)
 
+show_evaluation_history(screening_id, store())
+offer_fhir_bundle(screening_id, user)
 notes.thread(detail, user)
 view.flag_details(flags)
 view.medicines(detail, flags)

@@ -144,6 +144,8 @@ class ScreeningRow(Base):
     # (users.id; no foreign key, like latest_review_id: SQLite cannot add one to a table
     # without copying it, and a copy would fire the cascades of the tables that refer to it)
     assigned_to_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The language the patient answered in (IETF tag, e.g. "es"); answers are stored as codes.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Large values last: on SQLite the columns above stay in the row's first page.
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)

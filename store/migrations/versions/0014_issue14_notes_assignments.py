@@ -1,7 +1,7 @@
 """Notes, contacts and hand-offs on a screening (append-only), and its current assignee
 
 Revision ID: 0014_issue14
-Revises: 0016_issue16
+Revises: 0012_issue12
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.schema
 
 revision = "0014_issue14"
-down_revision = "0016_issue16"
+down_revision = "0012_issue12"
 branch_labels = None
 depends_on = None
 
@@ -45,8 +45,11 @@ def _create_triggers() -> None:
 def upgrade() -> None:
     # A plain ADD COLUMN (no batch copy of screenings: on SQLite a copy drops the table,
     # which would fire ON DELETE CASCADE of screening_flags and reviews).
-    op.add_column("screenings", sa.Column("assigned_to_id", sa.Integer(), nullable=True))
-    op.create_index(op.f("ix_screenings_assigned_to_id"), "screenings", ["assigned_to_id"])
+    bind = op.get_bind()
+    # A database made by create_all before migrations existed may already have the column.
+    if "assigned_to_id" not in {c["name"] for c in sa.inspect(bind).get_columns("screenings")}:
+        op.add_column("screenings", sa.Column("assigned_to_id", sa.Integer(), nullable=True))
+        op.create_index(op.f("ix_screenings_assigned_to_id"), "screenings", ["assigned_to_id"])
     op.create_table(
         "screening_notes",
         sa.Column("id", sa.Integer(), nullable=False),
