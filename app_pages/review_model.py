@@ -46,8 +46,3 @@ def clinic_time(moment: datetime, with_zone: bool = True) -> str:
     local = moment.astimezone(clinic_timezone())
     return local.strftime("%Y-%m-%d %H:%M %Z" if with_zone else "%Y-%m-%d %H:%M")
 
-
-def open_flags(flags: Iterable[Mapping[str, Any]], acknowledged: Iterable[str]) -> list[str]:
-    """Rule ids not acknowledged, most severe first as the flags come."""
-    done = set(acknowledged)
-    return [f["rule_id"] for f in flags if f["rule_id"] not in done]

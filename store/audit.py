@@ -34,7 +34,6 @@ USER_CREATE = "user_create"
 NOTE_ADD = "note_add"
 CONTACT_LOG = "contact_log"
 ASSIGN = "assign"
-PDF_SUMMARY = "pdf_summary"
 USER_UPDATE = "user_update"  # details.changed: active/inactive, password, unlocked
 USER_LIST = "user_list"
 

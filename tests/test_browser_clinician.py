@@ -182,7 +182,7 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):  # noq
     wait_idle(page)
     page.get_by_role("tab", name="Reviewed").click()
     wait_idle(page)
-    page.locator(".st-key-f_mine label").click()
+    page.get_by_role("tabpanel", name="Reviewed").locator(".st-key-f_mine label").click()
     wait_idle(page)
     rows = page.locator("[class*='st-key-row_']")
     expect(rows).to_have_count(1, timeout=30_000)

@@ -81,7 +81,7 @@ def _review(screening_id: int, acks: dict[str, str | None] | None = None) -> Non
     must = {f["rule_id"]: None for f in detail.evaluation["flags"]
             if f["severity"] == "defer" or f["urgent"]}
     record_review(screening_id, "doc", "cleared", "ok", {**must, **(acks or {})},
-                  detail.latest_review_id)
+                  detail.latest_review_id, confirm_open_flags=True)
 
 
 def _flags(store, screening_id: int) -> dict[str, tuple[str, bool]]:
