@@ -8,8 +8,9 @@ import streamlit as st
 
 from app_pages.auth import current_user, sign_out, watch_idle
 from app_pages.oneshot import install as install_one_time_downloads
-from app_pages.services import purge_stale_drafts_daily
+from app_pages.services import purge_stale_drafts_daily, warm_up_in_background
 
+warm_up_in_background()  # the drug dictionary loads while the first patient reads
 purge_stale_drafts_daily()
 install_one_time_downloads()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",

@@ -13,9 +13,12 @@ import streamlit as st
 import store as db
 from app_pages import plain
 from app_pages.auth import require_role
+from app_pages.evaluation_history import show_evaluation_history
+from app_pages.fhir_download import offer_fhir_bundle
 from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.services import store
 from forms.definition import QUESTIONS_BY_CODE
+from forms.i18n import LANGUAGES
 from forms.steps import STEPS
 from rules.catalogue import SEVERITIES
 from rules.evaluator import Evidence
@@ -53,6 +56,11 @@ st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
            f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
            f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
            f"status: {REVIEW_STATUSES[detail.review_status].lower()} · rules {detail.ruleset_version}")
+if detail.language != "en":
+    st.info(f"The patient answered in **{LANGUAGES.get(detail.language, detail.language)}** "
+            f"({detail.language}). Labels here are in English; typed text is shown as written.",
+            icon=":material/translate:")
+offer_fhir_bundle(screening_id, user)
 
 if detail.urgent:
     with st.container(key="urgent_banner"):
@@ -63,6 +71,7 @@ if detail.urgent:
 if evaluation.get("to_measure"):
     st.warning("Not given by the patient; measure at the visit: "
                + ", ".join(evaluation["to_measure"]), icon=":material/monitor_heart:")
+show_evaluation_history(screening_id, store())
 
 # -- flags -------------------------------------------------------------------------------
 st.header(f"Flags ({len(flags)})")

@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="plain UTF-8 (default: UTF-8 with BOM, for Excel)")
     parser.add_argument("--actor", default="system", metavar="NAME",
                         help="who the audit log names (default: system)")
+    parser.add_argument("--format", choices=("csv", "fhir"), default="csv",
+                        help="csv: the four CSV files (default); fhir: FHIR R4 Bulk Data NDJSON, "
+                             "one file per resource type")
     return parser
 
 
@@ -104,6 +107,11 @@ def _check(args: argparse.Namespace) -> tuple[ExportOptions, Path, str]:
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["questionnaire"]:  # python -m exports questionnaire --fhir
+        from exports.fhir.cli import questionnaire_main
+
+        return questionnaire_main(argv[1:], out, err)
     logging.basicConfig(level=logging.WARNING)
     parser = _parser()
     try:
@@ -116,6 +124,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         parser.print_usage(err)
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
+    if args.format == "fhir":
+        from exports.fhir.cli import fhir_export
+
+        if args.plain_utf8:
+            parser.print_usage(err)
+            err.write(f"{PROG}: error: --plain-utf8 is for CSV; NDJSON is always plain UTF-8\n")
+            return EXIT_USAGE
+        return fhir_export(options, directory, actor, out, err)
     try:
         result = export_as_system(options, actor, directory, os_user=os_user())
     except OSError as exc:

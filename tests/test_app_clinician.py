@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
+from forms.intake_state import IntakeState
 from tests.apptest_helpers import APP, TIMEOUT, errors, html_texts, texts
 from tests.conftest import ROOT, make_doc
 
@@ -304,9 +305,21 @@ def test_every_opening_of_a_screening_is_audited():
 
 def test_sign_out_clears_a_patient_form_left_open_on_the_device():
     at = app("dr_grey")
-    at.session_state["intake"] = {"step": 1, "answers": {"first_name": "Left"}, "meds": [],
-                                  "token": None, "problems": {}, "submitted": False}
+    at.session_state["intake"] = IntakeState(step=1, answers={"first_name": "Left"})
     at.run()
     at.button(key="sign_out").click().run()
-    answers = at.session_state["intake"]["answers"]  # the intake page starts afresh
+    answers = at.session_state["intake"].answers  # the intake page starts afresh
     assert answers == {}
+
+
+def test_the_patients_language_is_shown_with_english_labels():
+    doc = make_doc(first_name="Sofia", last_name="Reyes", signature_name="Sofia Reyes")
+    sid = db.submit_screening(doc, language="es").screening_id
+    english = db.submit_screening(make_doc()).screening_id
+    at = _open(app("dr_grey"), sid)
+    notes = [i.value for i in at.info]
+    assert any("answered in **Español** (es)" in n for n in notes)
+    questions = [q for frame in at.dataframe for q in frame.value.get("Question", [])]
+    assert "Have you ever had bleeding in the brain?" in questions  # English labels
+    at = _open(app("dr_grey"), english)
+    assert not any("answered in" in i.value for i in at.info)
