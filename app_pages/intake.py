@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +11,7 @@ import store as db
 from app_pages import questions as ui
 from app_pages.services import engine, store
 from forms.branching import prune_hidden
+from forms.clock import now_in_clinic
 from forms.definition import QUESTIONS_BY_CODE
 from forms.models import InvalidDocument
 from forms.steps import STEPS
@@ -144,7 +144,7 @@ def on_submit() -> None:
     if s["problems"]:
         return
     document = {"form_version": "1", "answers": _answers_with_meds(s),
-                "submitted_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
+                "submitted_at": now_in_clinic().isoformat(timespec="seconds").replace("+00:00", "Z")}
     if s["token"] is None:
         _save(s)
     try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bz2
 import importlib.util
+import json
 import pickle  # a data file shipped inside a pinned, hash-checked package
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -25,6 +26,7 @@ from rules.text import is_noise, key, tokens
 
 DATA_DIR = Path(__file__).parent / "data"
 DRUGS_FILE = DATA_DIR / "drugs.yaml"
+STRUCTURE_CLASSES_FILE = DATA_DIR / "structure_classes.json"
 _MIN_NAME = 3
 MAX_NAME_CHARS = 60
 
@@ -56,11 +58,20 @@ class CombinationDef(_Strict):
     misspellings: tuple[str, ...] = ()
 
 
+class SlangDef(_Strict):
+    """Street names for a class with no generic ("zannies", "K-pins", "nerve pills")."""
+
+    means: str = Field(min_length=_MIN_NAME)  # shown as the generic: what the name stands for
+    classes: tuple[str, ...] = Field(min_length=1)
+    names: tuple[str, ...] = Field(min_length=1)
+
+
 class LexiconFile(_Strict):
     version: str
     classes: dict[str, DrugClassDef]
     drugs: tuple[DrugDef, ...]
     combinations: tuple[CombinationDef, ...] = ()
+    slang: tuple[SlangDef, ...] = ()
 
     @field_validator("classes")
     @classmethod
@@ -71,7 +82,7 @@ class LexiconFile(_Strict):
         return value
 
 
-Method = Literal["generic", "alias", "brand", "combination", "misspelling", "dictionary"]
+Method = Literal["generic", "alias", "brand", "combination", "misspelling", "slang", "dictionary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +103,22 @@ class Product:
 class Lexicon:
     """Name keys -> products, from the curated file and (optionally) the dictionary."""
 
-    def __init__(self, data: LexiconFile, source: str, dictionary: dict | None = None):
+    def __init__(self, data: LexiconFile, source: str, dictionary: dict[str, Any] | None = None,
+                 structure_classes: dict[str, str] | None = None):
         self.version = data.version
         self.source = source
         self.class_labels: dict[str, str] = {k: v.label for k, v in data.classes.items()}
         self.curated: dict[str, Product] = {}
         self._generic_classes: dict[str, tuple[str, ...]] = {}
         self._generic_by_key: dict[str, str] = {}
+        # Classes read from the chemistry (rules/data/structure_classes.json) for dictionary
+        # drugs the curated table does not list: the curated table always wins.
+        self.structure_classes: dict[str, tuple[str, ...]] = {}
         self._build_curated(data, source)
+        for canonical, class_id in (structure_classes or {}).items():
+            generic = self._generic_by_key.get(key(canonical), key(canonical))
+            if class_id in self.class_labels and generic not in self._generic_classes:
+                self.structure_classes[generic] = (class_id,)
         self.dictionary: dict[str, Product] = {}
         if dictionary is not None:
             self._build_dictionary(dictionary)
@@ -107,6 +126,9 @@ class Lexicon:
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for name_key in self.dictionary:
             self._buckets[(name_key[0], len(name_key))].append(name_key)
+        # First words of curated names of two or more words: a vocabulary word may start one.
+        self.multiword_starts: frozenset[str] = frozenset(
+            k.split(" ", 1)[0] for k in self.curated if " " in k)
 
     # -- curated -------------------------------------------------------------------------
     def _add(self, name: str, product: Product, where: str) -> None:
@@ -155,11 +177,19 @@ class Lexicon:
                 (n, "combination") for n in combo.aliases
             ] + [(n, "misspelling") for n in combo.misspellings]:
                 self._add(name, Product(combo.name, ingredients, classes, method), where)
+        for i, slang in enumerate(data.slang):
+            where = f"{source}: slang[{i}] ({slang.means})"
+            unknown = [c for c in slang.classes if c not in self.class_labels]
+            if unknown:
+                raise LexiconError(f"{where}: unknown class {unknown[0]!r}; declare it under classes")
+            for name in slang.names:
+                self._add(name, Product(name, (slang.means,), slang.classes, "slang"), where)
 
     def _union(self, ingredients: tuple[str, ...]) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for generic in ingredients:
-            for class_id in self._generic_classes.get(generic, ()):
+            classes = self._generic_classes.get(generic)
+            for class_id in classes if classes is not None else self.structure_classes.get(generic, ()):
                 seen[class_id] = None
         return tuple(seen)
 
@@ -177,7 +207,7 @@ class Lexicon:
                 out.append(self._generic_by_key.get(part_key, part_key))
         return tuple(dict.fromkeys(out)) or (whole,)
 
-    def _build_dictionary(self, raw: dict) -> None:
+    def _build_dictionary(self, raw: dict[str, Any]) -> None:
         variants: dict[str, list[str]] = raw["drug_variant_to_canonical"]
         canon: dict[str, dict] = raw["drug_canonical_to_data"]
         ingredients_of = lru_cache(maxsize=None)(self._ingredients_of)
@@ -203,6 +233,13 @@ class Lexicon:
     # -- lookup --------------------------------------------------------------------------
     def lookup(self, name_key: str) -> Product | None:
         return self.curated.get(name_key) or self.dictionary.get(name_key)
+
+    def product(self, name_key: str) -> Product:
+        """The product of a key known to be in the lexicon (from its own key lists)."""
+        product = self.lookup(name_key)
+        if product is None:
+            raise KeyError(name_key)
+        return product
 
     def dictionary_bucket(self, query: str, spread: int) -> list[str]:
         out: list[str] = []
@@ -241,15 +278,26 @@ def dictionary_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / DICTIONARY_FILE
 
 
-def load_dictionary() -> dict:
+def load_dictionary() -> dict[str, Any]:
     """The drug-named-entity-recognition data file (~107,000 names), read directly."""
     with bz2.open(dictionary_path(), "rb") as data:
         return pickle.load(data)  # noqa: S301 - trusted package data, never user input
 
 
+def load_structure_classes(path: Path = STRUCTURE_CLASSES_FILE) -> dict[str, str]:
+    """canonical dictionary name -> class, as written by ``python -m rules.build_structure_classes``."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {name: entry["class"] for name, entry in raw["drugs"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise LexiconError(f"{path}: cannot read: {err}") from None
+
+
 def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True) -> Lexicon:
     data = _load_yaml(path)
-    return Lexicon(data, str(path), load_dictionary() if with_dictionary else None)
+    if not with_dictionary:
+        return Lexicon(data, str(path))
+    return Lexicon(data, str(path), load_dictionary(), load_structure_classes())
 
 
 __all__ = ["Lexicon", "LexiconError", "Product", "load_lexicon", "tokens"]
