@@ -92,9 +92,9 @@ def classify(smiles: str) -> bool:
 
 
 def build(dictionary: dict[str, Any] | None = None) -> dict[str, Any]:
-    from rdkit import RDLogger, rdBase
+    from rdkit import rdBase
 
-    RDLogger.DisableLog("rdApp.*")  # the dictionary holds a few structures RDKit rejects
+    rdBase.DisableLog("rdApp.*")  # the dictionary holds a few structures RDKit rejects
     raw = dictionary if dictionary is not None else load_dictionary()
     drugs: dict[str, dict[str, str]] = {}
     for canonical, data in sorted(raw["drug_canonical_to_data"].items()):

@@ -156,12 +156,11 @@ class Lexicon:
             if generic in self._generic_classes:
                 raise LexiconError(f"{where}: generic {generic!r} is listed twice")
             self._generic_classes[generic] = drug.classes
-            for name, method in (
-                [(drug.generic, "generic")]
-                + [(n, "alias") for n in drug.aliases]
-                + [(n, "brand") for n in drug.brands]
-                + [(n, "misspelling") for n in drug.misspellings]
-            ):
+            names: list[tuple[str, Method]] = [(drug.generic, "generic")]
+            names += [(n, "alias") for n in drug.aliases]
+            names += [(n, "brand") for n in drug.brands]
+            names += [(n, "misspelling") for n in drug.misspellings]
+            for name, method in names:
                 display = generic if method in ("generic", "alias") else name
                 self._add(name, Product(display, (generic,), drug.classes, method), where)
                 if method in ("generic", "alias"):
@@ -173,9 +172,10 @@ class Lexicon:
             if missing:
                 raise LexiconError(f"{where}: ingredient {missing[0]!r} is not a generic in drugs")
             classes = self._union(ingredients)
-            for name, method in [(combo.name, "combination")] + [
-                (n, "combination") for n in combo.aliases
-            ] + [(n, "misspelling") for n in combo.misspellings]:
+            combo_names: list[tuple[str, Method]] = [(combo.name, "combination")]
+            combo_names += [(n, "combination") for n in combo.aliases]
+            combo_names += [(n, "misspelling") for n in combo.misspellings]
+            for name, method in combo_names:
                 self._add(name, Product(combo.name, ingredients, classes, method), where)
         for i, slang in enumerate(data.slang):
             where = f"{source}: slang[{i}] ({slang.means})"
@@ -209,7 +209,7 @@ class Lexicon:
 
     def _build_dictionary(self, raw: dict[str, Any]) -> None:
         variants: dict[str, list[str]] = raw["drug_variant_to_canonical"]
-        canon: dict[str, dict] = raw["drug_canonical_to_data"]
+        canon: dict[str, dict[str, Any]] = raw["drug_canonical_to_data"]
         ingredients_of = lru_cache(maxsize=None)(self._ingredients_of)
         for variant, canonicals in variants.items():
             if len(variant) > MAX_NAME_CHARS:
@@ -281,7 +281,8 @@ def dictionary_path() -> Path:
 def load_dictionary() -> dict[str, Any]:
     """The drug-named-entity-recognition data file (~107,000 names), read directly."""
     with bz2.open(dictionary_path(), "rb") as data:
-        return pickle.load(data)  # noqa: S301 - trusted package data, never user input
+        loaded: dict[str, Any] = pickle.load(data)  # noqa: S301 - trusted package data, never user input
+    return loaded
 
 
 def load_structure_classes(path: Path = STRUCTURE_CLASSES_FILE) -> dict[str, str]:

@@ -285,8 +285,8 @@ class Resolver:
         watched = _window(self._watched_by_len, query, WATCHED_LENGTH_SPREAD)
         near_watched = process.extract(query, watched, scorer=fuzz.ratio,
                                        score_cutoff=best_score - WATCHED_MARGIN, limit=4)
-        near_watched += process.extract(query, watched, scorer=Levenshtein.distance,
-                                        score_cutoff=min(best_edits + 1, 2), limit=4)
+        near_watched += process.extract(  # type: ignore[call-overload]
+            query, watched, scorer=Levenshtein.distance, score_cutoff=min(best_edits + 1, 2), limit=4)
         for name_key, _score, _ in near_watched:
             product = self.lexicon.product(name_key)
             if product.ingredients != best.ingredients and self._flags(product) - best_flags:
@@ -333,9 +333,9 @@ class Resolver:
                 break
             if 1 < len(run) <= 3:
                 attempts += 1
-                match, cands = self._fuzzy(" ".join(words[i] for i in run))
-                if match is not None or cands:
-                    self._take(match, cands, run, reading, labels, matches, candidates)
+                guess, cands = self._fuzzy(" ".join(words[i] for i in run))
+                if guess is not None or cands:
+                    self._take(guess, cands, run, reading, labels, matches, candidates)
                     continue
             for i in run:
                 word = words[i]
@@ -343,8 +343,8 @@ class Resolver:
                         or not any(c.isalpha() for c in word):
                     continue
                 attempts += 1
-                match, cands = self._fuzzy(word)
-                self._take(match, cands, [i], reading, labels, matches, candidates)
+                guess, cands = self._fuzzy(word)
+                self._take(guess, cands, [i], reading, labels, matches, candidates)
         unmatched = tuple(w for w, r in zip(words, reading, strict=True) if r is None or r == VAGUE)
         if candidates:
             status: Status = "ambiguous"
