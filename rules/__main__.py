@@ -1,7 +1,9 @@
-"""Command line: ``python -m rules evaluate FILE`` (``-`` for stdin).
+"""Command line: ``python -m rules evaluate FILE`` (``-`` for stdin), and
+``python -m rules reevaluate [--since DATE] [--status unreviewed|reviewed|all] [--dry-run]``.
 
-Prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document prints its
-list of ``{code, message}`` problems to stderr and exits 2; nothing else is printed.
+``evaluate`` prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document
+prints its list of ``{code, message}`` problems to stderr and exits 2; nothing else is
+printed. ``reevaluate`` re-runs the current rules over stored screenings (``store.reevaluate``).
 
 ``python -m rules evaluate --jsonl FILE`` evaluates one answer document per line, printing
 one result per line in the same order (``{"errors": [...]}`` on the line of an invalid
@@ -15,6 +17,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from datetime import date
 from typing import Any, TextIO
 
 from forms.models import InvalidDocument, Problem, Screening
@@ -128,6 +131,30 @@ def resolve_command(texts: list[str], out: TextIO, *, as_json: bool = False) -> 
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use a date like 2026-11-01") from None
+
+
+def add_reevaluate_parser(sub: Any) -> None:
+    re = sub.add_parser("reevaluate", help="re-run the current rules over stored screenings")
+    re.add_argument("--since", type=_day, help="only screenings submitted on or after this UTC day")
+    re.add_argument("--status", choices=("unreviewed", "reviewed", "all"), default="all")
+    re.add_argument("--dry-run", action="store_true", help="print what would change; save nothing")
+    re.add_argument("--workers", type=int, choices=range(1, 33), default=1, metavar="N",
+                    help="parallel worker processes (1-32; PostgreSQL)")
+    re.add_argument("--actor", default="reevaluate", help="name in the audit log (default reevaluate)")
+
+
+def reevaluate_command(args: argparse.Namespace, out: TextIO) -> int:
+    from store.reevaluate import run_from_cli  # the store is loaded only for this command
+
+    return run_from_cli(since=args.since, status=args.status, dry_run=args.dry_run,
+                        workers=args.workers, actor=args.actor[:64] or "reevaluate", out=out)
+
+
 def _add_resolve_parser(sub: Any) -> None:
     res = sub.add_parser("resolve", help="show how medication lines are read, word by word")
     res.add_argument("text", nargs="+", help="medication lines as a patient typed them")
@@ -141,12 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("file", help="path to the JSON answer document, or - for stdin")
     ev.add_argument("--jsonl", action="store_true",
                     help="one answer document per line in, one result per line out")
+    add_reevaluate_parser(sub)
     _add_resolve_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "evaluate" and args.jsonl:
         return jsonl_command(args.file, sys.stdout, sys.stderr, sys.stdin)
     if args.command == "evaluate":
         return evaluate_command(args.file, sys.stdout, sys.stderr, sys.stdin)
+    if args.command == "reevaluate":
+        return reevaluate_command(args, sys.stdout)
     if args.command == "resolve":
         return resolve_command(args.text, sys.stdout, as_json=args.json)
     return 1  # pragma: no cover - argparse enforces the command

@@ -17,12 +17,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rules.text import is_noise, key, tokens
+
+if TYPE_CHECKING:
+    from rules.overrides import Overlay
 
 DATA_DIR = Path(__file__).parent / "data"
 DRUGS_FILE = DATA_DIR / "drugs.yaml"
@@ -104,6 +107,7 @@ class Lexicon:
     """Name keys -> products, from the curated file and (optionally) the dictionary."""
 
     def __init__(self, data: LexiconFile, source: str, dictionary: dict[str, Any] | None = None,
+                 origins: dict[int, str] | None = None,
                  structure_classes: dict[str, str] | None = None):
         self.version = data.version
         self.source = source
@@ -114,7 +118,7 @@ class Lexicon:
         # Classes read from the chemistry (rules/data/structure_classes.json) for dictionary
         # drugs the curated table does not list: the curated table always wins.
         self.structure_classes: dict[str, tuple[str, ...]] = {}
-        self._build_curated(data, source)
+        self._build_curated(data, source, origins or {})
         for canonical, class_id in (structure_classes or {}).items():
             generic = self._generic_by_key.get(key(canonical), key(canonical))
             if class_id in self.class_labels and generic not in self._generic_classes:
@@ -146,9 +150,10 @@ class Lexicon:
         if existing is None or product.method in ("generic", "combination"):
             self.curated[name_key] = product
 
-    def _build_curated(self, data: LexiconFile, source: str) -> None:
+    def _build_curated(self, data: LexiconFile, source: str, origins: dict[int, str]) -> None:
         for i, drug in enumerate(data.drugs):
-            where = f"{source}: drugs[{i}] ({drug.generic})"
+            # origins: entries a clinic overlay added or changed, named by the overlay's line
+            where = origins.get(i) or f"{source}: drugs[{i}] ({drug.generic})"
             unknown = [c for c in drug.classes if c not in self.class_labels]
             if unknown:
                 raise LexiconError(f"{where}: unknown class {unknown[0]!r}; declare it under classes")
@@ -294,11 +299,15 @@ def load_structure_classes(path: Path = STRUCTURE_CLASSES_FILE) -> dict[str, str
         raise LexiconError(f"{path}: cannot read: {err}") from None
 
 
-def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True) -> Lexicon:
+def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True,
+                 overlay: Overlay | None = None) -> Lexicon:
     data = _load_yaml(path)
+    origins: dict[int, str] = {}
+    if overlay is not None:
+        data, origins = overlay.apply_to_lexicon(data, str(path))
     if not with_dictionary:
-        return Lexicon(data, str(path))
-    return Lexicon(data, str(path), load_dictionary(), load_structure_classes())
+        return Lexicon(data, str(path), None, origins)
+    return Lexicon(data, str(path), load_dictionary(), origins, load_structure_classes())
 
 
 __all__ = ["Lexicon", "LexiconError", "Product", "load_lexicon", "tokens"]

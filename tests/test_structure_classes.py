@@ -99,8 +99,7 @@ def test_shipped_file_classes_dictionary_benzodiazepines_at_run_time(engine):
 def test_the_curated_table_wins_over_the_structure_file(tmp_path):
     from rules.lexicon import DRUGS_FILE, Lexicon, _load_yaml
 
-    lexicon = Lexicon(_load_yaml(DRUGS_FILE), "t", None, {"clozapine": "benzodiazepine",
-                                                           "newzepam": "benzodiazepine",
-                                                           "oddity": "no_such_class"})
+    lexicon = Lexicon(_load_yaml(DRUGS_FILE), "t", None, structure_classes={
+        "clozapine": "benzodiazepine", "newzepam": "benzodiazepine", "oddity": "no_such_class"})
     assert "clozapine" not in lexicon.structure_classes  # curated as antipsychotic
     assert lexicon.structure_classes == {"newzepam": ("benzodiazepine",)}
