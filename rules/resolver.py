@@ -32,7 +32,7 @@ from rules.text import BREAK, category, fold, line_tokens
 
 MAX_SPAN = 6
 FUZZY_MIN_LEN = 5
-MAX_FUZZY_PER_LINE = 40  # past this, words are reported unread without a guess (10k-char lines)
+MAX_FUZZY_PER_LINE = 16  # past this, words are reported unread without a guess (10k-char lines)
 CURATED_CUTOFF = 80.0
 DICTIONARY_CUTOFF = 88.0
 TIE_MARGIN = 2.0  # two different drugs this close: no honest pick, ambiguous
