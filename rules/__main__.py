@@ -1,9 +1,11 @@
-"""Command line: ``python -m rules evaluate FILE`` (``-`` for stdin), and
+"""Command line: ``python -m rules evaluate [--format json|fhir] FILE`` (``-`` for stdin), and
 ``python -m rules reevaluate [--since DATE] [--status unreviewed|reviewed|all] [--dry-run]``.
 
 ``evaluate`` prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document
 prints its list of ``{code, message}`` problems to stderr and exits 2; nothing else is
-printed. ``reevaluate`` re-runs the current rules over stored screenings (``store.reevaluate``).
+printed; ``--format fhir`` reads a FHIR QuestionnaireResponse to our Questionnaire,
+validated and evaluated exactly as the equivalent document. ``reevaluate`` re-runs the
+current rules over stored screenings (``store.reevaluate``).
 
 ``python -m rules evaluate --jsonl FILE`` evaluates one answer document per line, printing
 one result per line in the same order (``{"errors": [...]}`` on the line of an invalid
@@ -24,6 +26,7 @@ from forms.models import InvalidDocument, Problem, Screening
 from forms.validation import load_json, parse_document
 
 EXIT_INVALID = 2
+FORMATS = ("json", "fhir")
 
 
 def _fail(problems: list[Problem], err: TextIO) -> int:
@@ -39,14 +42,29 @@ def _read(path: str, stdin: TextIO) -> str:
         return handle.read()
 
 
-def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="json",
+                        help="json: our answer document (default); fhir: a FHIR R4 "
+                             "QuestionnaireResponse to our Questionnaire")
+
+
+def as_document(raw: object, fmt: str) -> object:
+    """The answer document held by parsed input of ``fmt`` (InvalidDocument if none)."""
+    if fmt == "fhir":
+        from forms.fhir import response_to_document
+
+        return response_to_document(raw)
+    return raw
+
+
+def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO, fmt: str = "json") -> int:
     try:
         text = _read(path, stdin)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         return _fail([Problem(code="file", message=f"cannot read {path}: {reason}")], err)
     try:
-        screening = parse_document(load_json(text))
+        screening = parse_document(as_document(load_json(text), fmt))
     except InvalidDocument as exc:
         return _fail(exc.problems, err)
     json.dump(_result(screening), out, indent=2, ensure_ascii=False)
@@ -77,7 +95,7 @@ def _lines(path: str, stdin: TextIO) -> Iterator[bytes]:
         yield from handle
 
 
-def jsonl_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def jsonl_command(path: str, out: TextIO, err: TextIO, stdin: TextIO, fmt: str = "json") -> int:
     """One answer document per line in, one result per line out, in the same order."""
     invalid = 0
     try:
@@ -92,7 +110,7 @@ def jsonl_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
                                         "expected one JSON answer document")]
                 else:
                     try:
-                        screening = parse_document(load_json(text))
+                        screening = parse_document(as_document(load_json(text), fmt))
                     except InvalidDocument as exc:
                         problems = exc.problems
                     else:
@@ -166,15 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="evaluate one answer document (JSON)")
     ev.add_argument("file", help="path to the JSON answer document, or - for stdin")
+    add_format_option(ev)
     ev.add_argument("--jsonl", action="store_true",
                     help="one answer document per line in, one result per line out")
     add_reevaluate_parser(sub)
     _add_resolve_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "evaluate" and args.jsonl:
-        return jsonl_command(args.file, sys.stdout, sys.stderr, sys.stdin)
+        return jsonl_command(args.file, sys.stdout, sys.stderr, sys.stdin, args.format)
     if args.command == "evaluate":
-        return evaluate_command(args.file, sys.stdout, sys.stderr, sys.stdin)
+        return evaluate_command(args.file, sys.stdout, sys.stderr, sys.stdin, args.format)
     if args.command == "reevaluate":
         return reevaluate_command(args, sys.stdout)
     if args.command == "resolve":
