@@ -2,8 +2,8 @@
 
 The first screen (at 1366x900) holds who the patient is, how to reach them, the flags by
 severity with their reasons, and the decision panel; the evidence, medicines, answers and
-history follow below. Patient-typed text is escaped (``md_escape``) wherever markdown
-renders, and shown in table cells or ``st.text`` elsewhere.
+history follow below. Patient-typed text (name, contact, evidence, answers) goes through
+``app_pages.plain`` (``st.text``, dataframe cells, escaped HTML), never through markdown.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 import store as db
+from app_pages import plain
 from app_pages.labels import DECISIONS, REVIEW_STATUSES, SEVERITY_BADGES, SEVERITY_TITLES
 from app_pages.questions import md_escape
 from app_pages.review_model import answer_text, clinic_time, flagged_codes
@@ -84,7 +85,7 @@ def appointment_line(detail: db.ScreeningDetail) -> str:
 
 
 def header(detail: db.ScreeningDetail) -> None:
-    st.header(f"{md_escape(detail.last_name)}, {md_escape(detail.first_name)}", anchor=False)
+    plain.heading(f"{detail.last_name}, {detail.first_name}")
     bmi = detail.bmi if detail.bmi is not None else "not given"
     st.markdown(f"**{detail.age} years** (born {detail.date_of_birth}) · BMI {bmi} · "
                 f"{appointment_line(detail)}")
@@ -102,20 +103,21 @@ def language_note(detail: db.ScreeningDetail) -> None:
                 icon=":material/translate:")
 
 
-def _contact_md(icon: str, contact: Contact | None, missing: str) -> str:
+def _contact_html(icon: str, contact: Contact | None, missing: str) -> str:
+    """Escaped HTML: a tel:/mailto: link only for a value that passed the form's checks."""
     if contact is None:
-        return f"{icon} {missing}"
+        return f"{icon} {plain.escape(missing)}"
     if contact.href is None:  # not a valid number/address: shown, never linked
-        return f"{icon} {md_escape(contact.text)} (not a valid {missing.split()[1]})"
-    return f"{icon} [{md_escape(contact.text)}]({contact.href})"
+        return f"{icon} {plain.escape(contact.text)} (not a valid {missing.split()[1]})"
+    return f'{icon} <a href="{plain.escape(contact.href)}">{plain.escape(contact.text)}</a>'
 
 
 def contact(detail: db.ScreeningDetail) -> None:
     answers = detail.document["answers"]
-    phone = _contact_md(":material/call:", phone_link(answers.get("phone")), "no phone given")
-    email = _contact_md(":material/mail:", email_link(answers.get("email")), "no email given")
+    phone = _contact_html("&#9742;", phone_link(answers.get("phone")), "no phone given")
+    email = _contact_html("&#9993;", email_link(answers.get("email")), "no email given")
     with st.container(key="contact"):
-        st.markdown(f"{phone} &nbsp;·&nbsp; {email}")
+        st.html(f'<p style="margin:0">{phone} &nbsp;&middot;&nbsp; {email}</p>')
 
 
 def urgent_banner(detail: db.ScreeningDetail, flags: Sequence[Flag]) -> None:
@@ -261,8 +263,8 @@ def flag_details(flags: Sequence[Flag]) -> None:
             with st.container(border=True, key=f"flag_{flag['rule_id']}"):
                 badge = ":red-background[URGENT] " if flag["urgent"] else ""
                 st.markdown(f"{badge}{md_escape(flag['reason'])} :gray[({flag['rule_id']})]")
-                for item in flag["evidence"]:
-                    st.markdown(f"- Evidence: {md_escape(Evidence.model_validate(item).describe())}")
+                for item in flag["evidence"]:  # may quote a medicine as the patient typed it
+                    plain.text(f"Evidence: {Evidence.model_validate(item).describe()}")
                 st.caption(f"Source: {md_escape(flag['source'])}")
 
 
@@ -301,21 +303,31 @@ def answers(detail: db.ScreeningDetail, flags: Sequence[Flag]) -> None:
     for step in STEPS:
         if step.id == "medications":
             continue
-        rows = []
+        rows: list[tuple[str, str, str]] = []
         for code in step.codes:
             question = QUESTIONS_BY_CODE[code]
             if code not in given and not (question.when is None or question.when.holds(given)):
                 continue
             mark = ", ".join(f"{sev.upper()} {rule}" for sev, rule in marked.get(code, ()))
-            shown = md_escape(answer_text(question, given.get(code)))
-            rows.append({"Flag": f"**⚑ {mark}**" if mark else "",
-                         "Question": f"**{md_escape(question.label)}**" if mark
-                         else md_escape(question.label),
-                         "Answer": f"**{shown}**" if mark else shown})
-        flagged = sum(1 for r in rows if r["Flag"])
+            rows.append((mark, question.label, answer_text(question, given.get(code))))
+        flagged = sum(1 for r in rows if r[0])
         title = step.title + (f" · ⚑ {flagged} flagged" if flagged else "")
         with st.expander(title, expanded=bool(flagged), key=f"answers_{step.id}"):
-            st.table(pd.DataFrame(rows, columns=["Flag", "Question", "Answer"]), hide_index=True)
+            st.html(answers_table(rows))
+
+
+def answers_table(rows: Sequence[tuple[str, str, str]]) -> str:
+    """An HTML table (every cell escaped: a typed answer never becomes a link or markup);
+    cells wrap, so long questions are never cut off; flagged rows are bold."""
+    cell = "padding:.3rem .5rem;border-bottom:1px solid rgba(128,128,128,.3);vertical-align:top"
+    body = "".join(
+        f'<tr class="{"flagged" if mark else "answer"}" style="font-weight:{700 if mark else 400}">'
+        f'<td style="{cell}">{"⚑ " + plain.escape(mark) if mark else ""}</td>'
+        f'<td style="{cell}">{plain.escape(question)}</td><td style="{cell}">{plain.escape(answer)}</td></tr>'
+        for mark, question, answer in rows)
+    head = "".join(f'<th style="{cell};text-align:left">{h}</th>' for h in ("Flag", "Question", "Answer"))
+    return (f'<table class="answers" style="width:100%;border-collapse:collapse">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def review_history(detail: db.ScreeningDetail) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 import store as db
+from app_pages import plain
 from app_pages.labels import REVIEW_STATUSES, SEVERITY_BADGES
 from app_pages.questions import md_escape
 from app_pages.review_model import clinic_time
@@ -125,10 +126,9 @@ def row(item: db.QueueRow) -> None:
         status = ("Needs review again (flags changed)"  # a re-evaluation sent it back
                   if item.review_status == "unreviewed" and item.reviewed_before
                   else REVIEW_STATUSES[item.review_status])
-        top.markdown(
-            f"{urgent}{SEVERITY_BADGES[item.highest_severity]} **{md_escape(item.last_name)}, "
-            f"{md_escape(item.first_name)}**, {item.age} y · {status}"
-            f"  \n{flag_chips(item)}")
+        top.markdown(f"{urgent}{SEVERITY_BADGES[item.highest_severity]} {status}")  # our words
+        plain.strong(f"{item.last_name}, {item.first_name}, {item.age} y", where=top)  # patient's
+        top.markdown(flag_chips(item))
         assigned = f" · assigned to {md_escape(item.assigned_to)}" if item.assigned_to else ""
         top.caption(f"Submitted {clinic_time(item.submitted_at)}{assigned}")
         if action.button("Open", key=f"open_{item.id}", on_click=_open_screening, args=(item.id,)):

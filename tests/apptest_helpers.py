@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from typing import Any
@@ -28,7 +29,13 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
                  "info", "success", "text"):
         parts.extend(str(el.value) for el in getattr(at, kind))
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as shown, without markdown escapes
+    shown = re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as shown, without markdown escapes
+    return "\n".join([shown, *html_texts(at)])
+
+
+def html_texts(at: AppTest) -> list[str]:
+    """The text of each ``st.html`` element (patient text on staff pages), as shown."""
+    return [html.unescape(re.sub(r"<[^>]*>", "", str(el.body))) for el in at.html]
 
 
 def errors(at: AppTest) -> list[str]:
@@ -111,3 +118,14 @@ def complete_intake(at: AppTest, answers: dict[str, Any], submit: bool = True) -
     fill_step(at, answers)
     if submit:
         at.button(key="submit").click().run()
+
+
+def answer_rows(body: str, column: str) -> list[str]:
+    """One column ("Flag", "Question" or "Answer") of an answers table (``st.html``), each
+    cell as shown; a flagged row's Flag cell starts with ⚑."""
+    if 'class="answers"' not in body:
+        return []
+    index = ("Flag", "Question", "Answer").index(column)
+    rows = re.findall(r"<tr class=\"(?:flagged|answer)\"[^>]*>(.*?)</tr>", body, flags=re.S)
+    return [html.unescape(re.sub(r"<[^>]*>", "", re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)[index]))
+            for r in rows]
