@@ -10,7 +10,8 @@ current rules over stored screenings (``store.reevaluate``).
 ``python -m rules evaluate --jsonl FILE`` evaluates one answer document per line, printing
 one result per line in the same order (``{"errors": [...]}`` on the line of an invalid
 document; exit 2 at the end if any was invalid). ``python -m rules resolve TEXT...`` shows
-how each medication line is read: every word, the status and the candidates.
+how each medication line is read: every word, the status and the candidates. With
+``--jsonl --format fhir`` each line holds one QuestionnaireResponse.
 """
 
 from __future__ import annotations
