@@ -7,8 +7,9 @@ the role again. Patients see only the intake; staff sign in at /staff.
 import streamlit as st
 
 from app_pages.auth import current_user, sign_out
-from app_pages.services import purge_stale_drafts_daily
+from app_pages.services import purge_stale_drafts_daily, warm_up_in_background
 
+warm_up_in_background()  # the drug dictionary loads while the first patient reads
 purge_stale_drafts_daily()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",
                  icon=":material/assignment:", url_path="screening", default=True)

@@ -31,7 +31,8 @@ DRAFT_PURGE = "draft_purge"
 SUBMIT = "submit"
 IMPORT = "import"
 USER_CREATE = "user_create"
-USER_UPDATE = "user_update"
+USER_UPDATE = "user_update"  # details.changed: active/inactive, password, unlocked
+USER_LIST = "user_list"
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that would put patient data in the log; ``details`` must use ids and codes instead.
