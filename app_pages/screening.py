@@ -16,6 +16,7 @@ from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.questions import md_escape
 from app_pages.services import store
 from forms.definition import QUESTIONS_BY_CODE
+from forms.i18n import LANGUAGES
 from forms.steps import STEPS
 from rules.catalogue import SEVERITIES
 from rules.evaluator import Evidence
@@ -53,6 +54,10 @@ st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
            f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
            f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
            f"status: {REVIEW_STATUSES[detail.review_status].lower()} · rules {detail.ruleset_version}")
+if detail.language != "en":
+    st.info(f"The patient answered in **{LANGUAGES.get(detail.language, detail.language)}** "
+            f"({detail.language}). Labels here are in English; typed text is shown as written.",
+            icon=":material/translate:")
 
 if detail.urgent:
     st.error("**URGENT: contact the patient today.** "

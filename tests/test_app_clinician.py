@@ -307,3 +307,16 @@ def test_sign_out_clears_a_patient_form_left_open_on_the_device():
     at.button(key="sign_out").click().run()
     answers = at.session_state["intake"].answers  # the intake page starts afresh
     assert answers == {}
+
+
+def test_the_patients_language_is_shown_with_english_labels():
+    doc = make_doc(first_name="Sofia", last_name="Reyes", signature_name="Sofia Reyes")
+    sid = db.submit_screening(doc, language="es").screening_id
+    english = db.submit_screening(make_doc()).screening_id
+    at = _open(app("dr_grey"), sid)
+    notes = [i.value for i in at.info]
+    assert any("answered in **Español** (es)" in n for n in notes)
+    questions = [q for frame in at.dataframe for q in frame.value.get("Question", [])]
+    assert "Have you ever had bleeding in the brain?" in questions  # English labels
+    at = _open(app("dr_grey"), english)
+    assert not any("answered in" in i.value for i in at.info)
