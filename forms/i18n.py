@@ -171,9 +171,9 @@ def load(language: str) -> Translation | None:
         if question is not None:
             unknown += [f"questions.{code}.options.{v}" for v in text.options
                         if v not in question.values]
-    for key, text in data.ui.items():
-        if key in UI and _fields(text) != _fields(UI[key]):
-            unknown.append(f"ui.{key}: placeholders {sorted(_fields(text))} "
+    for key, ui_text in data.ui.items():
+        if key in UI and _fields(ui_text) != _fields(UI[key]):
+            unknown.append(f"ui.{key}: placeholders {sorted(_fields(ui_text))} "
                            f"!= {sorted(_fields(UI[key]))}")
     if unknown:
         raise TranslationError(f"{path}: not in the English source: {', '.join(unknown)}")
