@@ -88,6 +88,8 @@ UI: dict[str, str] = {
     "weight_in_kg": "Weight in kilograms",
     "blank_if_unknown": "Leave blank if unknown",
     "enter_number": "Enter a number",
+    "phone_example": "e.g. 555 123 4567",
+    "email_example": "e.g. name@example.com",
     "optional": "{label} (optional)",
     "date_format": "{label} (month/day/year)",
     "bmi_question": ("Your height and weight give a body mass index (BMI) of {bmi}, which is "
