@@ -56,7 +56,11 @@ def check_page(page, name: str) -> None:
     """axe at phone and laptop size, screenshots at both, sizes at phone size."""
     for size, label in ((LAPTOP, "laptop"), (PHONE, "phone")):
         page.set_viewport_size(size)
-        page.wait_for_timeout(200)
+        wait_idle(page, timeout=WAIT)
+        # Streamlit fades the previous run's elements while a run is going: judge the page
+        # a patient reads once it has settled, not the fade.
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')",
+                               timeout=WAIT)
         shot(page, f"phone_{name}_{label}")
         bad = axe_violations(page)
         assert not bad, f"{name} at {label} size: {json.dumps(bad, indent=1)}"
