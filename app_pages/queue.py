@@ -10,9 +10,9 @@ from datetime import date
 import streamlit as st
 
 import store as db
+from app_pages import plain
 from app_pages.auth import require_role
 from app_pages.labels import REVIEW_STATUSES
-from app_pages.questions import md_escape
 from app_pages.services import engine, store
 from rules.catalogue import SEVERITIES
 
@@ -82,11 +82,9 @@ for row in rows:
         status = ("Needs review again (flags changed)"  # a re-evaluation sent it back
                   if row.review_status == "unreviewed" and row.reviewed_before
                   else REVIEW_STATUSES[row.review_status])
-        top.markdown(
-            f"{urgent}{SEVERITY_BADGE[row.highest_severity]} **{md_escape(row.last_name)}, "
-            f"{md_escape(row.first_name)}**, {row.age} y  \n"
-            f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {status}"
-        )
+        top.markdown(f"{urgent}{SEVERITY_BADGE[row.highest_severity]}")  # the app's own words
+        plain.strong(f"{row.last_name}, {row.first_name}, {row.age} y", where=top)  # patient's
+        top.markdown(f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {status}")
         counts = " · ".join(f"{n} {sev}" for sev, n in row.counts.items() if n) or "no flags"
         top.caption(counts)
         if action.button("Open", key=f"open_{row.id}", on_click=open_screening, args=(row.id,)):

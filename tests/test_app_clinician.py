@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import store as db
 from forms.intake_state import IntakeState
-from tests.apptest_helpers import APP, TIMEOUT, errors, texts
+from tests.apptest_helpers import APP, TIMEOUT, errors, html_texts, texts
 from tests.conftest import ROOT, make_doc
 
 pytest_plugins = ("store.testing",)
@@ -61,9 +61,9 @@ def seed() -> dict[str, int]:
 
 def names_in_order(at: AppTest) -> list[str]:
     found = []
-    for md in at.markdown:
+    for shown in html_texts(at):
         for name in ("Review", "None", "Defer", "Urgent"):
-            if f"**{name}, " in md.value:
+            if shown.startswith(f"{name}, "):
                 found.append(name)
     return found
 
@@ -270,13 +270,16 @@ def test_patient_html_and_markdown_are_shown_as_text():
                    meds=["<script>alert(1)</script>"])
     sid = db.submit_screening(doc).screening_id
     at = app("dr_grey")
-    queue_row = next(m.value for m in at.markdown if "Bo" in m.value)
-    assert "\\<b\\>Bo\\</b\\>" in queue_row and "\\[x\\]\\(http" in queue_row
+    queue_row = next(str(h.body) for h in at.html if "Bo" in str(h.body))
+    assert "&lt;b&gt;Bo&lt;/b&gt;" in queue_row and "<b>" not in queue_row
+    assert "[x](http://evil), &lt;b&gt;" in queue_row  # shown as typed, in escaped HTML
+    assert not any("Bo" in m.value for m in at.markdown)  # never through markdown
     _open(at, sid)
-    title = at.title[0].value
-    assert "<b>" not in title.replace("\\<b\\>", "") and "](http" not in title
-    evidence = [m.value for m in at.markdown if "alert" in m.value]
-    assert evidence and all("\\<script\\>" in e for e in evidence)
+    title = str(at.html[0].body)
+    assert "&lt;b&gt;" in title and "<b>" not in title
+    evidence = [t.value for t in at.text if "alert" in t.value]
+    assert evidence == ["Evidence: medication '<script>alert(1)</script>' -> not identified"]
+    assert not any("alert" in m.value for m in at.markdown)
     meds = at.dataframe[0].value
     assert list(meds["As typed"]) == ["<script>alert(1)</script>"]  # a table cell is plain text
 
