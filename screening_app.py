@@ -6,10 +6,12 @@ the role again. Patients see only the intake; staff sign in at /staff.
 
 import streamlit as st
 
+from app_pages.alert_link import open_linked_screening
 from app_pages.auth import current_user, sign_out
-from app_pages.services import purge_stale_drafts_daily
+from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer
 
 purge_stale_drafts_daily()
+start_alert_deliverer()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",
                  icon=":material/assignment:", url_path="screening", default=True)
 user = current_user()
@@ -39,4 +41,6 @@ else:
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()
-    st.navigation(pages, position="sidebar").run()
+    navigation = st.navigation(pages, position="sidebar")
+    open_linked_screening(user)  # the link in an urgent alert: ?screening=<public id>
+    navigation.run()

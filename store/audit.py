@@ -32,6 +32,9 @@ SUBMIT = "submit"
 IMPORT = "import"
 USER_CREATE = "user_create"
 USER_UPDATE = "user_update"
+ALERT_QUEUED = "alert_queued"
+ALERT_SENT = "alert_sent"
+ALERT_FAILED = "alert_failed"
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that would put patient data in the log; ``details`` must use ids and codes instead.

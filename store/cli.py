@@ -7,6 +7,8 @@
 - ``add-user USERNAME --role clinician|admin``: the password is asked twice, or read from
   the first line of standard input when that is not a terminal.
 - ``purge-drafts [--days N]``: delete unsubmitted drafts not saved for N (30) days.
+- ``deliver-alerts [--once]``: send urgent alerts from the outbox (``store.alerts``) until
+  stopped (SIGTERM/SIGINT), or once: everything due now, exit 1 if any failed.
 - ``init``: create the schema (it is also created on first use).
 
 Exit codes: 0 success, 1 a file or an input was refused, 2 usage error.
@@ -127,6 +129,44 @@ def _read_password(stdin: TextIO, err: TextIO) -> str | None:
     return stdin.readline().rstrip("\r\n")
 
 
+def _deliver_alerts(once: bool, out: TextIO, err: TextIO) -> int:
+    import signal
+    import threading
+
+    from store import alerts
+
+    try:
+        settings = alerts.AlertSettings.from_env()
+    except alerts.AlertSettingsError as exc:
+        err.write(f"ERROR: {exc}\n")
+        return EXIT_USAGE
+    for problem in settings.problems:
+        err.write(f"WARNING: {problem}\n")
+    if not settings.channels:
+        err.write("ERROR: no alert channel configured: set ALERT_EMAIL (with SMTP_URL) "
+                  "and/or ALERT_WEBHOOK_URL\n")
+        return EXIT_USAGE
+    store = get_store()
+    if once:
+        report = alerts.deliver_due(settings, store=store)
+        out.write(f"OK sent {report.sent}, failed {report.failed} (retried later), "
+                  f"pending {report.pending}\n")
+        return EXIT_FAILED if report.failed else EXIT_OK
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        stop.set()
+        alerts.wake()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    out.write(f"OK delivering alerts by {', '.join(settings.channels)} until stopped\n")
+    out.flush()
+    alerts.run_deliverer(stop, store=store, settings=settings)
+    out.write("OK stopped\n")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m store",
                                      description="Screening database tools (DATABASE_URL).")
@@ -138,6 +178,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=ROLES)
     purge = commands.add_parser("purge-drafts", help="delete stale unsubmitted drafts")
     purge.add_argument("--days", type=int, default=STALE_AFTER_DAYS)
+    deliver = commands.add_parser("deliver-alerts", help="send urgent alerts from the outbox")
+    deliver.add_argument("--once", action="store_true",
+                         help="send what is due now, then exit (for a scheduler)")
     commands.add_parser("init", help="create the database schema")
     return parser
 
@@ -175,6 +218,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
             return EXIT_USAGE
         out.write(f"OK purged {purge_stale_drafts(args.days)} stale drafts\n")
         return EXIT_OK
+
+    if args.command == "deliver-alerts":
+        return _deliver_alerts(args.once, out, err)
 
     get_store()  # init
     out.write("OK database ready\n")

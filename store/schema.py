@@ -229,6 +229,43 @@ class AckRow(Base):
     __table_args__ = (UniqueConstraint("review_id", "rule_id"),)
 
 
+ALERT_STATUSES: tuple[str, ...] = ("pending", "sent")
+
+
+class AlertRow(Base):
+    """An alert waiting to be delivered (the outbox), written in the transaction of the
+    screening that raised it, so a committed urgent screening always has its alert.
+
+    It holds rule ids and times, never patient names or answers. ``locked_until`` is the
+    lease of the deliverer sending it now (several app replicas and workers may run);
+    ``email_sent_at``/``webhook_sent_at`` record each channel, so a retry resends only
+    what failed.
+    """
+
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"),
+                                              index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    rule_ids: Mapped[list[str]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    webhook_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_alert_outbox_due", "status", "next_attempt_at"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    )
+
+
 class AuditRow(Base):
     """Who did what, when. Append-only (database triggers refuse UPDATE and DELETE).
 
