@@ -29,8 +29,12 @@ else:
                      icon=":material/clinical_notes:", url_path="detail")
     export = st.Page("app_pages/export.py", title="Export CSV", icon=":material/download:",
                      url_path="export")
-    clinic = [queue, detail, export]
+    invites = st.Page("app_pages/invitations.py", title="Invitations",
+                      icon=":material/event_available:", url_path="invitations")
+    clinic = [queue, detail, export, invites]
     pages = {"Clinic": clinic}
+    if user["role"] == "front_desk":  # invitations (and check-in) only: no clinical detail
+        pages = {"Front desk": [invites]}
     if user["role"] == "admin":
         pages["Admin"] = [st.Page("app_pages/audit_log.py", title="Audit log",
                                   icon=":material/policy:", url_path="audit")]

@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 import store as db
+from app_pages import invitation_entry
 from app_pages import questions as ui
 from app_pages.services import engine, store
 from forms.branching import prune_hidden
@@ -158,7 +159,8 @@ def on_submit() -> None:
         s["save_failed"] = True
         return
     ui.clear_widgets()
-    st.session_state[STATE] = new_state(token=s["token"], submitted=True)
+    st.session_state[STATE] = new_state(token=s["token"], submitted=True,
+                                        invitation=s.get("invitation"))  # for the prep times
 
 
 def on_start() -> None:
@@ -333,6 +335,8 @@ def draw_step(s: dict) -> None:
         for question in step.questions():
             if question.when is not None and not question.when.holds(visible):
                 continue
+            if invitation_entry.draw_locked(s, question):  # name and birth date from the clinic
+                continue
             ui.seed_widget(question, s["answers"].get(question.code))
             problem = s["problems"].get(question.code)
             ui.render(question, ui.patient_message(problem) if problem else None)
@@ -408,6 +412,9 @@ def main() -> None:
     if s["submitted"]:
         draw_confirmation()
         st.button("Start a new screening", key="restart", on_click=on_restart)
+        return
+    if invitation_entry.wanted(s):  # the clinic's invitation link
+        invitation_entry.draw(new_state, LAST_STEP, on_restart)
         return
     if s["token"] is None and st.query_params.get("resume"):
         draw_resume()

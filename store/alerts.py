@@ -101,7 +101,7 @@ class AlertSettings:
             smtp = smtp_settings()
         except ValueError as err:
             raise AlertSettingsError(str(err)) from None
-        base = (os.environ.get("APP_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/")
+        base = app_base_url()
         try:
             retry_max = max(1.0, float(os.environ.get("ALERT_RETRY_MAX_SECONDS",
                                                       DEFAULT_RETRY_MAX_S)))
@@ -112,6 +112,11 @@ class AlertSettings:
             problems = ("ALERT_EMAIL is set but SMTP_URL is not: alerts cannot be emailed",)
         return cls(emails=emails, webhook_url=webhook, smtp=smtp, base_url=base,
                    timeout=send_timeout(), retry_max=retry_max, problems=problems)
+
+
+def app_base_url() -> str:
+    """The app's public address for links (``APP_BASE_URL``)."""
+    return (os.environ.get("APP_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/")
 
 
 def check_webhook_url(url: str) -> None:

@@ -7,6 +7,9 @@
 - ``add-user USERNAME --role clinician|admin``: the password is asked twice, or read from
   the first line of standard input when that is not a terminal.
 - ``purge-drafts [--days N]``: delete unsubmitted drafts not saved for N (30) days.
+- ``invite --first-name F --last-name L --dob YYYY-MM-DD --appointment "YYYY-MM-DD HH:MM"
+  [--email ADDR]``: an invitation for an appointment (clinic time, ``CLINIC_TIMEZONE``);
+  prints the patient's link (``APP_BASE_URL``), shown only this once.
 - ``deliver-alerts [--once]``: send urgent alerts from the outbox (``store.alerts``) until
   stopped (SIGTERM/SIGINT), or once: everything due now, exit 1 if any failed.
 - ``init``: create the schema (it is also created on first use).
@@ -24,9 +27,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from forms.clock import clinic_timezone
 from forms.models import InvalidDocument, Problem
 from forms.validation import load_json, parse_document
 from store import audit
+from store.alerts import app_base_url
 from store.db import get_store
 from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
 from store.models import StoreError
@@ -129,6 +134,29 @@ def _read_password(stdin: TextIO, err: TextIO) -> str | None:
     return stdin.readline().rstrip("\r\n")
 
 
+def _invite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from datetime import date
+
+    from store import invitations
+
+    try:
+        try:
+            dob = date.fromisoformat(args.dob.strip())
+        except ValueError:
+            raise ValueError("--dob must be a date YYYY-MM-DD") from None
+        appointment = invitations.parse_appointment(args.appointment)
+        view, token = invitations.create_invitation(
+            args.first_name, args.last_name, dob, appointment, args.email, actor=args.actor)
+    except ValueError as exc:
+        err.write(f"ERROR: {exc}\n")
+        return EXIT_FAILED
+    local = view.appointment_at.astimezone(clinic_timezone())
+    out.write(f"OK invitation {view.id} for {local:%Y-%m-%d %H:%M} ({local.tzname()}); "
+              f"valid until {view.expires_at.astimezone(clinic_timezone()):%Y-%m-%d %H:%M}\n")
+    out.write(invitations.invitation_link(app_base_url(), token) + "\n")
+    return EXIT_OK
+
+
 def _deliver_alerts(once: bool, out: TextIO, err: TextIO) -> int:
     import signal
     import threading
@@ -178,6 +206,14 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=ROLES)
     purge = commands.add_parser("purge-drafts", help="delete stale unsubmitted drafts")
     purge.add_argument("--days", type=int, default=STALE_AFTER_DAYS)
+    invite = commands.add_parser("invite", help="invite a patient to screen before an appointment")
+    invite.add_argument("--first-name", required=True)
+    invite.add_argument("--last-name", required=True)
+    invite.add_argument("--dob", required=True, help="date of birth, YYYY-MM-DD")
+    invite.add_argument("--appointment", required=True,
+                        help='"YYYY-MM-DD HH:MM" in the clinic\'s time zone (CLINIC_TIMEZONE)')
+    invite.add_argument("--email", default=None)
+    invite.add_argument("--actor", default=SYSTEM, help="who is inviting (audit log)")
     deliver = commands.add_parser("deliver-alerts", help="send urgent alerts from the outbox")
     deliver.add_argument("--once", action="store_true",
                          help="send what is due now, then exit (for a scheduler)")
@@ -218,6 +254,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
             return EXIT_USAGE
         out.write(f"OK purged {purge_stale_drafts(args.days)} stale drafts\n")
         return EXIT_OK
+
+    if args.command == "invite":
+        return _invite(args, out, err)
 
     if args.command == "deliver-alerts":
         return _deliver_alerts(args.once, out, err)

@@ -39,7 +39,9 @@ SEVERITY_RANK: dict[str, int] = {**{s: i for i, s in enumerate(SEVERITY_ORDER)},
 DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions", "needs_follow_up",
                               "not_a_candidate")
 REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", *DECISIONS)
-ROLES: tuple[str, ...] = ("clinician", "admin")
+ROLES: tuple[str, ...] = ("clinician", "admin", "front_desk")
+# front_desk (issue 13): invitations and check-in only; no clinical detail, export or audit log.
+CLINICAL_ROLES: tuple[str, ...] = ("clinician", "admin")
 
 # Python None is SQL NULL (not the JSON value null), so "IS NULL" means what it says.
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -134,6 +136,9 @@ class ScreeningRow(Base):
     # UPDATE (optimistic concurrency); the history itself lives in ``reviews``.
     latest_review_id: Mapped[int | None] = mapped_column(Integer)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The appointment this screening was invited for (issue 13); None for a walk-in.
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    invitation_id: Mapped[int | None] = mapped_column(Integer)
     # Large values last: on SQLite the columns above stay in the row's first page.
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -227,6 +232,33 @@ class AckRow(Base):
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("review_id", "rule_id"),)
+
+
+class InvitationRow(Base):
+    """A clinic's invitation to screen before an appointment, opened with a secret token
+    (only its SHA-256 is kept) and the patient's date of birth.
+
+    The token leads to one draft (``draft_id``) and so to one screening; it stops working
+    at ``expires_at``, after the appointment.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    appointment_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failed_opens: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
+    screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL"), index=True)
 
 
 ALERT_STATUSES: tuple[str, ...] = ("pending", "sent")

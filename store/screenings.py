@@ -22,7 +22,7 @@ from forms.models import Screening
 from forms.validation import normalise_name, parse_document
 from rules.engine import get_engine
 from rules.evaluator import Evaluation
-from store import alerts, audit
+from store import alerts, audit, invitations
 from store.db import Store, get_store
 from store.drafts import PATIENT, find_draft
 from store.models import (
@@ -162,6 +162,8 @@ def submit_screening(document: dict[str, Any], *, draft_token: str | None = None
                 flag.screening_id = row.id
             session.add_all(flag_rows)
             draft_id = _mark_draft_submitted(session, draft_token, row.id)
+            if draft_id is not None:  # a screening from an invitation: tied to the appointment
+                invitations.link_submission(session, draft_id, row, screening.answers)
             if row.urgent:  # the alert is committed with the screening, or neither is
                 alerts.enqueue_urgent_alert(session, row.id,
                                             [f.rule_id for f in flag_rows if f.urgent], actor=actor)

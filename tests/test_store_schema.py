@@ -16,7 +16,7 @@ pytest_plugins = ("store.testing",)
 
 TABLES = {"drafts", "screenings", "screening_flags", "users", "reviews", "flag_acknowledgements",
           "audit_log", "alembic_version"}
-TABLES |= {"alert_outbox"}  # issue 13
+TABLES |= {"alert_outbox", "invitations"}  # issue 13
 
 
 def _schema(store) -> dict:

@@ -1,0 +1,96 @@
+"""The patient side of an invitation (``?invite=<token>``): the date-of-birth check, then
+the invitation's draft with name and date of birth filled in and locked.
+
+Called from the intake page with a few lines; the core is ``store.invitations``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+
+from app_pages.services import store
+from forms.clock import clinic_timezone
+from forms.definition import Question
+from store import invitations
+
+STATE = "intake"
+PARAM = "invite"
+
+
+def wanted(s: dict) -> bool:
+    """The page was opened from an invitation link and the draft is not open yet."""
+    return s["token"] is None and bool(st.query_params.get(PARAM))
+
+
+def appointment_text(iso: str) -> str:
+    """'Thursday 3 December at 2:00 pm' in the clinic's time zone."""
+    from datetime import datetime
+
+    local = datetime.fromisoformat(iso).astimezone(clinic_timezone())
+    hour = local.strftime("%I:%M %p").lstrip("0").lower()
+    return f"{local:%A} {local.day} {local:%B} at {hour}"
+
+
+def _on_open(make_state: Callable[..., dict], last_step: int) -> None:
+    token = st.query_params.get(PARAM)
+    dob = st.session_state.get("invite_dob")
+    st.session_state.pop("invite_failed", None)
+    st.session_state.pop("invite_expired", None)
+    if not token or not isinstance(dob, date):
+        st.session_state["invite_failed"] = True
+        return
+    try:
+        opened = invitations.open_invitation(token, dob.isoformat(), store=store())
+    except invitations.InvitationExpired:
+        st.session_state["invite_expired"] = True
+        return
+    if opened is None:
+        st.session_state["invite_failed"] = True
+        return
+    view = opened.draft
+    answers = {k: v for k, v in (view.answers or {}).items() if k != "medications"}
+    answers.update(opened.prefilled)  # the clinic's record wins over anything else
+    meds = [{"id": uuid.uuid4().hex[:8], **m} for m in (view.answers or {}).get("medications", [])]
+    st.session_state[STATE] = make_state(
+        step=min(view.step or 0, last_step), answers=answers, meds=meds,
+        token=opened.draft_token, submitted=bool(view.submitted), locked=invitations.PREFILLED,
+        invitation={"id": opened.invitation_id, "appointment_at": opened.appointment_at.isoformat(),
+                    "email": opened.email})
+
+
+def draw(make_state: Callable[..., dict], last_step: int, on_restart: Callable[[], None]) -> None:
+    st.title("Your screening before your visit")
+    st.write("Your clinic has asked you to answer some questions before your appointment. It "
+             "takes about 10 minutes, and your answers are saved after each step: this same "
+             "link brings you back to where you stopped.")
+    st.write("To keep your answers private, please enter your date of birth.")
+    st.date_input("Date of birth", key="invite_dob", value=None, min_value=date(1900, 1, 1),
+                  max_value=date.today(), format="MM/DD/YYYY")
+    if st.session_state.get("invite_failed"):
+        st.error("We could not open your clinic's link with that date of birth. Check the date; "
+                 "if it still does not work, call the clinic.")
+    if st.session_state.get("invite_expired"):
+        st.error("This link has expired because the appointment has passed. Please call the "
+                 "clinic for a new one.")
+    st.button("Continue", key="invite_open", type="primary", on_click=_on_open,
+              args=(make_state, last_step), width="stretch")
+    st.button("Start a new screening instead", key="restart", on_click=on_restart)
+
+
+def draw_locked(s: dict, question: Question) -> bool:
+    """Show an answer that came from the invitation as read-only; True when it did."""
+    if question.code not in s.get("locked", ()):
+        return False
+    value = s["answers"].get(question.code, "")
+    if question.type == "date" and value:
+        shown = date.fromisoformat(value).strftime("%m/%d/%Y")
+    else:
+        shown = str(value)
+    st.text_input(question.label, value=shown, disabled=True, key=f"locked_{question.code}")
+    if question.code == s["locked"][-1]:
+        st.caption("Filled in from your clinic's invitation. If this is wrong, please call the clinic.")
+    return True
