@@ -8,8 +8,9 @@ import streamlit as st
 
 from app_pages.alert_link import open_linked_screening
 from app_pages.auth import current_user, sign_out
-from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer
+from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer, warm_up_in_background
 
+warm_up_in_background()  # the drug dictionary loads while the first patient reads
 purge_stale_drafts_daily()
 start_alert_deliverer()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",

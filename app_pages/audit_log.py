@@ -22,7 +22,7 @@ actor = left.text_input("User", key="a_actor", max_chars=64)
 action = right.selectbox("Action", ["any", "login_success", "login_failure", "login_locked",
                                     "screening_view", "queue_view", "review", "export", "submit",
                                     "import", "draft_create", "draft_save", "draft_resume",
-                                    "draft_purge", "user_create", "user_update"], key="a_action")
+                                    "draft_purge", "user_create", "user_update", "user_list"], key="a_action")
 dates = st.date_input("Between", value=(), key="a_dates", format="YYYY-MM-DD")
 since = until = None
 if isinstance(dates, tuple) and dates:

@@ -6,24 +6,24 @@ Called from the intake page with a few lines; the core is ``store.invitations``.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
 
 from app_pages.services import store
+from forms import intake_state as flow
 from forms.clock import clinic_timezone
-from forms.definition import Question
 from store import invitations
 
 STATE = "intake"
+INVITATION = "intake_invitation"
 PARAM = "invite"
 
 
-def wanted(s: dict) -> bool:
+def wanted(s: flow.IntakeState) -> bool:
     """The page was opened from an invitation link and the draft is not open yet."""
-    return s["token"] is None and bool(st.query_params.get(PARAM))
+    return s.token is None and bool(st.query_params.get(PARAM))
 
 
 def appointment_text(iso: str) -> str:
@@ -35,7 +35,7 @@ def appointment_text(iso: str) -> str:
     return f"{local:%A} {local.day} {local:%B} at {hour}"
 
 
-def _on_open(make_state: Callable[..., dict], last_step: int) -> None:
+def _on_open() -> None:
     token = st.query_params.get(PARAM)
     dob = st.session_state.get("invite_dob")
     st.session_state.pop("invite_failed", None)
@@ -52,17 +52,22 @@ def _on_open(make_state: Callable[..., dict], last_step: int) -> None:
         st.session_state["invite_failed"] = True
         return
     view = opened.draft
-    answers = {k: v for k, v in (view.answers or {}).items() if k != "medications"}
-    answers.update(opened.prefilled)  # the clinic's record wins over anything else
-    meds = [{"id": uuid.uuid4().hex[:8], **m} for m in (view.answers or {}).get("medications", [])]
-    st.session_state[STATE] = make_state(
-        step=min(view.step or 0, last_step), answers=answers, meds=meds,
-        token=opened.draft_token, submitted=bool(view.submitted), locked=invitations.PREFILLED,
-        invitation={"id": opened.invitation_id, "appointment_at": opened.appointment_at.isoformat(),
-                    "email": opened.email})
+    state = flow.from_draft(view.answers, view.step, opened.draft_token, submitted=bool(view.submitted))
+    if not view.submitted:
+        flow.prefill(state, opened.prefilled, lock=True)  # the clinic's record, not editable
+    st.session_state[STATE] = state
+    st.session_state[INVITATION] = {"token": opened.draft_token, "id": opened.invitation_id,
+                                    "appointment_at": opened.appointment_at.isoformat(),
+                                    "email": opened.email}
 
 
-def draw(make_state: Callable[..., dict], last_step: int, on_restart: Callable[[], None]) -> None:
+def current(s: flow.IntakeState) -> dict | None:
+    """The invitation of this intake (appointment time, email), or None for a walk-in."""
+    found = st.session_state.get(INVITATION)
+    return found if found and s.token and found["token"] == s.token else None
+
+
+def draw(on_restart: Callable[[], None]) -> None:
     st.title("Your screening before your visit")
     st.write("Your clinic has asked you to answer some questions before your appointment. It "
              "takes about 10 minutes, and your answers are saved after each step: this same "
@@ -76,21 +81,5 @@ def draw(make_state: Callable[..., dict], last_step: int, on_restart: Callable[[
     if st.session_state.get("invite_expired"):
         st.error("This link has expired because the appointment has passed. Please call the "
                  "clinic for a new one.")
-    st.button("Continue", key="invite_open", type="primary", on_click=_on_open,
-              args=(make_state, last_step), width="stretch")
+    st.button("Continue", key="invite_open", type="primary", on_click=_on_open, width="stretch")
     st.button("Start a new screening instead", key="restart", on_click=on_restart)
-
-
-def draw_locked(s: dict, question: Question) -> bool:
-    """Show an answer that came from the invitation as read-only; True when it did."""
-    if question.code not in s.get("locked", ()):
-        return False
-    value = s["answers"].get(question.code, "")
-    if question.type == "date" and value:
-        shown = date.fromisoformat(value).strftime("%m/%d/%Y")
-    else:
-        shown = str(value)
-    st.text_input(question.label, value=shown, disabled=True, key=f"locked_{question.code}")
-    if question.code == s["locked"][-1]:
-        st.caption("Filled in from your clinic's invitation. If this is wrong, please call the clinic.")
-    return True

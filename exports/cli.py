@@ -1,7 +1,8 @@
 """``python -m exports --out DIR``: write an export's four CSVs into DIR (scheduled jobs).
 
 Runs on the database of ``DATABASE_URL``; the export is audited as ``--actor`` (default
-``system``) with role ``system``. Prints the row count of each file.
+``system``) with role ``system`` and, since ``--actor`` is any name the caller gives, the
+operating-system user who ran it (``details.os_user``). Prints the row count of each file.
 
 Exit codes: 0 written, 1 the export failed (e.g. the database), 2 bad arguments.
 """
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 
 from exports.api import export_as_system
 from exports.core import FILES, ExportOptions
+from store.cli import os_user
 from store.schema import DECISIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -102,6 +104,11 @@ def _check(args: argparse.Namespace) -> tuple[ExportOptions, Path, str]:
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["questionnaire"]:  # python -m exports questionnaire --fhir
+        from exports.fhir.cli import questionnaire_main
+
+        return questionnaire_main(argv[1:], out, err)
     logging.basicConfig(level=logging.WARNING)
     parser = _parser()
     try:
@@ -115,7 +122,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
     try:
-        result = export_as_system(options, actor, directory)
+        result = export_as_system(options, actor, directory, os_user=os_user())
     except OSError as exc:
         err.write(f"{PROG}: error: cannot write to {directory}: {exc.strerror or exc}\n")
         return EXIT_FAILED
@@ -126,5 +133,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     width = max(len(name) for name in FILES)
     for name in FILES:
         out.write(f"{name:<{width}}  {result.rows[name]:>9,} rows\n")
-    out.write(f"wrote {len(FILES)} files to {result.directory} (audited as {actor})\n")
+    out.write(f"wrote {len(FILES)} files to {result.directory} (audited as {actor}, "
+              f"run by {os_user()})\n")
     return EXIT_OK

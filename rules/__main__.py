@@ -1,7 +1,9 @@
-"""Command line: ``python -m rules evaluate FILE`` (``-`` for stdin).
+"""Command line: ``python -m rules evaluate FILE`` (``-`` for stdin), and
+``python -m rules reevaluate [--since DATE] [--status unreviewed|reviewed|all] [--dry-run]``.
 
-Prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document prints its
-list of ``{code, message}`` problems to stderr and exits 2; nothing else is printed.
+``evaluate`` prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document
+prints its list of ``{code, message}`` problems to stderr and exits 2; nothing else is
+printed. ``reevaluate`` re-runs the current rules over stored screenings (``store.reevaluate``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TextIO
+from datetime import date
+from typing import Any, TextIO
 
 from forms.models import InvalidDocument, Problem
 from forms.validation import load_json, parse_document
@@ -51,14 +54,41 @@ def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use a date like 2026-11-01") from None
+
+
+def add_reevaluate_parser(sub: Any) -> None:
+    re = sub.add_parser("reevaluate", help="re-run the current rules over stored screenings")
+    re.add_argument("--since", type=_day, help="only screenings submitted on or after this UTC day")
+    re.add_argument("--status", choices=("unreviewed", "reviewed", "all"), default="all")
+    re.add_argument("--dry-run", action="store_true", help="print what would change; save nothing")
+    re.add_argument("--workers", type=int, choices=range(1, 33), default=1, metavar="N",
+                    help="parallel worker processes (1-32; PostgreSQL)")
+    re.add_argument("--actor", default="reevaluate", help="name in the audit log (default reevaluate)")
+
+
+def reevaluate_command(args: argparse.Namespace, out: TextIO) -> int:
+    from store.reevaluate import run_from_cli  # the store is loaded only for this command
+
+    return run_from_cli(since=args.since, status=args.status, dry_run=args.dry_run,
+                        workers=args.workers, actor=args.actor[:64] or "reevaluate", out=out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rules", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="evaluate one answer document (JSON)")
     ev.add_argument("file", help="path to the JSON answer document, or - for stdin")
+    add_reevaluate_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "evaluate":
         return evaluate_command(args.file, sys.stdout, sys.stderr, sys.stdin)
+    if args.command == "reevaluate":
+        return reevaluate_command(args, sys.stdout)
     return 1  # pragma: no cover - argparse enforces the command
 
 

@@ -43,6 +43,10 @@ def set_answer(at: AppTest, code: str, value: Any) -> None:
         (at.text_area if multiline else at.text_input)(key=key).input(value)
     elif question.type == "date":
         at.date_input(key=key).set_value(date.fromisoformat(value))
+    elif code in ("height_cm", "weight_kg"):  # answered in chosen units: use metric here
+        kind, metric = ("height", "cm") if code == "height_cm" else ("weight", "kg")
+        at.radio(key=f"unit_{kind}").set_value(metric).run()
+        at.number_input(key=f"q_{kind}_{metric}").set_value(value)
     elif question.type == "int":
         at.number_input(key=key).set_value(value)
     elif question.type == "choice":
@@ -68,15 +72,14 @@ def fill_step(at: AppTest, answers: dict[str, Any]) -> None:
 
 
 def current_step(at: AppTest):
-    return STEPS[at.session_state["intake"]["step"]]
+    return STEPS[at.session_state["intake"].step]
 
 
 def add_medications(at: AppTest, meds: list[dict]) -> None:
     for i, med in enumerate(meds):
         if i > 0:
             at.button(key="add_med").click().run()
-        rows = at.session_state["intake"]["meds"]
-        rid = rows[-1]["id"]
+        rid = at.session_state["intake"].meds[-1].id
         at.text_input(key=f"med_name_{rid}").input(med["name"])
         if med.get("dose"):
             at.text_input(key=f"med_dose_{rid}").input(med["dose"])

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
+from forms.intake_state import IntakeState
 from tests.apptest_helpers import APP, TIMEOUT, errors, texts
 from tests.conftest import ROOT, make_doc
 
@@ -301,9 +302,8 @@ def test_every_opening_of_a_screening_is_audited():
 
 def test_sign_out_clears_a_patient_form_left_open_on_the_device():
     at = app("dr_grey")
-    at.session_state["intake"] = {"step": 1, "answers": {"first_name": "Left"}, "meds": [],
-                                  "token": None, "problems": {}, "submitted": False}
+    at.session_state["intake"] = IntakeState(step=1, answers={"first_name": "Left"})
     at.run()
     at.button(key="sign_out").click().run()
-    answers = at.session_state["intake"]["answers"]  # the intake page starts afresh
+    answers = at.session_state["intake"].answers  # the intake page starts afresh
     assert answers == {}

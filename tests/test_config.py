@@ -18,6 +18,8 @@ CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     ("client", "showErrorDetails", "none"),  # no tracebacks with answers in browsers
     ("client", "toolbarMode", "viewer"),
     ("browser", "gatherUsageStats", False),
+    ("client", "disableDataExport", True),  # no unaudited CSV from table toolbars
+    ("server", "enableAgentApi", False),  # no second, experimental way into sessions
 ])
 def test_safe_setting(section, key, expected):
     assert CONFIG[section][key] == expected

@@ -15,7 +15,7 @@ from store.schema import AuditRow, FlagRow
 pytest_plugins = ("store.testing",)
 
 TABLES = {"drafts", "screenings", "screening_flags", "users", "reviews", "flag_acknowledgements",
-          "audit_log", "alembic_version"}
+          "audit_log", "alembic_version", "reevaluation_runs", "screening_evaluations"}
 TABLES |= {"alert_outbox", "invitations"}  # issue 13
 
 
