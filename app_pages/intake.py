@@ -8,8 +8,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 import store as db
-from app_pages import a11y, invitation_entry
+from app_pages import a11y, crisis, invitation_entry
 from app_pages import questions as ui
+from app_pages.prep import draw_prep_times
 from app_pages.services import engine, store
 from forms import intake_state as flow
 from forms import units
@@ -209,10 +210,12 @@ def draw_confirmation() -> None:
     prep = load_visit_prep()
     st.title("Thank you. Your answers were sent.")
     st.success("The clinic has received your screening.", icon=":material/check_circle:")
+    crisis.callout_on_confirmation()  # repeated, and whether the clinic was alerted (issue 13)
     st.subheader("What happens next")
     for item in prep.next_steps:
         st.markdown(f"- {item}")
     st.subheader(prep.title)
+    draw_prep_times()  # clock times and a calendar file for an invited patient (issue 13)
     for item in prep.items:
         st.markdown(f"- {item}")
 
@@ -408,6 +411,7 @@ def draw_step(s: flow.IntakeState) -> None:
         draw_medications(s)
     else:
         draw_questions(s, step)
+    crisis.callout_on_step(s)  # 988 / 911 at once after a plan or an attempt (issue 13)
     if s.problems:
         st.warning("Please check the answers marked above.", icon=":material/warning:")
     if s.save_failed:
@@ -423,6 +427,7 @@ def draw_step(s: flow.IntakeState) -> None:
         cols[1].button("Save and return to review" if s.back_to_review else "Next", key="next",
                        type="primary", on_click=on_next, width="stretch")
     _resume_link(s)
+    invitation_entry.email_me_link(s)  # "email me a link to continue" (issue 13)
     a11y.announce_new_step(s.moves, f"{step.title}: step {index + 1} of {len(STEPS)}")
 
 

@@ -83,3 +83,41 @@ def draw(on_restart: Callable[[], None]) -> None:
                  "clinic for a new one.")
     st.button("Continue", key="invite_open", type="primary", on_click=_on_open, width="stretch")
     st.button("Start a new screening instead", key="restart", on_click=on_restart)
+
+
+def _link(s: flow.IntakeState) -> str:
+    """The patient's way back: the clinic's invitation link, else the draft's resume link."""
+    base = (getattr(st.context, "url", "") or "").split("?")[0]
+    token = st.query_params.get(PARAM)
+    if token and current(s):
+        return f"{base}?{PARAM}={token}"
+    return f"{base}?resume={s.token}"
+
+
+def _on_email_me() -> None:
+    from store.patient_mail import send_continue_email
+
+    s = st.session_state[STATE]
+    invitation = current(s) or {}
+    address = s.answers.get("email") or invitation.get("email") or ""
+    st.session_state["email_me_result"] = send_continue_email(
+        address, _link(s), target=f"invitation:{invitation['id']}" if invitation else None,
+        store=store())
+
+
+def email_me_link(s: flow.IntakeState) -> None:
+    """"Email me a link to continue", on every step once an email address is known."""
+    invitation = current(s) or {}
+    if not s.token or not (s.answers.get("email") or invitation.get("email")):
+        return
+    st.button("Email me a link to continue", key="email_me", icon=":material/mail:",
+              on_click=_on_email_me)
+    result = st.session_state.pop("email_me_result", None)
+    if result == "sent":
+        st.success("We emailed you a link to continue. It may take a few minutes to arrive.")
+    elif result == "failed":
+        st.warning("We could not send the email just now. Copy this link instead:")
+        st.code(_link(s), language=None)
+    elif result == "not_configured":
+        st.info("Email is not set up at this clinic. Copy this link to come back later:")
+        st.code(_link(s), language=None)

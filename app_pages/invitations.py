@@ -14,6 +14,7 @@ from app_pages.auth import require_role
 from app_pages.services import store
 from forms.clock import clinic_timezone
 from store import invitations
+from store.patient_mail import email_configured, send_invitation_email
 
 STATUS_LABELS = {"not_opened": "Not opened yet", "in_progress": "Started",
                  "submitted": "Screening sent", "expired": "Expired"}
@@ -70,7 +71,20 @@ if created:
     with st.container(border=True, key="inv_link_box"):
         st.success("Invitation created. Give the patient this link (it is shown only now); "
                    "they will need their date of birth to open it.", icon=":material/check_circle:")
-        st.code(invitations.invitation_link(link_base(), created["token"]), language=None)
+        link = invitations.invitation_link(link_base(), created["token"])
+        st.code(link, language=None)
+        if created["email"] and not email_configured():
+            st.info("Email is not configured for this clinic (SMTP_URL), so the link was not "
+                    "emailed: copy it and give it to the patient.")
+        elif created["email"]:
+            if st.button("Email the link to the patient", key="inv_email_send", icon=":material/mail:"):
+                result = send_invitation_email(created["id"], link, actor=user["username"], store=store())
+                created["emailed"] = result
+            if created.get("emailed") == "sent":
+                st.success("The link was emailed to the patient.")
+            elif created.get("emailed"):
+                st.warning("The email could not be sent just now. Try again, or give the "
+                           "patient the link.")
         if st.button("Done", key="inv_done"):
             st.session_state.pop("inv_created", None)
             st.rerun()

@@ -14,6 +14,8 @@
 - ``invite --first-name F --last-name L --dob YYYY-MM-DD --appointment "YYYY-MM-DD HH:MM"
   [--email ADDR]``: an invitation for an appointment (clinic time, ``CLINIC_TIMEZONE``);
   prints the patient's link (``APP_BASE_URL``), shown only this once.
+- ``send-reminders``: email each invited patient whose appointment is tomorrow, once
+  (clinic day, ``CLINIC_TIMEZONE``), with the preparation times; run it daily.
 - ``deliver-alerts [--once]``: send urgent alerts from the outbox (``store.alerts``) until
   stopped (SIGTERM/SIGINT), or once: everything due now, exit 1 if any failed.
 - ``verify``: check the audit hash chain and every submitted screening (see ``store.verify``).
@@ -264,8 +266,29 @@ def _invite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     local = view.appointment_at.astimezone(clinic_timezone())
     out.write(f"OK invitation {view.id} for {local:%Y-%m-%d %H:%M} ({local.tzname()}); "
               f"valid until {view.expires_at.astimezone(clinic_timezone()):%Y-%m-%d %H:%M}\n")
-    out.write(invitations.invitation_link(app_base_url(), token) + "\n")
+    link = invitations.invitation_link(app_base_url(), token)
+    out.write(link + "\n")
+    if view.email:
+        from store.patient_mail import send_invitation_email
+
+        result = send_invitation_email(view.id, link, actor=args.actor)
+        messages = {"sent": "OK the link was emailed to the patient",
+                    "not_configured": "NOTE email is not configured (SMTP_URL): give the patient "
+                                      "the link above"}
+        out.write(messages.get(result, "WARNING the email could not be sent: give the patient "
+                                       "the link above") + "\n")
     return EXIT_OK
+
+
+def _send_reminders(out: TextIO, err: TextIO) -> int:
+    from store.patient_mail import email_configured, send_reminders
+
+    if not email_configured():
+        err.write("ERROR: email is not configured: set SMTP_URL (and SMTP_FROM)\n")
+        return EXIT_USAGE
+    counts = send_reminders()
+    out.write(f"OK reminders sent {counts['sent']}, failed {counts['failed']}\n")
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
 
 
 def _deliver_alerts(once: bool, out: TextIO, err: TextIO) -> int:
@@ -367,6 +390,8 @@ def _parser() -> argparse.ArgumentParser:
                         help='"YYYY-MM-DD HH:MM" in the clinic\'s time zone (CLINIC_TIMEZONE)')
     invite.add_argument("--email", default=None)
     invite.add_argument("--actor", default=SYSTEM, help="who is inviting (audit log)")
+    commands.add_parser("send-reminders",
+                        help="email invited patients whose appointment is tomorrow (daily)")
     deliver = commands.add_parser("deliver-alerts", help="send urgent alerts from the outbox")
     deliver.add_argument("--once", action="store_true",
                          help="send what is due now, then exit (for a scheduler)")
@@ -416,6 +441,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
 
     if args.command == "invite":
         return _invite(args, out, err)
+
+    if args.command == "send-reminders":
+        return _send_reminders(out, err)
 
     if args.command == "deliver-alerts":
         return _deliver_alerts(args.once, out, err)

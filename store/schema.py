@@ -256,6 +256,7 @@ class InvitationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     failed_opens: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the day-before email
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
     screening_id: Mapped[int | None] = mapped_column(
         ForeignKey("screenings.id", ondelete="SET NULL"), index=True)

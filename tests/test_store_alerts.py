@@ -96,17 +96,18 @@ def test_alert_and_screening_are_one_transaction(store_db, monkeypatch):
             raise RuntimeError("crash after the alert was queued")
         return real(session, actor, action, *args, **kwargs)
 
-    monkeypatch.setattr(screenings_module.audit, "write_audit", failing_after_alert)
-    with pytest.raises(RuntimeError):
-        submit_screening(urgent_doc())
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(screenings_module.audit, "write_audit", failing_after_alert)
+        with pytest.raises(RuntimeError):
+            submit_screening(urgent_doc())
 
     def failing_enqueue(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(screenings_module.alerts, "enqueue_urgent_alert", failing_enqueue)
-    with pytest.raises(RuntimeError):
-        submit_screening(urgent_doc())
+    with monkeypatch.context() as patch:
+        patch.setattr(screenings_module.alerts, "enqueue_urgent_alert", failing_enqueue)
+        with pytest.raises(RuntimeError):
+            submit_screening(urgent_doc())
     with store_db.session(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(ScreeningRow)) == 0
         assert session.scalar(select(func.count()).select_from(AlertRow)) == 0

@@ -90,6 +90,7 @@ def upgrade() -> None:
     sa.Column('created_at', store.schema.UTCDateTime(timezone=True), nullable=False),
     sa.Column('failed_opens', sa.Integer(), nullable=False),
     sa.Column('opened_at', store.schema.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', store.schema.UTCDateTime(timezone=True), nullable=True),
     sa.Column('draft_id', sa.Integer(), nullable=True),
     sa.Column('screening_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['draft_id'], ['drafts.id'], name=op.f('fk_invitations_draft_id_drafts'), ondelete='SET NULL'),
