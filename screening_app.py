@@ -7,11 +7,13 @@ the role again. Patients see only the intake; staff sign in at /staff.
 import streamlit as st
 
 from app_pages.alert_link import open_linked_screening
-from app_pages.auth import current_user, sign_out
+from app_pages.auth import current_user, sign_out, watch_idle
+from app_pages.oneshot import install as install_one_time_downloads
 from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer, warm_up_in_background
 
 warm_up_in_background()  # the drug dictionary loads while the first patient reads
 purge_stale_drafts_daily()
+install_one_time_downloads()
 start_alert_deliverer()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",
                  icon=":material/assignment:", url_path="screening", default=True)
@@ -20,8 +22,12 @@ user = current_user()
 st.set_page_config(page_title="Pre-visit screening", page_icon="🩺",
                    layout="centered" if user is None else "wide")
 if user is None:
+    # After an idle sign-out the sign-in page (which says why) replaces the staff page.
     login = st.Page("app_pages/staff_login.py", title="Staff sign-in", icon=":material/login:",
-                    url_path="staff")
+                    url_path="staff", default=bool(st.session_state.get("signed_out_idle")))
+    if st.session_state.get("signed_out_idle"):
+        intake = st.Page("app_pages/intake.py", title="Patient screening form",
+                         icon=":material/assignment:", url_path="screening")
     st.navigation([intake, login], position="hidden").run()
 else:
     queue = st.Page("app_pages/queue.py", title="Screenings", icon=":material/inbox:",
@@ -42,6 +48,7 @@ else:
     pages["Patients"] = [st.Page("app_pages/intake.py", title="Patient screening form",
                                  icon=":material/assignment:", url_path="screening")]
     with st.sidebar:
+        watch_idle()
         st.caption(f"Signed in as **{user['username']}** ({user['role']})")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out()

@@ -84,7 +84,7 @@ def main() -> None:
             for i in range(args.meds):
                 if i:
                     adds.append(timed(press("add_med"),
-                                      lambda i=i: expect(names.nth(i)).to_be_visible()))
+                                      lambda i=i: expect(names.nth(i)).to_be_visible(timeout=120_000)))
                 names.nth(i).fill(f"{drugs[i % len(drugs)]}")
                 names.nth(i).press("Tab")
                 page.wait_for_selector(b.IDLE)

@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="plain UTF-8 (default: UTF-8 with BOM, for Excel)")
     parser.add_argument("--actor", default="system", metavar="NAME",
                         help="who the audit log names (default: system)")
+    parser.add_argument("--format", choices=("csv", "fhir"), default="csv",
+                        help="csv: the four CSV files (default); fhir: FHIR R4 Bulk Data NDJSON, "
+                             "one file per resource type")
     return parser
 
 
@@ -121,6 +124,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         parser.print_usage(err)
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
+    if args.format == "fhir":
+        from exports.fhir.cli import fhir_export
+
+        if args.plain_utf8:
+            parser.print_usage(err)
+            err.write(f"{PROG}: error: --plain-utf8 is for CSV; NDJSON is always plain UTF-8\n")
+            return EXIT_USAGE
+        return fhir_export(options, directory, actor, out, err)
     try:
         result = export_as_system(options, actor, directory, os_user=os_user())
     except OSError as exc:

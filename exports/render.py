@@ -14,6 +14,8 @@ contains question codes and option values from ``forms.definition``, each writte
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +49,40 @@ class Spec:
     deidentified: bool
     questions: tuple[tuple[str, str, tuple[str, ...]], ...]
     withheld: frozenset[str]
+    # De-identified only: a random key per export, from which each screening gets a random
+    # id (the same in every file of that export, unrelated to the database id).
+    id_key: bytes = b""
+
+
+# --- HIPAA Safe Harbor (45 CFR 164.514(b)(2)) for de-identified exports -------------------
+OLDEST_AGE_SHOWN = 89  # ages over 89 are aggregated into one category
+AGE_90_PLUS = "90+"
+
+
+def safe_age(age: Any) -> Any:
+    """An age as Safe Harbor allows: over 89 becomes ``90+``."""
+    return AGE_90_PLUS if isinstance(age, int | float) and not isinstance(age, bool) \
+        and age > OLDEST_AGE_SHOWN else age
+
+
+def year_only(moment: str | None) -> str | None:
+    """``2026`` from an ISO timestamp or date: Safe Harbor keeps only the year of a date."""
+    return moment[:4] if moment else moment
+
+
+def pseudonym(spec: Spec, screening_id: Any) -> str:
+    """The random id of a screening in one de-identified export (16 hex digits)."""
+    digest = hmac.new(spec.id_key, str(screening_id).encode(), hashlib.sha256).hexdigest()
+    return digest[:16]
+
+
+def _deidentify_leading(spec: Spec, cells: list[Any]) -> list[Any]:
+    """screening id, submitted_at, age and reviewed_at of a screenings.csv row."""
+    cells[0] = pseudonym(spec, cells[0])
+    cells[3] = year_only(cells[3])
+    cells[4] = safe_age(cells[4])
+    cells[15] = year_only(cells[15])
+    return cells
 
 
 def iso_utc(moment: datetime | str | None) -> str | None:
@@ -154,6 +190,8 @@ def _evidence_item(item: Mapping[str, Any], deidentified: bool, withheld: frozen
     if deidentified and code in withheld:
         return f"{code}=[withheld]"
     answer = item.get("answer")
+    if deidentified and code == "age":
+        answer = safe_age(answer)
     return f"{code}={answer}" if answer.__class__ is str else f"{code}={_answer_text(answer)}"
 
 
@@ -193,14 +231,16 @@ def flag_rows(spec: Spec, sid: int, review_id: int | None, evaluation: Mapping[s
         rule_id = get("rule_id")
         ack = acks.get((review_id, rule_id)) if reviewed else None
         evidence = get("evidence")
-        cells = [sid, rule_id, get("severity"), 1 if get("urgent") else 0, get("reason"),
+        cells = [pseudonym(spec, sid) if deidentified else sid, rule_id, get("severity"),
+                 1 if get("urgent") else 0, get("reason"),
                  describe_evidence(evidence, deidentified=deidentified, withheld=withheld,
                                    positions=positions) if evidence else None,
                  get("source")]
         if ack is None:
             cells += (None, None) if deidentified else (None, None, None)
         else:
-            cells += (ack[0], iso_utc(ack[1])) if deidentified else (ack[0], iso_utc(ack[1]), ack[2])
+            cells += ((ack[0], year_only(iso_utc(ack[1]))) if deidentified
+                      else (ack[0], iso_utc(ack[1]), ack[2]))
         out.append(_neutralised(cells))
     return out
 
@@ -215,7 +255,8 @@ def medication_rows(spec: Spec, sid: int, evaluation: Mapping[str, Any]) -> list
         get = med.get
         position = get("position")
         classes = get("classes")
-        cells = [sid, position + 1 if position.__class__ is int else None]
+        cells = [pseudonym(spec, sid) if deidentified else sid,
+                 position + 1 if position.__class__ is int else None]
         if not deidentified:
             cells += (get("text"), get("dose"), get("frequency"))
         cells += (get("use"), get("status"), get("matched"), get("generic"),
@@ -239,7 +280,8 @@ class Renderer:
         for r in raw:
             document = _loads(r[_DOCUMENT]) or {}
             evaluation = _loads(r[_EVALUATION]) or {}
-            screenings.append(build(r, document.get("answers") or {}))
+            row = build(r, document.get("answers") or {})
+            screenings.append(_deidentify_leading(spec, row) if spec.deidentified else row)
             flags += flag_rows(spec, r[_ID], r[_REVIEW_ID], evaluation, acks)
             medications += medication_rows(spec, r[_ID], evaluation)
         return screenings, flags, medications

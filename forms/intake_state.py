@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from forms.branching import prune_hidden
 from forms.definition import FORM_VERSION, MAX_MEDICATIONS
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
+from forms.i18n import LANGUAGES
 from forms.steps import STEPS, Step
 from forms.units import HeightUnit, WeightUnit, implausible_bmi
 from forms.validation import base_code, check_answers
@@ -111,7 +113,9 @@ def from_draft(answers: Mapping[str, Any] | None, step: int | None, token: str,
                    frequency=str(m.get("frequency", "")),
                    status="past" if m.get("status") == "past" else "current")
             for m in stored.pop("medications", None) or [] if isinstance(m, dict)]
-    language = stored.pop("_language", "en") if isinstance(stored.get("_language"), str) else "en"
+    language = stored.pop("_language", DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
     return IntakeState(step=min(step or 0, LAST_STEP), answers=stored, meds=rows, token=token,
                        submitted=submitted, language=language)
 

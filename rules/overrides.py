@@ -165,7 +165,9 @@ class Overlay:
             if found is None:
                 rules.append(rule)
             elif not found.disabled:
-                update: dict[str, Any] = {"note": f"clinic override: {found.why}"}
+                # the flag's source says why this clinic judges it differently
+                update: dict[str, Any] = {"note": f"clinic override: {found.why}",
+                                          "source": f"{rule.source}; clinic override: {found.why}"}
                 if found.severity is not None:
                     update["severity"] = found.severity
                 if found.urgent is not None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Node packages the tests use (package.json + package-lock.json at the root:
-# axe-core for the accessibility checks) exactly as locked, bounded in time. Skipped when
+# axe-core for the accessibility checks, lforms for the FHIR check) exactly as locked, bounded in time. Skipped when
 # every locked package is already installed at its locked version.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,5 +19,7 @@ if node -e '
   }' 2>/dev/null; then
   exit 0
 fi
-echo "==> npm ci (bounded to 5 minutes)"
-timeout 300 npm ci --no-audit --no-fund --ignore-scripts
+echo "==> npm ci (bounded to 10 minutes)"
+# .npmrc sets legacy-peer-deps: lforms ships a built bundle, and npm's peer resolution of
+# its Angular dependencies otherwise loops until the timeout.
+timeout 600 npm ci --no-audit --no-fund --ignore-scripts

@@ -8,7 +8,7 @@ if [ -x scripts/ensure-chromium.sh ] && [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
   scripts/ensure-chromium.sh
 fi
 if [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
-  scripts/ensure-npm.sh  # axe-core for the accessibility checks (package-lock.json)
+  scripts/ensure-npm.sh  # axe-core (accessibility) and lforms (FHIR check), package-lock.json
 fi
 echo "==> ruff"
 "$VENV/bin/ruff" check .

@@ -4,6 +4,9 @@
   a vignette-style object with a ``document`` key, or a JSON list of either. Every
   document of a file is validated first; a file with any invalid document stores nothing.
   Re-importing the same document returns the screening stored the first time.
+- ``import --format fhir FILE...``: FHIR QuestionnaireResponses to our Questionnaire instead:
+  a file holds one, a Bundle of them, or NDJSON (``*.ndjson``, one per line, as the bulk
+  export writes). Each is validated as exactly its equivalent answer document.
 - ``add-user USERNAME --role clinician|admin``: the password is asked twice, or read from
   the first line of standard input when that is not a terminal.
 - ``list-users``: every account with role, state, failed sign-ins and last sign-in.
@@ -163,7 +166,50 @@ def _documents(path: str, raw: Any, text: str = "") -> list[tuple[str, Any, int,
     return [(path, unwrap(raw), 0, len(text))]
 
 
-def _load(path: str) -> tuple[bytes, str, Any]:
+class NdjsonLines:
+    """The parsed non-blank lines of an NDJSON file: (line number, start, end, value)."""
+
+    def __init__(self, items: list[tuple[int, int, int, Any]]):
+        self.items = items
+
+
+def _ndjson(text: str) -> NdjsonLines:
+    items = []
+    offset = 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if line.strip():
+            try:
+                items.append((number, offset, offset + len(line), load_json(line)))
+            except InvalidDocument as exc:
+                raise InvalidDocument([Problem(code=f"line {number}", message=p.message)
+                                       for p in exc.problems]) from None
+        offset += len(line)
+    return NdjsonLines(items)
+
+
+def _fhir_documents(path: str, raw: Any, text: str) -> list[tuple[str, Any, int, int]]:
+    """(label, QuestionnaireResponse, start, end): one resource, a Bundle's entries, or
+    NDJSON lines."""
+    if isinstance(raw, NdjsonLines):
+        return [(f"{path}:{line}", item, start, end) for line, start, end, item in raw.items]
+    if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
+        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+        return [(f"{path}: entry[{i}]", e.get("resource") if isinstance(e, dict) else e,
+                 0, len(text)) for i, e in enumerate(entries)]
+    return [(path, raw, 0, len(text))]
+
+
+def _as_document(raw: Any, fmt: str) -> Any:
+    """The answer document a FHIR QuestionnaireResponse holds (``fmt`` fhir), else ``raw``.
+    Its problems (another questionnaire, a wrong version, a malformed item) quote no answer."""
+    if fmt == "fhir":
+        from forms.fhir import response_to_document
+
+        return response_to_document(raw)
+    return raw
+
+
+def _load(path: str, fmt: str = "json") -> tuple[bytes, str, Any]:
     """The file's bytes, text and parsed JSON; InvalidDocument describing why not."""
     try:
         with open(path, "rb") as handle:
@@ -175,6 +221,8 @@ def _load(path: str) -> tuple[bytes, str, Any]:
         text = data.decode("utf-8-sig")  # a BOM from Windows editors is fine
     except UnicodeDecodeError:
         raise InvalidDocument([Problem(code="file", message="is not UTF-8 text")]) from None
+    if fmt == "fhir" and path.endswith(".ndjson"):
+        return data, text, _ndjson(text)
     return data, text, load_json(text)
 
 
@@ -186,18 +234,20 @@ def _print_problems(label: str, problems: Sequence[Problem], err: TextIO,
         err.write(f"ERROR {where}: {problem.code}: {safe_message(problem)}\n")
 
 
-def import_file(path: str, out: TextIO, err: TextIO) -> bool:
+def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
     """Import one file; prints one line per document; returns whether it all went in."""
     details: dict[str, Any] = {"ok": False}
+    if fmt != "json":
+        details["format"] = fmt
     try:
-        data, text, raw = _load(path)
+        data, text, raw = _load(path, fmt)
     except InvalidDocument as exc:
         _print_problems(path, exc.problems, err)
         audit.record_audit(SYSTEM, audit.IMPORT, None,
                            {**details, "problem_codes": [p.code for p in exc.problems]})
         return False
     details["file_sha256"] = hashlib.sha256(data).hexdigest()
-    documents = _documents(path, raw, text)
+    documents = _fhir_documents(path, raw, text) if fmt == "fhir" else _documents(path, raw, text)
     details["documents"] = len(documents)
     if not documents:
         _print_problems(path, [Problem(code="document", message="the list holds no document")],
@@ -207,9 +257,18 @@ def import_file(path: str, out: TextIO, err: TextIO) -> bool:
 
     failed: list[str] = []
     invalid = 0
-    for _label, document, start, end in documents:
+    converted: list[tuple[str, Any]] = []
+    for label, document, start, end in documents:
         try:
-            parse_document(document)
+            converted.append((label, _as_document(document, fmt)))
+        except InvalidDocument as exc:  # FHIR envelope problems quote no answer: as they are
+            for problem in exc.problems:
+                err.write(f"ERROR {label}: {problem.code}: {problem.message}\n")
+            failed.extend(p.code for p in exc.problems)
+            invalid += 1
+            continue
+        try:
+            parse_document(converted[-1][1])
         except InvalidDocument as exc:
             def line_of(code: str, start: int = start, end: int = end) -> int:
                 return _line_of(text, code, start, end)
@@ -224,7 +283,7 @@ def import_file(path: str, out: TextIO, err: TextIO) -> bool:
         return False
 
     ids: list[int] = []
-    for label, document, _start, _end in documents:
+    for label, document in converted:
         result = submit_screening(document, idempotency_key=document_key(document), actor=SYSTEM)
         ids.append(result.screening_id)
         flags = ", ".join(result.flags) or "none"
@@ -368,6 +427,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     imp = commands.add_parser("import", help="import answer documents as screenings")
     imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--format", choices=("json", "fhir"), default="json",
+                     help="json: answer documents (default); fhir: FHIR R4 QuestionnaireResponses")
     user = commands.add_parser("add-user", help="create a clinic account")
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=ROLES)
@@ -411,7 +472,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
 
     if args.command == "import":
         get_store()
-        results = [import_file(path, out, err) for path in args.files]
+        results = [import_file(path, out, err, args.format) for path in args.files]
         return EXIT_OK if all(results) else EXIT_FAILED
 
     if args.command == "add-user":

@@ -197,6 +197,7 @@ class ScreeningDetail(_View):
     urgent: bool
     highest_severity: HighestSeverity
     counts: dict[Severity, int]
+    language: str = "en"  # the language the patient answered in
     review_status: ReviewStatus
     latest_review_id: int | None
     document: dict[str, Any]

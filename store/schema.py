@@ -139,6 +139,8 @@ class ScreeningRow(Base):
     # The appointment this screening was invited for (issue 13); None for a walk-in.
     appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     invitation_id: Mapped[int | None] = mapped_column(Integer)
+    # The language the patient answered in (IETF tag, e.g. "es"); answers are stored as codes.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Large values last: on SQLite the columns above stay in the row's first page.
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)

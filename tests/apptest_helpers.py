@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from typing import Any
@@ -28,7 +29,13 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
                  "info", "success", "text"):
         parts.extend(str(el.value) for el in getattr(at, kind))
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as shown, without markdown escapes
+    shown = re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as shown, without markdown escapes
+    return "\n".join([shown, *html_texts(at)])
+
+
+def html_texts(at: AppTest) -> list[str]:
+    """The text of each ``st.html`` element (patient text on staff pages), as shown."""
+    return [html.unescape(re.sub(r"<[^>]*>", "", str(el.body))) for el in at.html]
 
 
 def errors(at: AppTest) -> list[str]:

@@ -159,3 +159,64 @@ def test_editing_from_the_review_returns_there_in_one_tap():
     click_next(at)
     assert current_step(at).id == "review"
     assert at.session_state["intake"].answers["first_name"] == "Anne"
+
+
+def test_a_patient_completes_the_whole_form_in_spanish():
+    import store as db
+
+    at = new_app()
+    at.radio(key="language_choice").set_value("es").run()
+    assert "Antes de su tratamiento con ketamina" in texts(at)
+    answers = copy.deepcopy(CLEAN_ANSWERS)
+    answers.update(takes_no_medications=False,
+                   medications=[{"name": "Xanax 0.5mg", "status": "current"}])
+    at.button(key="start").click().run()
+    assert at.get("progress")[0].proto.text == "Paso 1 de 9: Sobre usted"
+    assert at.radio(key="q_sex_at_birth").options == ["Femenino", "Masculino", "Intersexual",
+                                                       "Prefiero no decirlo"]
+    click_next(at)
+    assert "Responda esta pregunta." in errors(at)
+    at.session_state["intake"].step = None
+    at.run()
+    complete_intake(at, answers, submit=False)
+    assert "Revisar y firmar" in texts(at)
+    assert "Xanax 0.5mg" in texts(at)  # the patient's own text, unchanged
+    at.button(key="submit").click().run()
+    assert "Gracias. Sus respuestas fueron enviadas." in texts(at)
+    assert "Nada de comida 6 horas antes de su cita." in texts(at)
+    assert db.count_screenings() == 1
+    rows, _ = db.list_queue(db.QueueFilters(), page=1, page_size=10)
+    detail = db.get_screening(rows[0].id)
+    assert detail.language == "es"  # clinicians see English labels and the patient's language
+    assert detail.document["answers"]["sex_at_birth"] == "female"  # codes, never translations
+    assert detail.document["answers"]["medications"][0]["name"] == "Xanax 0.5mg"
+
+
+def test_medicine_feedback_in_spanish():
+    at = at_step("medications", language="es")
+    rid = at.session_state["intake"].meds[0].id
+    at.text_input(key=f"med_name_{rid}").input("xanex 0.5 prn").run()
+    assert "Entendimos: alprazolam, benzodiazepina (medicamento para la ansiedad o el sueño)" \
+        in texts(at)
+
+
+def test_the_language_is_remembered_in_the_draft():
+    import store as db
+
+    at = new_app()
+    at.radio(key="language_choice").set_value("es").run()
+    at.button(key="start").click().run()
+    from tests.apptest_helpers import fill_step
+
+    fill_step(at, copy.deepcopy(CLEAN_ANSWERS))
+    click_next(at)
+    token = at.session_state["intake"].token
+    view = db.resume_draft(token, "1985-06-15")
+    assert view.answers["_language"] == "es"
+    again = new_app()
+    again.query_params["resume"] = token
+    again.run()
+    again.date_input(key="resume_dob").set_value(date(1985, 6, 15))
+    again.button(key="resume").click().run()
+    assert again.session_state["intake"].language == "es"
+    assert again.get("progress")[0].proto.text.startswith("Paso 2 de 9")

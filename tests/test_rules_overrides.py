@@ -53,9 +53,12 @@ def _flags(engine, **kwargs) -> dict[str, tuple[str, bool]]:
     return {f.rule_id: (f.severity, f.urgent) for f in evaluation.flags}
 
 
-def test_severity_change_applies(base_engine, overlay_engine):
+def test_severity_change_applies_and_the_flag_says_why(base_engine, overlay_engine):
     assert _flags(base_engine, bipolar_disorder="yes")["bipolar_disorder"] == ("review", False)
     assert _flags(overlay_engine, bipolar_disorder="yes")["bipolar_disorder"] == ("defer", False)
+    flag = overlay_engine.evaluate(parse_document(make_doc(bipolar_disorder="yes"))).flags[0]
+    assert flag.source.endswith(
+        "; clinic override: Our psychiatrists treat bipolar disorder as a contraindication.")
 
 
 def test_urgency_change_applies(base_engine, overlay_engine):

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 import store.schema
 
 revision = '0013_issue13'
-down_revision = "0016_issue16"
+down_revision = "0012_issue12"
 branch_labels = None
 depends_on = None
 
