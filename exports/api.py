@@ -28,12 +28,12 @@ from sqlalchemy import select
 from exports.core import FILES, ExportOptions, write_tables
 from store import audit
 from store.db import Store, get_store
-from store.schema import ROLES, UserRow
+from store.schema import CLINICAL_ROLES, UserRow
 from store.users import normalise_username
 
 log = logging.getLogger(__name__)
 
-EXPORT_ROLES: tuple[str, ...] = ROLES  # clinician, admin
+EXPORT_ROLES: tuple[str, ...] = CLINICAL_ROLES  # clinician, admin; never front_desk
 SYSTEM_ROLE = "system"  # scheduled jobs (python -m exports), never accepted from the UI
 EXPORT_REFUSED = "export_refused"
 FILE_MODE = 0o600  # the files hold patient data

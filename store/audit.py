@@ -33,6 +33,13 @@ IMPORT = "import"
 USER_CREATE = "user_create"
 USER_UPDATE = "user_update"  # details.changed: active/inactive, password, unlocked
 USER_LIST = "user_list"
+ALERT_QUEUED = "alert_queued"
+ALERT_SENT = "alert_sent"
+ALERT_FAILED = "alert_failed"
+INVITATION_CREATE = "invitation_create"
+INVITATION_OPEN = "invitation_open"
+INVITATION_LIST = "invitation_list"
+INVITATION_EMAIL = "invitation_email"
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that would put patient data in the log; ``details`` must use ids and codes instead.

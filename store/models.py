@@ -12,7 +12,7 @@ HighestSeverity = Literal["defer", "review", "adjust", "info", "none"]
 Decision = Literal["cleared", "cleared_with_conditions", "needs_follow_up", "not_a_candidate"]
 ReviewStatus = Literal["unreviewed", "cleared", "cleared_with_conditions", "needs_follow_up",
                        "not_a_candidate"]
-Role = Literal["clinician", "admin"]
+Role = Literal["clinician", "admin", "front_desk"]
 
 MAX_PAGE_SIZE = 200
 

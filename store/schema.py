@@ -39,7 +39,9 @@ SEVERITY_RANK: dict[str, int] = {**{s: i for i, s in enumerate(SEVERITY_ORDER)},
 DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions", "needs_follow_up",
                               "not_a_candidate")
 REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", *DECISIONS)
-ROLES: tuple[str, ...] = ("clinician", "admin")
+ROLES: tuple[str, ...] = ("clinician", "admin", "front_desk")
+# front_desk (issue 13): invitations and check-in only; no clinical detail, export or audit log.
+CLINICAL_ROLES: tuple[str, ...] = ("clinician", "admin")
 
 # Python None is SQL NULL (not the JSON value null), so "IS NULL" means what it says.
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -134,6 +136,9 @@ class ScreeningRow(Base):
     # UPDATE (optimistic concurrency); the history itself lives in ``reviews``.
     latest_review_id: Mapped[int | None] = mapped_column(Integer)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The appointment this screening was invited for (issue 13); None for a walk-in.
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    invitation_id: Mapped[int | None] = mapped_column(Integer)
     # The language the patient answered in (IETF tag, e.g. "es"); answers are stored as codes.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Large values last: on SQLite the columns above stay in the row's first page.
@@ -229,6 +234,71 @@ class AckRow(Base):
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("review_id", "rule_id"),)
+
+
+class InvitationRow(Base):
+    """A clinic's invitation to screen before an appointment, opened with a secret token
+    (only its SHA-256 is kept) and the patient's date of birth.
+
+    The token leads to one draft (``draft_id``) and so to one screening; it stops working
+    at ``expires_at``, after the appointment.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    appointment_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failed_opens: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the day-before email
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
+    screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL"), index=True)
+
+
+ALERT_STATUSES: tuple[str, ...] = ("pending", "sent")
+
+
+class AlertRow(Base):
+    """An alert waiting to be delivered (the outbox), written in the transaction of the
+    screening that raised it, so a committed urgent screening always has its alert.
+
+    It holds rule ids and times, never patient names or answers. ``locked_until`` is the
+    lease of the deliverer sending it now (several app replicas and workers may run);
+    ``email_sent_at``/``webhook_sent_at`` record each channel, so a retry resends only
+    what failed.
+    """
+
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"),
+                                              index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    rule_ids: Mapped[list[str]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    webhook_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_alert_outbox_due", "status", "next_attempt_at"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    )
 
 
 class AuditRow(Base):

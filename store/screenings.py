@@ -22,7 +22,7 @@ from forms.models import Screening
 from forms.validation import normalise_name, parse_document
 from rules.engine import get_engine
 from rules.evaluator import Evaluation
-from store import audit
+from store import alerts, audit, invitations
 from store.db import Store, get_store
 from store.drafts import PATIENT, find_draft
 from store.models import (
@@ -140,7 +140,8 @@ def submit_screening(document: dict[str, Any], *, draft_token: str | None = None
 
     Raises ``forms.models.InvalidDocument`` (with ``.problems``) and stores nothing when
     the document is not valid. In one transaction: the screening, one row per flag, the
-    draft marked submitted with its answers cleared, and an audit row ``submit``.
+    draft marked submitted with its answers cleared, an urgent alert in the outbox when a
+    flag is urgent (``store.alerts``), and an audit row ``submit``.
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise ValueError(f"idempotency_key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
@@ -162,6 +163,11 @@ def submit_screening(document: dict[str, Any], *, draft_token: str | None = None
                 flag.screening_id = row.id
             session.add_all(flag_rows)
             draft_id = _mark_draft_submitted(session, draft_token, row.id)
+            if draft_id is not None:  # a screening from an invitation: tied to the appointment
+                invitations.link_submission(session, draft_id, row, screening.answers)
+            if row.urgent:  # the alert is committed with the screening, or neither is
+                alerts.enqueue_urgent_alert(session, row.id,
+                                            [f.rule_id for f in flag_rows if f.urgent], actor=actor)
             audit.write_audit(session, actor, audit.SUBMIT, audit.target_of("screening", row.id), {
                 "public_id": row.public_id,
                 "draft_id": draft_id,
@@ -279,3 +285,11 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
 def count_screenings(*, store: Store | None = None) -> int:
     with (store or get_store()).session(readonly=True) as session:
         return int(session.scalar(select(func.count()).select_from(ScreeningRow)) or 0)
+
+
+def screening_id_for_public_id(public_id: str, *, store: Store | None = None) -> int | None:
+    """The internal id of a screening's public id (links in alerts), or None."""
+    if not isinstance(public_id, str) or len(public_id) != 36:
+        return None
+    with (store or get_store()).session(readonly=True) as session:
+        return session.scalar(select(ScreeningRow.id).where(ScreeningRow.public_id == public_id))

@@ -41,7 +41,8 @@ def test_submit_stores_one_screening_with_its_flags(store_db, engine):
     assert result.created and result.urgent
     assert result.flags == tuple(f.rule_id for f in expected.flags)
     assert set(result.flags) == {"suicidal_plan", "glaucoma", "benzodiazepine"}
-    assert counts(store_db) == {"screenings": 1, "screening_flags": 3, "audit_log": 1}
+    # audit: the submit and the urgent alert queued with it (issue 13)
+    assert counts(store_db) == {"screenings": 1, "screening_flags": 3, "audit_log": 2}
 
     with store_db.session(readonly=True) as session:
         row = session.get(ScreeningRow, result.screening_id)
