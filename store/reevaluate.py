@@ -11,7 +11,7 @@ range:
 - moves a reviewed screening that gained a defer or urgent flag back to "needs review"
   (``review_status = "unreviewed"``; its reviews stay), with the reason recorded;
 - hands each screening that gained an urgent flag to the urgent-alert outbox
-  (``_enqueue_urgent_alert``).
+  (``store.alerts.enqueue_urgent_alert``, same transaction).
 
 A screening whose flags stay the same keeps its evaluation and its version. A dry run
 reads and reports the same changes and writes nothing but one audit row.
@@ -213,12 +213,12 @@ def _evaluate_range(session: Any, engine: Engine, lo: int, hi: int, options: Ree
 # --- writing ----------------------------------------------------------------------------
 
 def _enqueue_urgent_alert(session: Any, screening_id: int, rule_ids: tuple[str, ...]) -> None:
-    """THE call site for issue 13's urgent-alert outbox (``store.alerts.enqueue_urgent_alert``),
-    which is not on main yet: wire it here, in the same transaction. Until then the
-    screening is stored urgent, so it is at the top of the clinicians' queue, and the run's
-    summary says how many screenings gained an urgent flag."""
-    log.info("screening %s gained an urgent flag (%s); no alert outbox installed",
-             screening_id, ", ".join(rule_ids))
+    """A screening that gained an urgent flag gets an urgent alert in the outbox, in the same
+    transaction as its new evaluation (``store.alerts``: delivered to ALERT_EMAIL /
+    ALERT_WEBHOOK_URL; the same rules for the same screening are queued once)."""
+    from store.alerts import enqueue_urgent_alert
+
+    enqueue_urgent_alert(session, screening_id, rule_ids)
 
 
 def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str,

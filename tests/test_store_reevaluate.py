@@ -310,3 +310,13 @@ def test_command_line_refuses_a_bad_date(capsys):
         main(["reevaluate", "--since", "yesterday"])
     assert caught.value.code == 2
     assert "use a date like 2026-11-01" in capsys.readouterr().err
+
+
+def test_a_screening_that_gains_an_urgent_flag_gets_one_alert_in_the_outbox(db, scene, overlay_engine):
+    from store.alerts import alerts_for
+
+    reevaluate(overlay_engine, ReevaluateOptions(actor="nightly"))
+    reevaluate(overlay_engine, ReevaluateOptions(actor="nightly"))  # nothing changes: no second alert
+    (alert,) = alerts_for(scene["glaucoma_reviewed"])
+    assert alert["rule_ids"] == ["glaucoma"]
+    assert alerts_for(scene["bipolar_reviewed"]) == []  # gained defer, not urgent
