@@ -11,16 +11,14 @@ import streamlit as st
 
 import store as db
 from app_pages.auth import require_role
-from app_pages.labels import REVIEW_STATUSES
 from app_pages.questions import md_escape
 from app_pages.services import engine, store
-from rules.catalogue import SEVERITIES
+from core.vocab import NO_FLAG, REVIEW_STATUS_LABELS, REVIEW_STATUSES, SEVERITIES, SEVERITY_LABELS
 
 PAGE_SIZE = 25
-STATUSES = ("unreviewed", "needs_follow_up", "cleared_with_conditions", "cleared", "not_a_candidate")
-SEVERITY_BADGE = {"defer": ":red-background[DEFER]", "review": ":orange-background[REVIEW]",
-                  "adjust": ":violet-background[ADJUST]", "info": ":blue-background[INFO]",
-                  "none": ":gray-background[NO FLAGS]"}
+BADGE_COLOUR = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
+SEVERITY_BADGE = {**{s: f":{BADGE_COLOUR[s]}-background[{SEVERITY_LABELS[s].upper()}]" for s in SEVERITIES},
+                  NO_FLAG: ":gray-background[NO FLAGS]"}
 
 
 user = require_role("clinician", "admin")
@@ -28,10 +26,10 @@ st.title("Screenings")
 
 with st.expander("Filters", expanded=True):
     left, right = st.columns(2)
-    statuses = left.multiselect("Review status", STATUSES, format_func=REVIEW_STATUSES.get,
+    statuses = left.multiselect("Review status", REVIEW_STATUSES, format_func=REVIEW_STATUS_LABELS.get,
                                 key="f_status", placeholder="Any status")
     severity = right.selectbox("Has a flag of severity", ("any", *SEVERITIES), key="f_severity",
-                               format_func=lambda s: "Any" if s == "any" else s)
+                               format_func=lambda s: "Any" if s == "any" else SEVERITY_LABELS[s])
     rule_ids = ["any", *sorted(r.id for r in engine().catalogue.rules)]
     rule = left.selectbox("Has flag", rule_ids, key="f_rule",
                           format_func=lambda r: "Any" if r == "any" else r)
@@ -80,7 +78,7 @@ for row in rows:
         top.markdown(
             f"{urgent}{SEVERITY_BADGE[row.highest_severity]} **{md_escape(row.last_name)}, "
             f"{md_escape(row.first_name)}**, {row.age} y  \n"
-            f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {REVIEW_STATUSES[row.review_status]}"
+            f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {REVIEW_STATUS_LABELS[row.review_status]}"
         )
         counts = " · ".join(f"{n} {sev}" for sev, n in row.counts.items() if n) or "no flags"
         top.caption(counts)

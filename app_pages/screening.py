@@ -11,16 +11,11 @@ import streamlit as st
 
 import store as db
 from app_pages.auth import require_role
-from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.questions import md_escape
 from app_pages.services import store
+from core.vocab import DECISION_LABELS, REVIEW_STATUS_LABELS, SEVERITIES, SEVERITY_HEADINGS
 from forms.definition import QUESTIONS_BY_CODE
 from forms.steps import STEPS
-from rules.catalogue import SEVERITIES
-from rules.evaluator import Evidence
-
-SEVERITY_TITLE = {"defer": "Defer: contraindication", "review": "Review before treatment",
-                  "adjust": "Adjust medication with the prescriber", "info": "For the chart"}
 
 user = require_role("clinician", "admin")
 screening_id = st.session_state.get("open_screening")
@@ -44,52 +39,52 @@ if st.session_state.get("review_opened_for") != screening_id:
 
 answers = detail.document["answers"]
 evaluation = detail.evaluation
-flags = evaluation["flags"]
+flags = evaluation.flags
 
 st.page_link("app_pages/queue.py", label="Back to screenings", icon=":material/arrow_back:")
 st.title(f"{md_escape(detail.last_name)}, {md_escape(detail.first_name)}")
 st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
            f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
            f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
-           f"status: {REVIEW_STATUSES[detail.review_status].lower()} · rules {detail.ruleset_version}")
+           f"status: {REVIEW_STATUS_LABELS[detail.review_status].lower()} · rules {detail.ruleset_version}")
 
 if detail.urgent:
     st.error("**URGENT: contact the patient today.** "
-             + " ".join(md_escape(f["reason"]) for f in flags if f["urgent"]),
+             + " ".join(md_escape(f.reason) for f in flags if f.urgent),
              icon=":material/emergency:")
-if evaluation.get("to_measure"):
+if evaluation.to_measure:
     st.warning("Not given by the patient; measure at the visit: "
-               + ", ".join(evaluation["to_measure"]), icon=":material/monitor_heart:")
+               + ", ".join(evaluation.to_measure), icon=":material/monitor_heart:")
 
 # -- flags -------------------------------------------------------------------------------
 st.header(f"Flags ({len(flags)})")
 if not flags:
     st.success("No flags raised.")
 for severity in SEVERITIES:
-    group = [f for f in flags if f["severity"] == severity]
+    group = evaluation.by_severity(severity)
     if not group:
         continue
-    st.subheader(f"{SEVERITY_TITLE[severity]} ({len(group)})")
+    st.subheader(f"{SEVERITY_HEADINGS[severity]} ({len(group)})")
     for flag in group:
-        with st.container(border=True, key=f"flag_{flag['rule_id']}"):
-            badge = ":red-background[URGENT] " if flag["urgent"] else ""
-            st.markdown(f"{badge}**{flag['rule_id']}**: {md_escape(flag['reason'])}")
-            for item in flag["evidence"]:
-                st.markdown(f"- Evidence: {md_escape(Evidence.model_validate(item).describe())}")
-            st.caption(f"Source: {md_escape(flag['source'])}")
+        with st.container(border=True, key=f"flag_{flag.rule_id}"):
+            badge = ":red-background[URGENT] " if flag.urgent else ""
+            st.markdown(f"{badge}**{flag.rule_id}**: {md_escape(flag.reason)}")
+            for item in flag.evidence:
+                st.markdown(f"- Evidence: {md_escape(item.describe())}")
+            st.caption(f"Source: {md_escape(flag.source)}")
 
 # -- medications -------------------------------------------------------------------------
 st.header("Medicines")
-meds = evaluation["medications"]
+meds = evaluation.medications
 if not meds:
     st.write("The patient takes no medicines, supplements or herbal remedies.")
 else:
     st.dataframe(pd.DataFrame([{
-        "As typed": m["text"], "Dose": m.get("dose", ""), "How often": m.get("frequency", ""),
-        "Taking": "now" if m.get("use") == "current" else "past",
-        "Resolved to": m.get("generic") or "—", "Classes": ", ".join(m.get("classes", [])),
-        "Match": m.get("method") or m["status"],
-        "Check": "" if m["status"] == "recognized" else m["status"].upper(),
+        "As typed": m.text, "Dose": m.dose, "How often": m.frequency,
+        "Taking": "now" if m.current else "past",
+        "Resolved to": m.generic or "—", "Classes": ", ".join(m.classes),
+        "Match": m.method or m.status,
+        "Check": "" if m.status == "recognized" else m.status.upper(),
     } for m in meds]), hide_index=True, width="stretch")
 
 # -- answers -----------------------------------------------------------------------------
@@ -122,7 +117,7 @@ st.header("Review")
 for review in detail.reviews:
     with st.container(border=True):
         superseded = " (superseded)" if review.id != detail.latest_review_id else ""
-        st.markdown(f"**{DECISIONS[review.decision]}**{superseded} by {md_escape(review.reviewer)}, "
+        st.markdown(f"**{DECISION_LABELS[review.decision]}**{superseded} by {md_escape(review.reviewer)}, "
                     f"{review.created_at:%Y-%m-%d %H:%M} UTC")
         if review.note:
             st.text(review.note)
@@ -138,14 +133,13 @@ with st.form("review_form", enter_to_submit=False, clear_on_submit=False):
     st.markdown("**Acknowledge each flag** (defer and urgent flags must be acknowledged "
                 "before a decision is recorded).")
     for flag in flags:
-        must = flag["severity"] == "defer" or flag["urgent"]
         cols = st.columns([2, 3])
-        cols[0].checkbox(f"{flag['rule_id']}{' (required)' if must else ''}",
-                         key=f"ack_{flag['rule_id']}")
-        cols[1].text_input("Note (optional)", key=f"acknote_{flag['rule_id']}",
+        cols[0].checkbox(f"{flag.rule_id}{' (required)' if flag.requires_ack else ''}",
+                         key=f"ack_{flag.rule_id}")
+        cols[1].text_input("Note (optional)", key=f"acknote_{flag.rule_id}",
                            label_visibility="collapsed", placeholder="Note (optional)",
                            max_chars=500)
-    decision = st.radio("Decision", list(DECISIONS), format_func=DECISIONS.get, index=None,
+    decision = st.radio("Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None,
                         key="decision")
     note = st.text_area("Decision note", key="review_note", max_chars=2000,
                         placeholder="Conditions, follow-up plan, who was contacted")
@@ -159,8 +153,8 @@ elif stale:
     st.warning("Someone else reviewed this screening while you had it open: read it above.")
     st.session_state["review_base"] = detail.latest_review_id
 if send and not stale:
-    acks = {f["rule_id"]: (st.session_state.get(f"acknote_{f['rule_id']}") or "").strip() or None
-            for f in flags if st.session_state.get(f"ack_{f['rule_id']}")}
+    acks = {f.rule_id: (st.session_state.get(f"acknote_{f.rule_id}") or "").strip() or None
+            for f in flags if st.session_state.get(f"ack_{f.rule_id}")}
     if decision is None:
         st.error("Choose a decision.")
     else:
