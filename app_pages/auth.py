@@ -36,15 +36,43 @@ def current_user() -> dict | None:
 
 
 def sign_in(username: str, role: str) -> None:
+    st.session_state.pop("signed_out_idle", None)
     st.session_state[SESSION_KEY] = {"username": username, "role": role,
                                      "last_seen": time.monotonic()}
 
 
 def sign_out(reason: str = "") -> None:
+    """End the staff session: held downloads are emptied, then all session state goes."""
+    from app_pages.oneshot import drop_all
+
+    drop_all(st.session_state)
     for key in list(st.session_state):
         del st.session_state[key]
     if reason == "idle":
         st.session_state["signed_out_idle"] = True
+
+
+def idle_expired() -> bool:
+    """Whether the signed-in session has been idle too long (does not count as activity)."""
+    user = st.session_state.get(SESSION_KEY)
+    return bool(user) and time.monotonic() - user["last_seen"] > idle_timeout_seconds()
+
+
+def idle_check_seconds() -> float:
+    """How often the open page checks for the idle time-out: a quarter of it, 1-30 s."""
+    return min(30.0, max(1.0, idle_timeout_seconds() / 4))
+
+
+def watch_idle() -> None:
+    """Sign out and clear the screen when the time-out passes, without waiting for a click:
+    a fragment that reruns on a timer (its reruns are not activity)."""
+    @st.fragment(run_every=idle_check_seconds())
+    def _watch() -> None:
+        if idle_expired():
+            sign_out(reason="idle")
+            st.rerun(scope="app")
+
+    _watch()
 
 
 def require_role(*roles: str) -> dict:

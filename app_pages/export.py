@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages.auth import require_role
+from app_pages.oneshot import OneTimeFile
 from app_pages.services import store
 from core.vocab import DECISION_LABELS, REVIEW_STATUS_LABELS
 from exports.api import ExportRefused, export_zip
@@ -50,11 +51,18 @@ if prepare:
     else:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         kind = "deidentified" if deidentified else "full"
-        st.session_state["export_zip"] = (f"screenings-{kind}-{stamp}.zip", data)
+        previous = st.session_state.get("export_zip")
+        if isinstance(previous, OneTimeFile):
+            previous.drop()
+        # Held in this session only; served once, on the click (see app_pages/oneshot.py).
+        st.session_state["export_zip"] = OneTimeFile(f"screenings-{kind}-{stamp}.zip", data,
+                                                     "application/zip")
 
-if "export_zip" in st.session_state:
-    name, data = st.session_state["export_zip"]
-    st.success(f"Ready: {name} ({len(data) / 1024:,.0f} KB). This export was recorded in the "
-               "audit log.")
-    st.download_button("Download zip", data=data, file_name=name, mime="application/zip",
-                       key="x_download", type="primary", on_click="ignore")
+held = st.session_state.get("export_zip")
+if isinstance(held, OneTimeFile) and held.available:
+    st.success(f"Ready: {held.name} ({held.size / 1024:,.0f} KB). This export was recorded in "
+               "the audit log. The download works once, in this window only.")
+    st.download_button("Download zip", data=held.callable(), file_name=held.name,
+                       mime=held.mimetype, key="x_download", type="primary", on_click="ignore")
+elif isinstance(held, OneTimeFile):
+    st.info(f"{held.name} was downloaded. Prepare a new export to download again.")

@@ -2,183 +2,160 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 import store as db
+from app_pages import a11y
 from app_pages import questions as ui
 from app_pages.services import engine, store
-from forms.branching import prune_hidden
-from forms.definition import QUESTIONS_BY_CODE
+from forms import intake_state as flow
+from forms import units
+from forms.definition import MAX_MEDICATIONS, QUESTIONS_BY_CODE
+from forms.i18n import LANGUAGES, Text
 from forms.models import InvalidDocument
+from forms.patient_messages import patient_message
 from forms.steps import STEPS
-from forms.validation import base_code, check_answers
-from forms.visit_prep import load_visit_prep
+from forms.validation import base_code
 from store.drafts import hash_token
 
 STATE = "intake"
-LAST_STEP = len(STEPS) - 1
 
 
-def new_state(**values) -> dict:
-    """A patient's intake state: no step yet (welcome page), nothing answered."""
-    return {"step": None, "answers": {}, "meds": [], "token": None, "problems": {},
-            "submitted": False, **values}
-
-
-def state() -> dict:
+def state() -> flow.IntakeState:
     if STATE not in st.session_state:
-        st.session_state[STATE] = new_state()
+        st.session_state[STATE] = flow.IntakeState()
     return st.session_state[STATE]
 
 
-# -- collecting and saving -------------------------------------------------------------------
-def _sync_meds(s: dict) -> None:
-    for row in s["meds"]:
-        rid = row["id"]
-        for field in ("name", "dose", "frequency"):
-            value = st.session_state.get(f"med_{field}_{rid}")
-            if value is not None:
-                row[field] = value
-        status = st.session_state.get(f"med_status_{rid}")
-        if status is not None:
-            row["status"] = status
+# -- binding widgets to the state machine ----------------------------------------------------
+def _step_values(s: flow.IntakeState) -> dict:
+    """What the widgets of the step on screen hold, by question code (None = blank)."""
+    step = s.current
+    if step is None:
+        return {}
+    values = {q.code: ui.read(q) for q in step.questions()
+              if q.type != "medications" and q.code not in UNIT_WIDGETS
+              and (ui.widget_key(q.code) in st.session_state or q.type == "multi")}
+    if step.id == "vitals":
+        values["height_cm"] = _height_value(s.height_unit)
+        values["weight_kg"] = _weight_value(s.weight_unit)
+        s.entered = {k: v for k in ("q_height_ft", "q_height_in", "q_weight_lb")
+                     if (v := _number(k)) is not None}
+        values[flow.BMI_CONFIRMED] = bool(st.session_state.get("bmi_confirmed"))
+    return values
 
 
-def _filled_rows(s: dict) -> list[dict]:
-    return [r for r in s["meds"] if r["name"].strip()]
+# Height and weight are answered in the patient's units; these widgets feed them.
+UNIT_WIDGETS = {"height_cm": ("q_height_ft", "q_height_in", "q_height_cm"),
+                "weight_kg": ("q_weight_lb", "q_weight_kg")}
 
 
-def _medications(s: dict) -> list[dict]:
-    """Every medicine typed, even with "I take no medicines" ticked: validation refuses
-    that combination rather than the app silently dropping what the patient wrote."""
-    return [{"name": r["name"].strip(), "dose": r["dose"].strip(),
-             "frequency": r["frequency"].strip(), "status": r["status"]}
-            for r in _filled_rows(s)]
+def _number(key: str) -> float | None:
+    value = st.session_state.get(key)
+    return None if value is None else float(value)
 
 
-def _answers_with_meds(s: dict) -> dict:
-    answers = dict(s["answers"])
-    answers["medications"] = _medications(s)
-    return answers
+def _height_value(unit: str) -> int | None:
+    if unit == "cm":
+        cm = _number("q_height_cm")
+        return None if cm is None else round(cm)
+    return units.height_cm(_number("q_height_ft"), _number("q_height_in"))
 
 
-def _collect(s: dict, step_index: int) -> None:
-    step = STEPS[step_index]
-    for question in step.questions():
-        if question.type == "medications":
-            continue
-        if ui.widget_key(question.code) in st.session_state or question.type == "multi":
-            value = ui.read(question)
-            if value is None:
-                s["answers"].pop(question.code, None)
-            else:
-                s["answers"][question.code] = value
-    if step.id == "medications":
-        _sync_meds(s)
-    s["answers"] = prune_hidden(s["answers"])
+def _weight_value(unit: str) -> int | None:
+    if unit == "kg":
+        kg = _number("q_weight_kg")
+        return None if kg is None else round(kg)
+    return units.weight_kg(_number("q_weight_lb"))
 
 
-def _check(s: dict, codes) -> dict[str, str]:
-    problems, _, _ = check_answers(_answers_with_meds(s), today=ui.today(), codes=codes)
-    found: dict[str, str] = {}
-    for problem in problems:
-        code = problem.code if problem.code.startswith("medications[") else base_code(problem.code)
-        found.setdefault(code, problem.message)
-    return found
+def _med_values(s: flow.IntakeState) -> dict[str, dict[str, str]]:
+    values: dict[str, dict[str, str]] = {}
+    for row in s.meds:
+        typed = {name: st.session_state.get(f"med_{name}_{row.id}")
+                 for name in (*flow.MED_FIELDS, "status")}
+        values[row.id] = {k: v for k, v in typed.items() if v is not None}
+    return values
 
 
-def _save(s: dict) -> None:
+def _save(s: flow.IntakeState) -> None:
     """Save the draft server-side; the first save creates it and puts the token in the URL."""
-    if s["token"] is None:
-        _, s["token"] = db.create_draft(store=store())
-        st.query_params["resume"] = s["token"]
+    if s.token is None:
+        _, s.token = db.create_draft(store=store())
+        st.query_params["resume"] = s.token
     try:
-        db.save_draft(s["token"], answers=_answers_with_meds(s), step=s["step"],
-                      date_of_birth=s["answers"].get("date_of_birth"), store=store())
+        db.save_draft(s.token, answers=flow.draft_answers(s), step=s.step or 0,
+                      date_of_birth=s.answers.get("date_of_birth"), store=store())
     except db.DraftAlreadySubmitted:
-        s["submitted"] = True
+        s.submitted = True
     except (ValueError, db.StoreError, SQLAlchemyError):  # never a traceback for a patient
-        s["save_failed"] = True
+        s.save_failed = True
     else:
-        s.pop("save_failed", None)
-
-
-def _go(s: dict, index: int) -> None:
-    ui.clear_widgets()
-    s["step"] = index
-    s["problems"] = {}
+        s.save_failed = False
 
 
 def on_next() -> None:
     s = state()
-    _collect(s, s["step"])
-    s["problems"] = _check(s, STEPS[s["step"]].codes)
-    if s["problems"]:
-        return
-    _go(s, s["step"] + 1)
-    _save(s)
+    if flow.next_step(s, _step_values(s), ui.today(), _med_values(s)):
+        ui.clear_widgets()
+        _save(s)
 
 
 def on_back() -> None:
     s = state()
-    _collect(s, s["step"])
-    _go(s, max(0, s["step"] - 1))
-    if s["token"]:
+    flow.back(s, _step_values(s), _med_values(s))
+    ui.clear_widgets()
+    if s.token:
         _save(s)
 
 
 def on_edit(index: int) -> None:
     s = state()
-    _collect(s, s["step"])
-    _go(s, index)
+    flow.edit(s, index, _step_values(s))
+    ui.clear_widgets()
 
 
 def on_submit() -> None:
     s = state()
-    _collect(s, s["step"])
-    s["problems"] = _check(s, None)
-    if s["problems"]:
+    document = flow.submit(s, _step_values(s), ui.today(), datetime.now(UTC))
+    if document is None:
         return
-    document = {"form_version": "1", "answers": _answers_with_meds(s),
-                "submitted_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
-    if s["token"] is None:
+    if s.token is None:
         _save(s)
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
-        db.submit_screening(document, draft_token=s["token"],
-                            idempotency_key=hash_token(s["token"]), store=store())
+        db.submit_screening(document, draft_token=s.token, idempotency_key=hash_token(s.token),
+                            store=store(), language=s.language)
     except InvalidDocument as err:
-        s["problems"] = {base_code(p.code): p.message for p in err.problems}
+        s.problems = {base_code(p.code): p.message for p in err.problems}
         return
     except (db.StoreError, SQLAlchemyError):
-        s["save_failed"] = True
+        s.save_failed = True
         return
     ui.clear_widgets()
-    st.session_state[STATE] = new_state(token=s["token"], submitted=True)
+    st.session_state[STATE] = flow.IntakeState(token=s.token, submitted=True,
+                                               language=s.language)
 
 
 def on_start() -> None:
-    s = state()
-    _go(s, 0)
+    flow.start(state())
 
 
 def on_add_med() -> None:
     s = state()
-    _sync_meds(s)
-    s["meds"].append({"id": uuid.uuid4().hex[:8], "name": "", "dose": "", "frequency": "",
-                      "status": "current"})
+    flow.update_meds(s, _med_values(s))
+    flow.add_med(s)
 
 
 def on_remove_med(rid: str) -> None:
     s = state()
-    _sync_meds(s)
-    s["meds"] = [r for r in s["meds"] if r["id"] != rid]
-    for field in ("name", "dose", "frequency", "status"):
-        st.session_state.pop(f"med_{field}_{rid}", None)
+    flow.update_meds(s, _med_values(s))
+    flow.remove_med(s, rid)
+    for name in (*flow.MED_FIELDS, "status"):
+        st.session_state.pop(f"med_{name}_{rid}", None)
 
 
 def on_resume() -> None:
@@ -189,233 +166,351 @@ def on_resume() -> None:
         st.session_state["resume_failed"] = True
         return
     st.session_state.pop("resume_failed", None)
-    meds = [{"id": uuid.uuid4().hex[:8], **m} for m in (view.answers or {}).get("medications", [])]
-    answers = {k: v for k, v in (view.answers or {}).items() if k != "medications"}
-    st.session_state[STATE] = new_state(step=min(view.step or 0, LAST_STEP), answers=answers,
-                                        meds=meds, token=token, submitted=bool(view.submitted))
+    st.session_state[STATE] = flow.from_draft(view.answers, view.step, token,
+                                              submitted=bool(view.submitted))
 
 
 def on_restart() -> None:
+    language = state().language  # a new screening keeps the language chosen
     ui.clear_widgets()
-    st.session_state.pop(STATE, None)
+    st.session_state.pop("_med_feedback", None)
+    st.session_state[STATE] = flow.IntakeState(language=language)
     st.query_params.clear()
 
 
 # -- drawing ---------------------------------------------------------------------------------
-def draw_welcome() -> None:
-    st.title("Before your ketamine treatment")
-    st.write(
-        "This form helps the clinic make sure treatment is safe for you. It takes about "
-        "10 minutes. Have a list of your medicines nearby."
-    )
-    st.markdown(
-        "- Your answers are saved after each step, so you can stop and come back.\n"
-        "- Only the clinic's care team can see your answers.\n"
-        "- If you are not sure about an answer, choose **I'm not sure**: the clinic will check."
-    )
-    st.button("Start", key="start", type="primary", on_click=on_start, width="stretch")
+def _on_language() -> None:
+    state().language = st.session_state["language_choice"]
 
 
-def draw_resume() -> None:
-    st.title("Continue your screening")
-    st.write("To keep your answers private, please enter your date of birth.")
-    st.date_input("Date of birth", key="resume_dob", value=None, min_value=ui.date(1900, 1, 1),
-                  max_value=ui.today(), format="MM/DD/YYYY")
+def draw_language(s: flow.IntakeState, tx: Text) -> None:
+    st.session_state.setdefault("language_choice", s.language)
+    st.radio(tx.ui("language"), options=list(LANGUAGES), format_func=LANGUAGES.get,
+             key="language_choice", horizontal=True, on_change=_on_language)
+
+
+def draw_welcome(s: flow.IntakeState, tx: Text) -> None:
+    st.title(tx.ui("welcome_title"), anchor=False)
+    draw_language(s, tx)
+    st.write(tx.ui("welcome_intro"))
+    st.markdown("\n".join(f"- {tx.ui(k)}" for k in ("welcome_saved", "welcome_private",
+                                                     "welcome_unsure")))
+    st.button(tx.ui("start"), key="start", type="primary", on_click=on_start, width="stretch")
+
+
+def draw_resume(s: flow.IntakeState, tx: Text) -> None:
+    st.title(tx.ui("resume_title"), anchor=False)
+    draw_language(s, tx)
+    st.write(tx.ui("resume_intro"))
+    st.date_input(tx.ui("date_format", label=tx.ui("resume_dob")), key="resume_dob", value=None,
+                  min_value=ui.date(1900, 1, 1), max_value=ui.today(), format="MM/DD/YYYY")
     if st.session_state.get("resume_failed"):
-        st.error("We could not open a screening with that link and date of birth. "
-                 "Check the date, or start a new screening.")
-    st.button("Continue", key="resume", type="primary", on_click=on_resume, width="stretch")
-    st.button("Start a new screening instead", key="restart", on_click=on_restart)
+        st.error(tx.ui("resume_failed"))
+    st.button(tx.ui("resume_continue"), key="resume", type="primary", on_click=on_resume,
+              width="stretch")
+    st.button(tx.ui("resume_restart"), key="restart", on_click=on_restart)
 
 
-def draw_confirmation() -> None:
-    prep = load_visit_prep()
-    st.title("Thank you. Your answers were sent.")
-    st.success("The clinic has received your screening.", icon=":material/check_circle:")
-    st.subheader("What happens next")
-    for item in prep.next_steps:
-        st.markdown(f"- {item}")
-    st.subheader(prep.title)
-    for item in prep.items:
-        st.markdown(f"- {item}")
+def draw_confirmation(tx: Text) -> None:
+    prep = tx.visit_prep()
+    st.title(tx.ui("sent_title"), anchor=False)
+    st.success(tx.ui("sent_success"), icon=":material/check_circle:")
+    st.subheader(tx.ui("sent_next"), anchor=False)
+    st.markdown("\n".join(f"- {item}" for item in prep.next_steps))
+    st.subheader(prep.title, anchor=False)
+    st.markdown("\n".join(f"- {item}" for item in prep.items))
 
 
-def _progress(index: int) -> None:
-    step = STEPS[index]
-    st.progress((index + 1) / len(STEPS), text=f"Step {index + 1} of {len(STEPS)}: {step.title}")
+def _progress(index: int, tx: Text) -> None:
+    title, _ = tx.section(STEPS[index].id)
+    st.progress((index + 1) / len(STEPS),
+                text=tx.ui("progress", number=index + 1, total=len(STEPS), title=title))
 
 
-def _resume_link(s: dict) -> None:
-    if not s["token"]:
+def _resume_link(s: flow.IntakeState, tx: Text) -> None:
+    if not s.token:
         return
     base = getattr(st.context, "url", "") or ""
-    link = f"{base.split('?')[0]}?resume={s['token']}"
-    with st.expander("Need a break? Save your link"):
-        st.write("Your answers are saved. Bookmark or copy this link to come back; you will "
-                 "need your date of birth. Keep it private.")
+    link = f"{base.split('?')[0]}?resume={s.token}"
+    with st.expander(tx.ui("save_link_title")):
+        st.write(tx.ui("save_link_text"))
         st.code(link, language=None)
 
 
-def draw_medications(s: dict) -> None:
-    _sync_meds(s)  # what is typed in the boxes now decides what is shown below
+def _understood(resolution, tx: Text) -> str:
+    """What the resolver read, in the patient's words and language (never a verdict)."""
+    parts = []
+    for match in resolution.matches:
+        classes = match.product.classes
+        english = engine().lexicon.describe(classes)
+        label = tx.drug_class(classes[0], english) if classes else ""
+        parts.append(f"{match.product.generic}, {label}" if label else match.product.generic)
+    return "; ".join(parts)
+
+
+def _medicine_feedback(s: flow.IntakeState, name: str, tx: Text) -> str:
+    """Cached per session and text: a long list re-reads only the rows that changed."""
+    cache = st.session_state.setdefault("_med_feedback", {})
+    key = (tx.language, name)
+    if key not in cache:
+        resolution = engine().resolver.resolve(name)
+        understood = ui.md_escape(_understood(resolution, tx))
+        if understood and resolution.status == "recognized":
+            cache[key] = ":material/check: " + tx.ui("med_understood", what=understood)
+        elif understood:
+            cache[key] = ":material/check: " + tx.ui("med_partly", what=understood)
+        else:
+            cache[key] = ":material/help: " + tx.ui("med_unknown")
+    return cache[key]
+
+
+def draw_medications(s: flow.IntakeState, tx: Text) -> None:
+    flow.update_meds(s, _med_values(s))  # what is typed in the boxes decides what is shown
     question = QUESTIONS_BY_CODE["takes_no_medications"]
-    ui.seed_widget(question, s["answers"].get("takes_no_medications", False))
-    ui.render(question, None)
+    ui.seed_widget(question, s.answers.get("takes_no_medications", False))
+    ui.render(question, None, tx=tx)
+    if "medications" in s.problems:  # beside the list, not at the foot of a long page
+        st.error(ui.md_escape(patient_message("medications", s.problems["medications"],
+                                              s.language)), icon=":material/error:")
     ticked = st.session_state.get(ui.widget_key("takes_no_medications"))
-    if ticked and not _filled_rows(s):
-        st.caption("If you do take anything, even vitamins or herbal remedies, untick the box "
-                   "and add them.")
-    else:
-        if not s["meds"]:
-            on_add_med()
-        resolver = engine().resolver
-        # Problems are numbered over the filled rows (blank rows are not sent).
-        position = {r["id"]: i for i, r in enumerate(_filled_rows(s))}
-        for n, row in enumerate(s["meds"], start=1):
-            rid = row["id"]
-            with st.container(border=True, key=f"med_row_{rid}"):
-                st.markdown(f"**Medicine {n}**")
-                for field, label, placeholder in (
-                    ("name", "Name", "e.g. Xanax, sertraline, fish oil"),
-                    ("dose", "Dose (optional)", "e.g. 0.5 mg"),
-                    ("frequency", "How often (optional)", "e.g. twice a day, as needed"),
-                ):
-                    key = f"med_{field}_{rid}"
-                    if key not in st.session_state:
-                        st.session_state[key] = row[field]
-                    st.text_input(label, key=key, placeholder=placeholder, max_chars=200
-                                  if field == "name" else 100)
-                name = st.session_state.get(f"med_name_{rid}", "").strip()
-                if name:
-                    resolution = resolver.resolve(name)
-                    understood = resolver.describe(resolution)
-                    if understood and resolution.status == "recognized":
-                        st.caption(f":material/check: We understood: {ui.md_escape(understood)}")
-                    elif understood:
-                        st.caption(f":material/check: We understood: {ui.md_escape(understood)}. "
-                                   "Some of what you wrote we could not read: a clinician will "
-                                   "check it with you.")
-                    else:
-                        st.caption(":material/help: We could not recognise this name. That is "
-                                   "fine: a clinician will check it with you.")
-                key = f"med_status_{rid}"
+    if ticked and not s.filled_meds():
+        st.caption(tx.ui("no_meds_hint"))
+        return
+    if not s.meds:
+        flow.add_med(s)
+    # Problems are numbered over the filled rows (blank rows are not sent).
+    position = {r.id: i for i, r in enumerate(s.filled_meds())}
+    for n, row in enumerate(s.meds, start=1):
+        rid = row.id
+        with st.container(border=True, key=f"med_row_{rid}"):
+            st.markdown(f"**{tx.ui('medicine_n', n=n)}**")
+            for field in flow.MED_FIELDS:
+                key = f"med_{field}_{rid}"
                 if key not in st.session_state:
-                    st.session_state[key] = row["status"]
-                st.radio("Do you take it now?", options=["current", "past"], key=key,
-                         format_func={"current": "I take it now",
-                                      "past": "I used to take it"}.get, horizontal=True)
-                for code, message in s["problems"].items():
-                    if rid in position and code.startswith(f"medications[{position[rid]}]"):
-                        st.error(ui.md_escape(ui.patient_message(message)))
-                st.button("Remove", key=f"med_remove_{rid}", on_click=on_remove_med, args=(rid,))
-        st.button("Add another medicine", key="add_med", on_click=on_add_med,
-                  icon=":material/add:")
-    if "medications" in s["problems"]:
-        st.error(ui.md_escape(ui.patient_message(s["problems"]["medications"])))
+                    st.session_state[key] = getattr(row, field)
+                st.text_input(tx.ui(f"med_{field}"), key=key,
+                              placeholder=tx.ui(f"med_{field}_example"))
+            name = st.session_state.get(f"med_name_{rid}", "").strip()
+            if name:
+                st.caption(_medicine_feedback(s, name, tx))
+            key = f"med_status_{rid}"
+            if key not in st.session_state:
+                st.session_state[key] = row.status
+            st.radio(tx.ui("med_now"), options=["current", "past"], key=key,
+                     format_func=lambda v: tx.ui(f"med_{v}"), horizontal=True)
+            for code, message in s.problems.items():
+                if rid in position and code.startswith(f"medications[{position[rid]}]"):
+                    st.error(ui.md_escape(patient_message(code, message, s.language)))
+            st.button(tx.ui("med_remove"), key=f"med_remove_{rid}", on_click=on_remove_med,
+                      args=(rid,))
+    full = len(s.meds) >= MAX_MEDICATIONS
+    if full:
+        st.info(tx.ui("med_limit", max=MAX_MEDICATIONS), icon=":material/info:")
+    st.button(tx.ui("med_add"), key="add_med", on_click=on_add_med, icon=":material/add:",
+              disabled=full)
 
 
-def draw_step(s: dict) -> None:
-    index = s["step"]
-    step = STEPS[index]
-    _progress(index)
-    st.header(step.title)
-    if step.intro:
-        st.write(step.intro)
-    if step.id == "review":
-        draw_review(s)
-    elif step.id == "medications":
-        draw_medications(s)
+def _problem(s: flow.IntakeState, code: str) -> str | None:
+    message = s.problems.get(code)
+    return patient_message(code, message, s.language) if message else None
+
+
+def draw_questions(s: flow.IntakeState, step, tx: Text) -> None:
+    # Follow-ups appear as soon as the answer they depend on is chosen.
+    typed = {q.code: ui.read(q) for q in step.questions()
+             if ui.widget_key(q.code) in st.session_state}
+    visible = {**s.answers, **{k: v for k, v in typed.items() if v is not None}}
+    for question in step.questions():
+        if question.when is not None and not question.when.holds(visible):
+            continue
+        if question.code == "height_cm":
+            draw_height(s, tx)
+            continue
+        if question.code == "weight_kg":
+            draw_weight(s, tx)
+            continue
+        ui.seed_widget(question, s.answers.get(question.code))
+        ui.render(question, _problem(s, question.code), disabled=question.code in s.locked,
+                  tx=tx)
+
+
+def _seed(key: str, value: float | None) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = None if value is None else int(value)
+
+
+def _on_unit(kind: str) -> None:
+    """Switching units converts what is typed, so nothing is lost or misread."""
+    s = state()
+    code = f"{kind}_{'cm' if kind == 'height' else 'kg'}"
+    if kind == "height":
+        value = _height_value(s.height_unit)
+        s.height_unit = st.session_state["unit_height"]
     else:
-        # Follow-ups appear as soon as the answer they depend on is chosen.
-        typed = {q.code: ui.read(q) for q in step.questions()
-                 if ui.widget_key(q.code) in st.session_state}
-        visible = {**s["answers"], **{k: v for k, v in typed.items() if v is not None}}
-        for question in step.questions():
-            if question.when is not None and not question.when.holds(visible):
-                continue
-            ui.seed_widget(question, s["answers"].get(question.code))
-            problem = s["problems"].get(question.code)
-            ui.render(question, ui.patient_message(problem) if problem else None)
-    if s["problems"]:
-        st.warning("Please check the answers marked above.", icon=":material/warning:")
-    if s.get("save_failed"):
-        st.error("We could not save your answers just now. Please try again; if it happens "
-                 "again, retype any pasted text or call the clinic.", icon=":material/error:")
+        value = _weight_value(s.weight_unit)
+        s.weight_unit = st.session_state["unit_weight"]
+    for key in UNIT_WIDGETS[code]:
+        st.session_state.pop(key, None)
+    if value is None:
+        s.answers.pop(code, None)
+    else:
+        s.answers[code] = value
+    s.entered = {}
+
+
+def _field_problem(s: flow.IntakeState, code: str) -> None:
+    problem = _problem(s, code)
+    if problem:
+        st.error(ui.md_escape(problem), icon=":material/error:")
+
+
+def draw_height(s: flow.IntakeState, tx: Text) -> None:
+    st.session_state.setdefault("unit_height", s.height_unit)
+    st.radio(tx.ui("height_units"), options=["ft_in", "cm"], key="unit_height",
+             format_func=tx.ui, horizontal=True, on_change=_on_unit, args=("height",))
+    cm = s.answers.get("height_cm")
+    if s.height_unit == "cm":
+        _seed("q_height_cm", cm)
+        st.number_input(tx.ui("height_in_cm"), key="q_height_cm", step=1, format="%d",
+                        placeholder=tx.ui("blank_if_unknown"))
+    else:
+        feet, inches = units.feet_inches(cm)
+        if units.height_cm(s.entered.get("q_height_ft"), s.entered.get("q_height_in")) == cm:
+            feet, inches = s.entered.get("q_height_ft"), s.entered.get("q_height_in")
+        _seed("q_height_ft", feet)
+        _seed("q_height_in", inches)
+        left, right = st.columns(2)
+        left.number_input(tx.ui("feet"), key="q_height_ft", step=1, format="%d", placeholder="5")
+        right.number_input(tx.ui("inches"), key="q_height_in", step=1, format="%d",
+                           placeholder="7")
+    _field_problem(s, "height_cm")
+
+
+def draw_weight(s: flow.IntakeState, tx: Text) -> None:
+    st.session_state.setdefault("unit_weight", s.weight_unit)
+    st.radio(tx.ui("weight_units"), options=["lb", "kg"], key="unit_weight", format_func=tx.ui,
+             horizontal=True, on_change=_on_unit, args=("weight",))
+    kg = s.answers.get("weight_kg")
+    if s.weight_unit == "kg":
+        _seed("q_weight_kg", kg)
+        st.number_input(tx.ui("weight_in_kg"), key="q_weight_kg", step=1, format="%d",
+                        placeholder=tx.ui("blank_if_unknown"))
+    else:
+        pounds = units.pounds(kg)
+        if units.weight_kg(s.entered.get("q_weight_lb")) == kg:
+            pounds = s.entered.get("q_weight_lb")
+        _seed("q_weight_lb", pounds)
+        st.number_input(tx.ui("weight_in_lb"), key="q_weight_lb", step=1, format="%d",
+                        placeholder=tx.ui("blank_if_unknown"))
+    _field_problem(s, "weight_kg")
+    if s.bmi_question is not None:
+        st.warning(tx.ui("bmi_question", bmi=s.bmi_question), icon=":material/help:")
+        st.checkbox(tx.ui("bmi_confirm"), key="bmi_confirmed")
+
+
+def draw_step(s: flow.IntakeState, tx: Text) -> None:
+    index = s.step
+    step = STEPS[index]
+    title, intro = tx.section(step.id)
+    _progress(index, tx)
+    st.header(title, anchor=False)
+    if intro:
+        st.write(intro)
+    if step.id == "review":
+        draw_review(s, tx)
+    elif step.id == "medications":
+        draw_medications(s, tx)
+    else:
+        draw_questions(s, step, tx)
+    if s.problems:
+        st.warning(tx.ui("check_marked"), icon=":material/warning:")
+    if s.save_failed:
+        st.error(tx.ui("save_failed"), icon=":material/error:")
     cols = st.columns(2)
     if index > 0:
-        cols[0].button("Back", key="back", on_click=on_back, width="stretch")
+        cols[0].button(tx.ui("back"), key="back", on_click=on_back, width="stretch")
     if step.id == "review":
-        cols[1].button("Submit my answers", key="submit", type="primary", on_click=on_submit,
+        cols[1].button(tx.ui("submit"), key="submit", type="primary", on_click=on_submit,
                        width="stretch")
     else:
-        cols[1].button("Next", key="next", type="primary", on_click=on_next,
-                       width="stretch")
-    _resume_link(s)
+        cols[1].button(tx.ui("back_to_review" if s.back_to_review else "next"), key="next",
+                       type="primary", on_click=on_next, width="stretch")
+    _resume_link(s, tx)
+    a11y.announce_new_step(s.moves, tx.ui("announce", title=title, number=index + 1,
+                                          total=len(STEPS)))
 
 
-def _shown(question, value) -> str:
+def _shown(question, value, tx: Text) -> str:
     if value is None or value == [] or value == "":
         return "—"
     if question.type == "choice":
-        return question.label_of(value)
+        return tx.option(question, value)
     if question.type == "multi":
-        return ", ".join(question.label_of(v) for v in value)
+        return ", ".join(tx.option(question, v) for v in value)
     if question.type == "bool":
-        return "Yes" if value else "No"
+        return tx.ui("yes" if value else "no")
+    if question.code == "height_cm" and isinstance(value, int):
+        feet, inches = units.feet_inches(value)
+        return tx.ui("height_shown", feet=feet, inches=inches, cm=value)
+    if question.code == "weight_kg" and isinstance(value, int):
+        return tx.ui("weight_shown", pounds=units.pounds(value), kg=value)
     if question.type == "int" and question.unit:
-        return f"{value} {question.unit}"
+        return f"{value} {tx.unit(question)}"
     return str(value)
 
 
-def draw_review(s: dict) -> None:
-    answers = s["answers"]
+def draw_review(s: flow.IntakeState, tx: Text) -> None:
+    answers = s.answers
     for index, step in enumerate(STEPS[:-1]):
+        title, _ = tx.section(step.id)
         with st.container(border=True, key=f"summary_{step.id}"):
             head, button = st.columns([4, 1])
-            head.markdown(f"**{step.title}**")
-            button.button("Edit", key=f"edit_{step.id}", on_click=on_edit, args=(index,))
+            head.markdown(f"**{ui.md_escape(title)}**")
+            button.button(tx.ui("edit"), key=f"edit_{step.id}", on_click=on_edit, args=(index,))
             if step.id == "medications":
-                meds = _medications(s)
+                meds = s.medications()
                 if not meds:
-                    st.markdown("I take no medicines")
+                    st.markdown(tx.ui("no_medicines"))
                 for med in meds:
                     extra = ", ".join(x for x in (med["dose"], med["frequency"]) if x)
-                    when = "now" if med["status"] == "current" else "in the past"
+                    when = tx.ui("med_now_short" if med["status"] == "current" else "med_past_short")
                     st.markdown(f"- {ui.md_escape(med['name'])}"
                                 f"{' (' + ui.md_escape(extra) + ')' if extra else ''}, {when}")
                 continue
             for question in step.questions():
                 if question.when is not None and not question.when.holds(answers):
                     continue
-                st.markdown(f"{ui.md_escape(question.label)}  \n"
-                            f"**{ui.md_escape(_shown(question, answers.get(question.code)))}**")
-    other = {c: m for c, m in s["problems"].items()
+                st.markdown(f"{ui.md_escape(tx.label(question))}  \n"
+                            f"**{ui.md_escape(_shown(question, answers.get(question.code), tx))}**")
+    other = {c: m for c, m in s.problems.items()
              if base_code(c) not in STEPS[-1].codes}
     for code, message in other.items():
         question = QUESTIONS_BY_CODE.get(base_code(code))
-        where = next((st_.title for st_ in STEPS if base_code(code) in st_.codes), "")
-        st.error(f"{where}: {ui.md_escape(question.label if question else code)}: "
-                 f"{ui.md_escape(ui.patient_message(message))} Use Edit to fix it.")
-    st.subheader("Sign")
+        where = next((tx.section(st_.id)[0] for st_ in STEPS if base_code(code) in st_.codes), "")
+        st.error(tx.ui("fix_with_edit", where=where,
+                       question=ui.md_escape(tx.label(question) if question else code),
+                       problem=ui.md_escape(patient_message(code, message, s.language))))
+    st.subheader(tx.ui("sign"), anchor=False)
     for question in STEPS[-1].questions():
         ui.seed_widget(question, answers.get(question.code))
-        problem = s["problems"].get(question.code)
-        ui.render(question, ui.patient_message(problem) if problem else None)
+        ui.render(question, _problem(s, question.code), tx=tx)
 
 
 def main() -> None:
+    a11y.patient_styles()
     s = state()
-    if s["submitted"]:
-        draw_confirmation()
-        st.button("Start a new screening", key="restart", on_click=on_restart)
+    tx = Text(s.language)
+    if s.submitted:
+        draw_confirmation(tx)
+        st.button(tx.ui("new_screening"), key="restart", on_click=on_restart)
         return
-    if s["token"] is None and st.query_params.get("resume"):
-        draw_resume()
+    if s.token is None and st.query_params.get("resume"):
+        draw_resume(s, tx)
         return
-    if s["step"] is None:
-        draw_welcome()
+    if s.step is None:
+        draw_welcome(s, tx)
         return
-    draw_step(s)
+    draw_step(s, tx)
 
 
 main()

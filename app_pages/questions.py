@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
 from forms.definition import Question
+from forms.i18n import Text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -55,38 +56,53 @@ def seed_widget(question: Question, value: Any) -> None:
     st.session_state[key] = value
 
 
-def label_of(question: Question) -> str:
-    label = f"{question.label} ({question.unit})" if question.unit else question.label
-    return label if question.required else f"{label} (optional)"
+def label_of(question: Question, tx: Text | None = None) -> str:
+    tx = tx or Text()
+    label, unit = tx.label(question), tx.unit(question)
+    label = f"{label} ({unit})" if unit else label
+    return label if question.required else tx.ui("optional", label=label)
 
 
-def render(question: Question, problem: str | None) -> None:
-    """Draw one question, its help in plain sight (no tooltips on phones), and its problem."""
+def render(question: Question, problem: str | None, *, disabled: bool = False,
+           tx: Text | None = None) -> None:
+    """Draw one question, its help in plain sight (no tooltips on phones), and its problem.
+
+    No ``max_chars`` on text boxes: a browser silently refuses a paste over the limit, so the
+    whole text is kept and the limit explained by validation instead.
+    """
+    tx = tx or Text()
     key = widget_key(question.code)
-    label = label_of(question)
+    label = label_of(question, tx)
+    help_text = tx.help(question)
     if question.type == "text":
         if question.free_text and (question.max or 0) > 200:
-            st.text_area(label, key=key, max_chars=question.max)
+            st.text_area(label, key=key, disabled=disabled)
         else:
-            st.text_input(label, key=key, max_chars=question.max,
-                          autocomplete=_autocomplete(question.code))
+            st.text_input(label, key=key, autocomplete=_autocomplete(question.code),
+                          type=_input_type(question.code), disabled=disabled)
     elif question.type == "date":
-        st.date_input(label + " (month/day/year)", key=key, min_value=date(1900, 1, 1),
-                      max_value=today(), format="MM/DD/YYYY")
+        # A future date is let through so validation can say what is wrong with it.
+        st.date_input(tx.ui("date_format", label=label), key=key, min_value=date(1900, 1, 1),
+                      max_value=date(today().year + 10, 12, 31), format="MM/DD/YYYY",
+                      disabled=disabled)
     elif question.type == "int":
-        st.number_input(label, key=key, step=1, format="%d",
-                        placeholder="Enter a number" if question.required else "Leave blank if unknown")
+        st.number_input(label, key=key, step=1, format="%d", disabled=disabled,
+                        placeholder=tx.ui("enter_number" if question.required else "blank_if_unknown"))
     elif question.type == "choice":
-        st.radio(label, options=list(question.values), format_func=question.label_of, key=key,
+        st.radio(label, options=list(question.values), key=key, disabled=disabled,
+                 format_func=lambda value: tx.option(question, value),
                  horizontal=len(question.options) <= 3 and all(len(o.label) < 16 for o in question.options))
     elif question.type == "multi":
         st.markdown(f"**{md_escape(label)}**")
+        if help_text:  # "Choose all that apply" belongs before the boxes
+            st.caption(md_escape(help_text))
         for option in question.options:
-            st.checkbox(option.label, key=widget_key(question.code, option.value))
+            st.checkbox(tx.option(question, option.value),
+                        key=widget_key(question.code, option.value), disabled=disabled)
     elif question.type == "bool":
-        st.checkbox(label, key=key)
-    if question.help:
-        st.caption(md_escape(question.help))
+        st.checkbox(label, key=key, disabled=disabled)
+    if help_text and question.type != "multi":
+        st.caption(md_escape(help_text))
     if problem:
         st.error(md_escape(problem), icon=":material/error:")
 
@@ -111,20 +127,16 @@ def read(question: Question) -> Any:
     return value
 
 
-def patient_message(message: str) -> str:
-    """Validation messages in words for the patient, next to the question."""
-    if message.startswith("is required"):
-        return "Please answer this question."
-    if message.startswith("is "):
-        return "This " + message + "."
-    return message[0].upper() + message[1:] + "."
-
-
 def _autocomplete(code: str) -> str | None:
     return {"first_name": "given-name", "last_name": "family-name", "phone": "tel",
             "email": "email", "signature_name": "off"}.get(code, "off")
 
 
-def clear_widgets(prefixes: tuple[str, ...] = ("q_", "med_")) -> None:
+def _input_type(code: str) -> Literal["default", "email", "phone"]:
+    """Phones open the phone or email keyboard for these fields."""
+    return "phone" if code == "phone" else "email" if code == "email" else "default"
+
+
+def clear_widgets(prefixes: tuple[str, ...] = ("q_", "med_", "unit_", "bmi_")) -> None:
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
         del st.session_state[key]

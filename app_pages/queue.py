@@ -11,7 +11,6 @@ import streamlit as st
 
 import store as db
 from app_pages.auth import require_role
-from app_pages.questions import md_escape
 from app_pages.services import engine, store
 from core.vocab import NO_FLAG, REVIEW_STATUS_LABELS, REVIEW_STATUSES, SEVERITIES, SEVERITY_LABELS
 
@@ -37,6 +36,7 @@ with st.expander("Filters", expanded=True):
     dates = st.date_input("Submitted between", value=(), key="f_dates", format="YYYY-MM-DD",
                           max_value=date.today())
     urgent_only = st.checkbox("Urgent only", key="f_urgent")
+    changed_only = st.checkbox("Changed since review (rules updated after the review)", key="f_changed")
 
 date_from = dates[0] if isinstance(dates, tuple) and len(dates) >= 1 else None
 date_to = dates[1] if isinstance(dates, tuple) and len(dates) == 2 else date_from
@@ -44,6 +44,7 @@ filters = db.QueueFilters(
     review_status=tuple(statuses), severity=None if severity == "any" else severity,
     rule_id=None if rule == "any" else rule, urgent=True if urgent_only else None,
     submitted_from=date_from, submitted_to=date_to, name=name or None,
+    changed_since_review=changed_only,
 )
 signature = filters.model_dump_json()
 if st.session_state.get("queue_filters") != signature:  # new filters: back to page 1
@@ -75,11 +76,6 @@ for row in rows:
     with st.container(border=True, key=f"row_{row.id}"):
         top, action = st.columns([5, 1])
         urgent = ":red-background[**URGENT**] " if row.urgent else ""
-        top.markdown(
-            f"{urgent}{SEVERITY_BADGE[row.highest_severity]} **{md_escape(row.last_name)}, "
-            f"{md_escape(row.first_name)}**, {row.age} y  \n"
-            f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {REVIEW_STATUS_LABELS[row.review_status]}"
-        )
         counts = " · ".join(f"{n} {sev}" for sev, n in row.counts.items() if n) or "no flags"
         top.caption(counts)
         if action.button("Open", key=f"open_{row.id}", on_click=open_screening, args=(row.id,)):

@@ -1,7 +1,8 @@
 """One screening for a clinician: flags with reason, evidence and source; medications as
 typed and as resolved; every answer; the review history; and the review form.
 
-Everything the patient typed is shown as text (escaped), never rendered as markdown/HTML.
+Everything the patient typed is shown through ``app_pages.plain`` (text elements, table
+cells, escaped HTML), never as markdown: no link, icon, colour or LaTeX can form.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import pandas as pd
 import streamlit as st
 
 import store as db
+from app_pages import plain
 from app_pages.auth import require_role
-from app_pages.questions import md_escape
+from app_pages.evaluation_history import show_evaluation_history
+from app_pages.fhir_download import offer_fhir_bundle
 from app_pages.services import store
 from core.vocab import DECISION_LABELS, REVIEW_STATUS_LABELS, SEVERITIES, SEVERITY_HEADINGS
 from forms.definition import QUESTIONS_BY_CODE
+from forms.i18n import LANGUAGES
 from forms.steps import STEPS
 
 user = require_role("clinician", "admin")
@@ -42,19 +46,27 @@ evaluation = detail.evaluation
 flags = evaluation.flags
 
 st.page_link("app_pages/queue.py", label="Back to screenings", icon=":material/arrow_back:")
-st.title(f"{md_escape(detail.last_name)}, {md_escape(detail.first_name)}")
+plain.heading(f"{detail.last_name}, {detail.first_name}")
 st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
            f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
            f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
            f"status: {REVIEW_STATUS_LABELS[detail.review_status].lower()} · rules {detail.ruleset_version}")
+if detail.language != "en":
+    st.info(f"The patient answered in **{LANGUAGES.get(detail.language, detail.language)}** "
+            f"({detail.language}). Labels here are in English; typed text is shown as written.",
+            icon=":material/translate:")
+offer_fhir_bundle(screening_id, user)
 
 if detail.urgent:
-    st.error("**URGENT: contact the patient today.** "
-             + " ".join(md_escape(f.reason) for f in flags if f.urgent),
-             icon=":material/emergency:")
+    with st.container(key="urgent_banner"):
+        st.error("**URGENT: contact the patient today.**", icon=":material/emergency:")
+        for f in flags:
+            if f.urgent:
+                plain.text(f.reason)
 if evaluation.to_measure:
     st.warning("Not given by the patient; measure at the visit: "
                + ", ".join(evaluation.to_measure), icon=":material/monitor_heart:")
+show_evaluation_history(screening_id, store())
 
 # -- flags -------------------------------------------------------------------------------
 st.header(f"Flags ({len(flags)})")
@@ -68,10 +80,11 @@ for severity in SEVERITIES:
     for flag in group:
         with st.container(border=True, key=f"flag_{flag.rule_id}"):
             badge = ":red-background[URGENT] " if flag.urgent else ""
-            st.markdown(f"{badge}**{flag.rule_id}**: {md_escape(flag.reason)}")
-            for item in flag.evidence:
-                st.markdown(f"- Evidence: {md_escape(item.describe())}")
-            st.caption(f"Source: {md_escape(flag.source)}")
+            st.markdown(f"{badge}**{flag.rule_id}**")
+            plain.text(flag.reason)
+            for item in flag.evidence:  # may quote a medicine as the patient typed it
+                plain.text(f"Evidence: {item.describe()}")
+            st.caption(f"Source: {flag.source}")  # the rule catalogue's words
 
 # -- medications -------------------------------------------------------------------------
 st.header("Medicines")
@@ -117,13 +130,12 @@ st.header("Review")
 for review in detail.reviews:
     with st.container(border=True):
         superseded = " (superseded)" if review.id != detail.latest_review_id else ""
-        st.markdown(f"**{DECISION_LABELS[review.decision]}**{superseded} by {md_escape(review.reviewer)}, "
-                    f"{review.created_at:%Y-%m-%d %H:%M} UTC")
+        st.markdown(f"**{DECISION_LABELS[review.decision]}**{superseded}")
+        plain.text(f"by {review.reviewer}, {review.created_at:%Y-%m-%d %H:%M} UTC")
         if review.note:
-            st.text(review.note)
+            plain.text(review.note)
         for ack in review.acknowledgements:
-            note = f": {md_escape(ack.note)}" if ack.note else ""
-            st.caption(f"Acknowledged {ack.rule_id}{note}")
+            plain.text(f"Acknowledged {ack.rule_id}" + (f": {ack.note}" if ack.note else ""))
 
 # The review form was shown against review_base; a newer review means someone else
 # reviewed meanwhile. Their review must be read before this form may be recorded.

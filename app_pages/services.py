@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from rules.engine import Engine, get_engine
@@ -11,6 +13,16 @@ from store import Store, get_store
 @st.cache_resource(show_spinner="Loading…")
 def engine() -> Engine:
     return get_engine()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background() -> threading.Thread:
+    """Load the drug dictionary and rules (a few seconds) in a background thread when the
+    app process serves its first page, so no patient waits for them at the medicines step.
+    ``get_engine`` holds a lock: a page that needs the engine sooner simply waits for it."""
+    thread = threading.Thread(target=get_engine, name="warm-rules-engine", daemon=True)
+    thread.start()
+    return thread
 
 
 def store() -> Store:

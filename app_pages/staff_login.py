@@ -9,7 +9,7 @@ from app_pages.auth import sign_in
 from app_pages.services import store
 
 st.title("Staff sign-in")
-if st.session_state.pop("signed_out_idle", False):
+if st.session_state.get("signed_out_idle"):  # kept until the next sign-in (the page default)
     st.info("You were signed out after a period of inactivity.")
 
 with st.form("login", enter_to_submit=True, clear_on_submit=False):

@@ -7,7 +7,8 @@ Standard library only.
 - ``labels=True`` (staff pages): an answer as the patient saw it, ``pregnant = Yes``;
 - ``labels=False`` (exports): the raw answer code, ``pregnant=yes``;
 - ``deidentified=True``: medication text becomes its position in medications.csv
-  (``medication #1``) and answers of ``withheld`` questions are not shown.
+  (``medication #1``), answers of ``withheld`` questions are not shown and an age over 89
+  is shown as ``90+`` (Safe Harbor).
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 WITHHELD = "[withheld]"
+OLDEST_AGE_SHOWN = 89  # Safe Harbor: ages over 89 are aggregated into one category
+AGE_90_PLUS = "90+"
+
+
+def safe_age(age: Any) -> Any:
+    """An age as Safe Harbor allows: over 89 becomes ``90+``."""
+    return AGE_90_PLUS if isinstance(age, int | float) and not isinstance(age, bool) \
+        and age > OLDEST_AGE_SHOWN else age
 
 
 def answer_text(value: Any) -> str:
@@ -44,6 +53,8 @@ def format_evidence_item(item: Mapping[str, Any], *, labels: bool = False,
     if deidentified and code in withheld:
         return f"{code}={WITHHELD}"
     answer = item.get("answer")
+    if deidentified and code == "age":
+        answer = safe_age(answer)
     if labels:
         label = item.get("label")
         return f"{code} = {label if label and label != str(answer) else answer}"

@@ -80,7 +80,8 @@ SYSTEM_ROLE: Final = "system"  # scheduled jobs and command lines; never an acco
 AuditAction = Literal[
     "login_success", "login_failure", "login_locked", "screening_view", "queue_view",
     "review", "export", "export_refused", "draft_create", "draft_save", "draft_resume",
-    "draft_purge", "submit", "import", "user_create", "user_update",
+    "draft_purge", "submit", "import", "user_create", "user_update", "user_list",
+    "reevaluate", "reevaluation_run",
 ]
 AUDIT_ACTIONS: Final[tuple[AuditAction, ...]] = get_args(AuditAction)
 AUDIT_ACTION_LABELS: Final[dict[AuditAction, str]] = {
@@ -100,6 +101,9 @@ AUDIT_ACTION_LABELS: Final[dict[AuditAction, str]] = {
     "import": "Screenings imported",
     "user_create": "Account created",
     "user_update": "Account changed",
+    "user_list": "Listed accounts",
+    "reevaluate": "Screening re-evaluated",
+    "reevaluation_run": "Re-evaluation run",
 }
 
 

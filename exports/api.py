@@ -88,7 +88,8 @@ def check_export_access(actor: str, role: str, *, store: Store | None = None) ->
 
 @contextmanager
 def _written(options: ExportOptions, actor: str, role: str, how: str, store: Store,
-             near: Path | None = None) -> Iterator[tuple[Path, dict[str, int]]]:
+             near: Path | None = None, audit_extra: dict[str, Any] | None = None
+             ) -> Iterator[tuple[Path, dict[str, int]]]:
     """Write the four files into a private temporary directory (inside ``near`` if
     given) and audit the export; yields (directory, row counts). The audit row is written
     before anything is handed out. The directory is removed afterwards."""
@@ -106,6 +107,7 @@ def _written(options: ExportOptions, actor: str, role: str, how: str, store: Sto
             "deidentified": options.deidentified,
             "encoding": options.encoding,
             "rows": dict(counts),  # keyed by file name ("medications" alone is refused)
+            **(audit_extra or {}),
         }, store=store)
         log.info("export by %s: %s", actor, counts)
         yield directory, counts
@@ -119,14 +121,16 @@ def _zip_into(directory: Path, target: BinaryIO) -> None:
 
 def _run_export(options: ExportOptions, actor: str, role: str, *, how: str,
                 out_dir: str | Path | None = None, zip_to: BinaryIO | None = None,
-                store: Store | None = None) -> tuple[ExportResult, dict[str, bytes] | None]:
+                store: Store | None = None, audit_extra: dict[str, Any] | None = None
+                ) -> tuple[ExportResult, dict[str, bytes] | None]:
     """The one export path, once access is settled."""
     store = store or get_store()
     files: dict[str, bytes] | None = None
     target = Path(out_dir) if out_dir is not None else None
     if target is not None:
         target.mkdir(parents=True, exist_ok=True)
-    with _written(options, actor, role, how, store, near=target) as (directory, counts):
+    with _written(options, actor, role, how, store, near=target,
+                  audit_extra=audit_extra) as (directory, counts):
         if target is not None:
             for name in FILES:  # same file system: each file appears complete, at once
                 os.replace(directory / name, target / name)
@@ -140,14 +144,18 @@ def _run_export(options: ExportOptions, actor: str, role: str, *, how: str,
 
 
 def export_as_system(options: ExportOptions | None, actor: str, directory: str | Path, *,
-                     store: Store | None = None) -> ExportResult:
+                     os_user: str | None = None, store: Store | None = None) -> ExportResult:
     """A scheduled job's export (``python -m exports``): the four CSVs into ``directory``,
-    audited as ``actor`` with role ``system``. Whoever can run it can read the database
-    already; the UI must use the functions below, which check the logged-in account."""
+    audited as ``actor`` with role ``system`` and the operating-system user who ran it
+    (``os_user``: ``actor`` is whatever name the job was given). Whoever can run it can
+    read the database already; the UI must use the functions below, which check the
+    logged-in account."""
     if not isinstance(actor, str) or not 1 <= len(actor.strip()) <= 64:
         raise ValueError("actor must be 1-64 characters")
+    extra = {"os_user": os_user} if os_user else None
     result, _ = _run_export(options or ExportOptions(), actor.strip(), SYSTEM_ROLE,
-                            how="directory", out_dir=directory, store=store)
+                            how="directory", out_dir=directory, store=store,
+                            audit_extra=extra)
     return result
 
 

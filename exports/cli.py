@@ -1,7 +1,8 @@
 """``python -m exports --out DIR``: write an export's four CSVs into DIR (scheduled jobs).
 
 Runs on the database of ``DATABASE_URL``; the export is audited as ``--actor`` (default
-``system``) with role ``system``. Prints the row count of each file.
+``system``) with role ``system`` and, since ``--actor`` is any name the caller gives, the
+operating-system user who ran it (``details.os_user``). Prints the row count of each file.
 
 Exit codes: 0 written, 1 the export failed (e.g. the database), 2 bad arguments.
 """
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 from core.vocab import DECISIONS
 from exports.api import export_as_system
 from exports.core import FILES, STATUS_FILTERS, ExportOptions
+from store.cli import os_user
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROG = "python -m exports"
@@ -73,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="plain UTF-8 (default: UTF-8 with BOM, for Excel)")
     parser.add_argument("--actor", default="system", metavar="NAME",
                         help="who the audit log names (default: system)")
+    parser.add_argument("--format", choices=("csv", "fhir"), default="csv",
+                        help="csv: the four CSV files (default); fhir: FHIR R4 Bulk Data NDJSON, "
+                             "one file per resource type")
     return parser
 
 
@@ -102,6 +107,11 @@ def _check(args: argparse.Namespace) -> tuple[ExportOptions, Path, str]:
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["questionnaire"]:  # python -m exports questionnaire --fhir
+        from exports.fhir.cli import questionnaire_main
+
+        return questionnaire_main(argv[1:], out, err)
     logging.basicConfig(level=logging.WARNING)
     parser = _parser()
     try:
@@ -114,8 +124,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         parser.print_usage(err)
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
+    if args.format == "fhir":
+        from exports.fhir.cli import fhir_export
+
+        if args.plain_utf8:
+            parser.print_usage(err)
+            err.write(f"{PROG}: error: --plain-utf8 is for CSV; NDJSON is always plain UTF-8\n")
+            return EXIT_USAGE
+        return fhir_export(options, directory, actor, out, err)
     try:
-        result = export_as_system(options, actor, directory)
+        result = export_as_system(options, actor, directory, os_user=os_user())
     except OSError as exc:
         err.write(f"{PROG}: error: cannot write to {directory}: {exc.strerror or exc}\n")
         return EXIT_FAILED
@@ -126,5 +144,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     width = max(len(name) for name in FILES)
     for name in FILES:
         out.write(f"{name:<{width}}  {result.rows[name]:>9,} rows\n")
-    out.write(f"wrote {len(FILES)} files to {result.directory} (audited as {actor})\n")
+    out.write(f"wrote {len(FILES)} files to {result.directory} (audited as {actor}, "
+              f"run by {os_user()})\n")
     return EXIT_OK

@@ -128,12 +128,27 @@ ALL_QUESTION_COLUMNS: tuple[Column, ...] = tuple(
     column for question in QUESTIONS for column in question_columns(question))
 
 
+# De-identified (HIPAA Safe Harbor): random ids, years instead of dates, ages over 89 as 90+.
+_DEIDENTIFIED_LEADING = {
+    "screening_id": Column("screening_id", "record", T_TEXT,
+                           "Random screening id of this export (the same in every file of "
+                           "this export; new in every export; not the database id)", TEXT),
+    "submitted_at": Column("submitted_at", "record", T_INTEGER, "Year submitted (UTC)", NUM),
+    "age": Column("age", "derived", T_TEXT, "Age in years on the day of submission; over 89 "
+                  "shown as 90+", TEXT, range="0-89, 90+"),
+    "reviewed_at": Column("reviewed_at", "review", T_INTEGER, "Year of the latest review (UTC)",
+                          NUM),
+}
+
+
 def screening_columns(deidentified: bool = False) -> tuple[Column, ...]:
     """Every column of screenings.csv, in order."""
     questions = ALL_QUESTION_COLUMNS
+    leading = LEADING
     if deidentified:
         questions = tuple(c for c in questions if not c.identifying)
-    return (*LEADING, *questions)
+        leading = tuple(_DEIDENTIFIED_LEADING.get(c.name, c) for c in LEADING)
+    return (*leading, *questions)
 
 
 FLAG_HEADER: tuple[str, ...] = (

@@ -30,6 +30,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import secrets
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -228,8 +229,9 @@ def count_selected(conn: Connection, where: Sequence[Any]) -> int:
 
 # --- rendering ---------------------------------------------------------------------------
 
-def render_spec(deidentified: bool) -> Spec:
-    """The renderer's plain-data description of the columns (see ``exports.columns``)."""
+def render_spec(deidentified: bool, id_key: bytes | None = None) -> Spec:
+    """The renderer's plain-data description of the columns (see ``exports.columns``).
+    De-identified, each export gets a new random ``id_key`` (random screening ids)."""
     questions: list[tuple[str, str, tuple[str, ...]]] = []
     for column in screening_columns(deidentified):
         if not column.code:
@@ -245,7 +247,10 @@ def render_spec(deidentified: bool) -> Spec:
         else:
             questions.append((column.kind, column.code, ()))
     withheld = frozenset(q.code for q in QUESTIONS if q.identifying or q.free_text)
-    return Spec(deidentified=deidentified, questions=tuple(questions), withheld=withheld)
+    if deidentified and not id_key:
+        id_key = secrets.token_bytes(32)
+    return Spec(deidentified=deidentified, questions=tuple(questions), withheld=withheld,
+                id_key=id_key if deidentified and id_key else b"")
 
 
 def _shareable(store: Store) -> bool:

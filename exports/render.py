@@ -14,6 +14,8 @@ contains question codes and option values from ``forms.definition``, each writte
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core.evidence import format_evidence
+from core.evidence import AGE_90_PLUS as AGE_90_PLUS
+from core.evidence import OLDEST_AGE_SHOWN as OLDEST_AGE_SHOWN
+from core.evidence import format_evidence, safe_age
 from exports.safety import FORMULA_TRIGGERS, number_cell, text_cell
 
 LINE_TERMINATOR = "\r\n"  # RFC 4180
@@ -48,6 +52,32 @@ class Spec:
     deidentified: bool
     questions: tuple[tuple[str, str, tuple[str, ...]], ...]
     withheld: frozenset[str]
+    # De-identified only: a random key per export, from which each screening gets a random
+    # id (the same in every file of that export, unrelated to the database id).
+    id_key: bytes = b""
+
+
+# --- HIPAA Safe Harbor (45 CFR 164.514(b)(2)) for de-identified exports -------------------
+
+
+def year_only(moment: str | None) -> str | None:
+    """``2026`` from an ISO timestamp or date: Safe Harbor keeps only the year of a date."""
+    return moment[:4] if moment else moment
+
+
+def pseudonym(spec: Spec, screening_id: Any) -> str:
+    """The random id of a screening in one de-identified export (16 hex digits)."""
+    digest = hmac.new(spec.id_key, str(screening_id).encode(), hashlib.sha256).hexdigest()
+    return digest[:16]
+
+
+def _deidentify_leading(spec: Spec, cells: list[Any]) -> list[Any]:
+    """screening id, submitted_at, age and reviewed_at of a screenings.csv row."""
+    cells[0] = pseudonym(spec, cells[0])
+    cells[3] = year_only(cells[3])
+    cells[4] = safe_age(cells[4])
+    cells[15] = year_only(cells[15])
+    return cells
 
 
 def iso_utc(moment: datetime | str | None) -> str | None:
@@ -157,14 +187,16 @@ def flag_rows(spec: Spec, sid: int, review_id: int | None, evaluation: Mapping[s
         rule_id = get("rule_id")
         ack = acks.get((review_id, rule_id)) if reviewed else None
         evidence = get("evidence")
-        cells = [sid, rule_id, get("severity"), 1 if get("urgent") else 0, get("reason"),
+        cells = [pseudonym(spec, sid) if deidentified else sid, rule_id, get("severity"),
+                 1 if get("urgent") else 0, get("reason"),
                  format_evidence(evidence, deidentified=deidentified, withheld=withheld,
                                  positions=positions) if evidence else None,
                  get("source")]
         if ack is None:
             cells += (None, None) if deidentified else (None, None, None)
         else:
-            cells += (ack[0], iso_utc(ack[1])) if deidentified else (ack[0], iso_utc(ack[1]), ack[2])
+            cells += ((ack[0], year_only(iso_utc(ack[1]))) if deidentified
+                      else (ack[0], iso_utc(ack[1]), ack[2]))
         out.append(_neutralised(cells))
     return out
 
@@ -179,7 +211,8 @@ def medication_rows(spec: Spec, sid: int, evaluation: Mapping[str, Any]) -> list
         get = med.get
         position = get("position")
         classes = get("classes")
-        cells = [sid, position + 1 if position.__class__ is int else None]
+        cells = [pseudonym(spec, sid) if deidentified else sid,
+                 position + 1 if position.__class__ is int else None]
         if not deidentified:
             cells += (get("text"), get("dose"), get("frequency"))
         cells += (get("use"), get("status"), get("matched"), get("generic"),
@@ -203,7 +236,8 @@ class Renderer:
         for r in raw:
             document = _loads(r[_DOCUMENT]) or {}
             evaluation = _loads(r[_EVALUATION]) or {}
-            screenings.append(build(r, document.get("answers") or {}))
+            row = build(r, document.get("answers") or {})
+            screenings.append(_deidentify_leading(spec, row) if spec.deidentified else row)
             flags += flag_rows(spec, r[_ID], r[_REVIEW_ID], evaluation, acks)
             medications += medication_rows(spec, r[_ID], evaluation)
         return screenings, flags, medications

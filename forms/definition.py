@@ -211,12 +211,16 @@ QUESTIONS: tuple[Question, ...] = (
     _Q(code="aneurysm_or_avm", section="cardiovascular", type="choice",
        label=("Have you ever had an aneurysm (a bulging artery, in the brain, chest, belly or "
               "elsewhere) or an AVM, treated or not?"),
+       help=("An AVM (arteriovenous malformation) is a tangle of blood vessels where arteries "
+             "join veins directly, most often in the brain or spine."),
        options=YES_NO_UNSURE),
     _Q(code="brain_bleed_history", section="cardiovascular", type="choice",
        label="Have you ever had bleeding in the brain?", options=YES_NO),
     _Q(code="raised_brain_pressure", section="cardiovascular", type="choice",
-       label=("Do you have a brain tumour, hydrocephalus or a shunt, or high pressure "
+       label=("Do you have a brain tumor, hydrocephalus or a shunt, or high pressure "
               "inside the head?"),
+       help=("Hydrocephalus is a build-up of fluid in the brain. A shunt is a thin tube put in "
+             "by a surgeon to drain that fluid."),
        options=YES_NO),
     # 5. Other health
     _Q(code="thyroid_disease", section="other_health", type="choice",
@@ -233,7 +237,9 @@ QUESTIONS: tuple[Question, ...] = (
               "or were you told your liver tests are very high?"),
        options=YES_NO),
     _Q(code="bladder_pain_or_cystitis", section="other_health", type="choice",
-       label="Do you have interstitial cystitis or long-term bladder pain?", options=YES_NO),
+       label="Do you have interstitial cystitis or long-term bladder pain?", options=YES_NO,
+       help=("Interstitial cystitis is a long-lasting bladder condition that causes bladder "
+             "pain or pressure and a frequent, urgent need to pass urine.")),
     _Q(code="sleep_apnea", section="other_health", type="choice",
        label="Do you have sleep apnea (stopping breathing during sleep)?",
        options=_opts(("none", "No"), ("treated", "Yes, and I use a CPAP or other device"),

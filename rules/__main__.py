@@ -1,7 +1,11 @@
-"""Command line: ``python -m rules evaluate FILE`` (``-`` for stdin).
+"""Command line: ``python -m rules evaluate [--format json|fhir] FILE`` (``-`` for stdin), and
+``python -m rules reevaluate [--since DATE] [--status unreviewed|reviewed|all] [--dry-run]``.
 
-Prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document prints its
-list of ``{code, message}`` problems to stderr and exits 2; nothing else is printed.
+``evaluate`` prints ``{"flags": [...], "medications": [...]}`` as JSON. An invalid document
+prints its list of ``{code, message}`` problems to stderr and exits 2; nothing else is
+printed; ``--format fhir`` reads a FHIR QuestionnaireResponse to our Questionnaire,
+validated and evaluated exactly as the equivalent document. ``reevaluate`` re-runs the
+current rules over stored screenings (``store.reevaluate``).
 """
 
 from __future__ import annotations
@@ -9,12 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TextIO
+from datetime import date
+from typing import Any, TextIO
 
 from forms.models import InvalidDocument, Problem
 from forms.validation import load_json, parse_document
 
 EXIT_INVALID = 2
+FORMATS = ("json", "fhir")
 
 
 def _fail(problems: list[Problem], err: TextIO) -> int:
@@ -30,14 +36,29 @@ def _read(path: str, stdin: TextIO) -> str:
         return handle.read()
 
 
-def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="json",
+                        help="json: our answer document (default); fhir: a FHIR R4 "
+                             "QuestionnaireResponse to our Questionnaire")
+
+
+def as_document(raw: object, fmt: str) -> object:
+    """The answer document held by parsed input of ``fmt`` (InvalidDocument if none)."""
+    if fmt == "fhir":
+        from forms.fhir import response_to_document
+
+        return response_to_document(raw)
+    return raw
+
+
+def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO, fmt: str = "json") -> int:
     try:
         text = _read(path, stdin)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         return _fail([Problem(code="file", message=f"cannot read {path}: {reason}")], err)
     try:
-        screening = parse_document(load_json(text))
+        screening = parse_document(as_document(load_json(text), fmt))
     except InvalidDocument as exc:
         return _fail(exc.problems, err)
     from rules.engine import get_engine  # loaded only for a valid document
@@ -51,14 +72,42 @@ def evaluate_command(path: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use a date like 2026-11-01") from None
+
+
+def add_reevaluate_parser(sub: Any) -> None:
+    re = sub.add_parser("reevaluate", help="re-run the current rules over stored screenings")
+    re.add_argument("--since", type=_day, help="only screenings submitted on or after this UTC day")
+    re.add_argument("--status", choices=("unreviewed", "reviewed", "all"), default="all")
+    re.add_argument("--dry-run", action="store_true", help="print what would change; save nothing")
+    re.add_argument("--workers", type=int, choices=range(1, 33), default=1, metavar="N",
+                    help="parallel worker processes (1-32; PostgreSQL)")
+    re.add_argument("--actor", default="reevaluate", help="name in the audit log (default reevaluate)")
+
+
+def reevaluate_command(args: argparse.Namespace, out: TextIO) -> int:
+    from store.reevaluate import run_from_cli  # the store is loaded only for this command
+
+    return run_from_cli(since=args.since, status=args.status, dry_run=args.dry_run,
+                        workers=args.workers, actor=args.actor[:64] or "reevaluate", out=out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rules", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="evaluate one answer document (JSON)")
     ev.add_argument("file", help="path to the JSON answer document, or - for stdin")
+    add_format_option(ev)
+    add_reevaluate_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "evaluate":
-        return evaluate_command(args.file, sys.stdout, sys.stderr, sys.stdin)
+        return evaluate_command(args.file, sys.stdout, sys.stderr, sys.stdin, args.format)
+    if args.command == "reevaluate":
+        return reevaluate_command(args, sys.stdout)
     return 1  # pragma: no cover - argparse enforces the command
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ from forms.models import Screening
 from rules.catalogue import CATALOGUE_FILE, CatalogueFile, load_catalogue, watched_classes
 from rules.evaluator import Evaluation, evaluate
 from rules.lexicon import DRUGS_FILE, Lexicon, load_lexicon
+from rules.overrides import ENV_VAR as OVERRIDES_ENV
+from rules.overrides import Overlay, load_overrides
 from rules.resolver import Resolution, Resolver
 
 
@@ -18,11 +21,13 @@ class Engine:
     lexicon: Lexicon
     catalogue: CatalogueFile
     resolver: Resolver
+    overlay: Overlay | None = None
 
     @property
     def version(self) -> str:
-        """Stored with every screening: which rules and which drug table judged it."""
-        return f"rules-{self.catalogue.version}+drugs-{self.lexicon.version}"
+        """Stored with every screening: which rules, drug table and clinic overlay judged it."""
+        base = f"rules-{self.catalogue.version}+drugs-{self.lexicon.version}"
+        return f"{base}+clinic-{self.overlay.short_hash}" if self.overlay else base
 
     def resolve(self, text: str) -> Resolution:
         return self.resolver.resolve(text)
@@ -36,11 +41,22 @@ def build_engine(
     catalogue_file: Path = CATALOGUE_FILE,
     *,
     with_dictionary: bool = True,
+    overrides_file: Path | None = None,
 ) -> Engine:
-    lexicon = load_lexicon(drugs_file, with_dictionary=with_dictionary)
+    """The engine; ``overrides_file`` is a clinic overlay (see ``rules.overrides``)."""
+    overlay = load_overrides(overrides_file) if overrides_file is not None else None
+    lexicon = load_lexicon(drugs_file, with_dictionary=with_dictionary, overlay=overlay)
     catalogue = load_catalogue(set(lexicon.class_labels), catalogue_file)
+    if overlay is not None:
+        catalogue = overlay.apply_to_catalogue(catalogue)
     resolver = Resolver(lexicon, watched_classes(catalogue))
-    return Engine(lexicon, catalogue, resolver)
+    return Engine(lexicon, catalogue, resolver, overlay)
+
+
+def overrides_path() -> Path | None:
+    """The clinic overlay named by ``RULES_OVERRIDES`` (unset or empty: none)."""
+    value = os.environ.get(OVERRIDES_ENV, "").strip()
+    return Path(value) if value else None
 
 
 _lock = threading.Lock()
@@ -52,5 +68,5 @@ def get_engine() -> Engine:
     global _engine
     with _lock:
         if _engine is None:
-            _engine = build_engine()
+            _engine = build_engine(overrides_file=overrides_path())
         return _engine

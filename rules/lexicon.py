@@ -16,12 +16,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rules.text import is_noise, key, tokens
+
+if TYPE_CHECKING:
+    from rules.overrides import Overlay
 
 DATA_DIR = Path(__file__).parent / "data"
 DRUGS_FILE = DATA_DIR / "drugs.yaml"
@@ -92,14 +95,15 @@ class Product:
 class Lexicon:
     """Name keys -> products, from the curated file and (optionally) the dictionary."""
 
-    def __init__(self, data: LexiconFile, source: str, dictionary: dict | None = None):
+    def __init__(self, data: LexiconFile, source: str, dictionary: dict | None = None,
+                 origins: dict[int, str] | None = None):
         self.version = data.version
         self.source = source
         self.class_labels: dict[str, str] = {k: v.label for k, v in data.classes.items()}
         self.curated: dict[str, Product] = {}
         self._generic_classes: dict[str, tuple[str, ...]] = {}
         self._generic_by_key: dict[str, str] = {}
-        self._build_curated(data, source)
+        self._build_curated(data, source, origins or {})
         self.dictionary: dict[str, Product] = {}
         if dictionary is not None:
             self._build_dictionary(dictionary)
@@ -124,9 +128,10 @@ class Lexicon:
         if existing is None or product.method in ("generic", "combination"):
             self.curated[name_key] = product
 
-    def _build_curated(self, data: LexiconFile, source: str) -> None:
+    def _build_curated(self, data: LexiconFile, source: str, origins: dict[int, str]) -> None:
         for i, drug in enumerate(data.drugs):
-            where = f"{source}: drugs[{i}] ({drug.generic})"
+            # origins: entries a clinic overlay added or changed, named by the overlay's line
+            where = origins.get(i) or f"{source}: drugs[{i}] ({drug.generic})"
             unknown = [c for c in drug.classes if c not in self.class_labels]
             if unknown:
                 raise LexiconError(f"{where}: unknown class {unknown[0]!r}; declare it under classes")
@@ -247,9 +252,13 @@ def load_dictionary() -> dict:
         return pickle.load(data)  # noqa: S301 - trusted package data, never user input
 
 
-def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True) -> Lexicon:
+def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True,
+                 overlay: Overlay | None = None) -> Lexicon:
     data = _load_yaml(path)
-    return Lexicon(data, str(path), load_dictionary() if with_dictionary else None)
+    origins: dict[int, str] = {}
+    if overlay is not None:
+        data, origins = overlay.apply_to_lexicon(data, str(path))
+    return Lexicon(data, str(path), load_dictionary() if with_dictionary else None, origins)
 
 
 __all__ = ["Lexicon", "LexiconError", "Product", "load_lexicon", "tokens"]

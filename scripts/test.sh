@@ -7,6 +7,9 @@ cd "$ROOT"
 if [ -x scripts/ensure-chromium.sh ] && [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
   scripts/ensure-chromium.sh
 fi
+if [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
+  scripts/ensure-npm.sh  # axe-core (accessibility) and lforms (FHIR check), package-lock.json
+fi
 echo "==> ruff"
 "$VENV/bin/ruff" check .
 echo "==> pytest (SQLite)"

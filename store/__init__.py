@@ -47,6 +47,7 @@ from store.users import (
     list_users,
     set_password,
     set_user_active,
+    unlock_user,
 )
 
 __all__ = [
@@ -94,5 +95,6 @@ __all__ = [
     "set_user_active",
     "submit_screening",
     "target_of",
+    "unlock_user",
     "write_audit",
 ]

@@ -35,7 +35,8 @@ DRAFT_PURGE: AuditAction = "draft_purge"
 SUBMIT: AuditAction = "submit"
 IMPORT: AuditAction = "import"
 USER_CREATE: AuditAction = "user_create"
-USER_UPDATE: AuditAction = "user_update"
+USER_UPDATE: AuditAction = "user_update"  # details.changed: active/inactive, password, unlocked
+USER_LIST: AuditAction = "user_list"
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that would put patient data in the log; ``details`` must use ids and codes instead.

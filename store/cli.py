@@ -4,10 +4,23 @@
   a vignette-style object with a ``document`` key, or a JSON list of either. Every
   document of a file is validated first; a file with any invalid document stores nothing.
   Re-importing the same document returns the screening stored the first time.
+- ``import --format fhir FILE...``: FHIR QuestionnaireResponses to our Questionnaire instead:
+  a file holds one, a Bundle of them, or NDJSON (``*.ndjson``, one per line, as the bulk
+  export writes). Each is validated as exactly its equivalent answer document.
 - ``add-user USERNAME --role clinician|admin``: the password is asked twice, or read from
   the first line of standard input when that is not a terminal.
+- ``list-users``: every account with role, state, failed sign-ins and last sign-in.
+- ``unlock USERNAME``: end a sign-in throttle (failed attempts back to zero).
+- ``set-password USERNAME``: a new password, asked twice or read from standard input.
+- ``deactivate USERNAME`` (``--reactivate`` to undo): an inactive account cannot sign in.
 - ``purge-drafts [--days N]``: delete unsubmitted drafts not saved for N (30) days.
+- ``verify``: check the audit hash chain and every submitted screening (see ``store.verify``).
 - ``init``: create the schema (it is also created on first use).
+
+Account commands are audited as ``cli:<operating-system user>``. Import errors name the
+file, the line and the question code and say what is allowed; they never print an answer
+(a name, a date of birth, a blood pressure): whoever reads the terminal or its log sees
+no patient data.
 
 Exit codes: 0 success, 1 a file or an input was refused, 2 usage error.
 """
@@ -17,11 +30,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import hashlib
+import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from forms.definition import QUESTIONS_BY_CODE, Question
 from forms.models import InvalidDocument, Problem
 from forms.validation import load_json, parse_document
 from store import audit
@@ -30,26 +46,162 @@ from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
 from store.models import StoreError
 from store.schema import ROLES
 from store.screenings import document_key, submit_screening
-from store.users import create_user
+from store.users import create_user, list_users, set_password, set_user_active, unlock_user
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SYSTEM = "system"
 
 
-def _documents(path: str, raw: Any) -> list[tuple[str, Any]]:
-    """(label, document) pairs found in one file's JSON."""
+def os_user() -> str:
+    """Who runs this command on the server (recorded with what a command line does)."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers), no LOGNAME/USER
+        name = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return "".join(c for c in name if c.isprintable())[:48] or "unknown"
+
+
+def cli_actor() -> str:
+    """The audit actor of an account command: ``cli:<operating-system user>``."""
+    return f"cli:{os_user()}"
+
+
+def _item_starts(text: str) -> list[int]:
+    """Where each document of a file starts: the items of a top-level JSON list, else 0."""
+    body = text.lstrip("\ufeff")
+    offset = len(text) - len(body)
+    stripped = body.lstrip()
+    if not stripped.startswith("["):
+        return [0]
+    decoder = json.JSONDecoder()
+    starts: list[int] = []
+    position = offset + (len(body) - len(stripped)) + 1
+    while position < len(text):
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            break
+        starts.append(position)
+        try:
+            _, position = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            break
+    return starts or [0]
+
+
+def _line_of(text: str, code: str, start: int, end: int) -> int:
+    """The line of ``"code"`` (a medication problem: ``"medications"``) inside a document,
+    else the line where the document starts."""
+    key = code.split("[", 1)[0].split(".", 1)[0]
+    found = text.find(f'"{key}"', start, end) if key else -1
+    return text.count("\n", 0, found if found >= 0 else start) + 1
+
+
+def _allowed(question: Question) -> str:
+    """What a question accepts, from the form definition (never from the answer given)."""
+    if question.type == "choice":
+        return "must be one of: " + ", ".join(o.value for o in question.options)
+    if question.type == "multi":
+        return "must be a list of: " + ", ".join(o.value for o in question.options)
+    if question.type == "bool":
+        return "must be true or false"
+    if question.type == "int":
+        return f"must be a whole number from {question.min} to {question.max}"
+    if question.type == "date":
+        return "must be a real date written YYYY-MM-DD, not in the future"
+    if question.type == "medications":
+        return "must be a list of medicines with name, dose, frequency and status"
+    limit = f" of at most {question.max} characters" if question.max else ""
+    return f"must be text{limit}, without control characters"
+
+
+def safe_message(problem: Problem) -> str:
+    """A problem's message with no answer value in it: what the field allows instead."""
+    code, message = problem.code, problem.message
+    if code.startswith("medications["):
+        return ("each medicine needs name, dose and frequency as plain text and status "
+                "current or past")
+    question = QUESTIONS_BY_CODE.get(code)
+    if question is None:  # document-level: form_version, submitted_at, JSON syntax, ...
+        return message
+    for fixed in ("is required; please answer this question", "must be ticked to submit",
+                  "is not a question of this form"):
+        if message.startswith(fixed):
+            return fixed
+    if message.startswith("was not asked"):
+        return "was not asked with these answers (its condition does not hold); leave it out"
+    if message.startswith("must match"):
+        return "must match the first and last name given"
+    if code in ("systolic_bp", "diastolic_bp") and "number" in message:
+        return "give both blood pressure numbers, the top one higher than the bottom one"
+    if message.startswith(("you ticked", "add at least one medicine")):
+        return message  # fixed texts
+    return _allowed(question)
+
+
+def _documents(path: str, raw: Any, text: str = "") -> list[tuple[str, Any, int, int]]:
+    """(label, document, start, end) of each document in one file's JSON; start and end
+    are character offsets in ``text`` (for line numbers)."""
     def unwrap(item: Any) -> Any:
         if isinstance(item, dict) and "document" in item and "form_version" not in item:
             return item["document"]
         return item
 
     if isinstance(raw, list):
-        return [(f"{path}[{i}]", unwrap(item)) for i, item in enumerate(raw)]
-    return [(path, unwrap(raw))]
+        starts = _item_starts(text)
+        if len(starts) != len(raw):
+            starts = [0] * len(raw)
+        bounds = [(s, starts[i + 1] if i + 1 < len(starts) else len(text))
+                  for i, s in enumerate(starts)]
+        return [(f"{path}[{i}]", unwrap(item), *bounds[i]) for i, item in enumerate(raw)]
+    return [(path, unwrap(raw), 0, len(text))]
 
 
-def _load(path: str) -> tuple[bytes, Any]:
-    """The file's bytes and parsed JSON; InvalidDocument describing why not."""
+class NdjsonLines:
+    """The parsed non-blank lines of an NDJSON file: (line number, start, end, value)."""
+
+    def __init__(self, items: list[tuple[int, int, int, Any]]):
+        self.items = items
+
+
+def _ndjson(text: str) -> NdjsonLines:
+    items = []
+    offset = 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if line.strip():
+            try:
+                items.append((number, offset, offset + len(line), load_json(line)))
+            except InvalidDocument as exc:
+                raise InvalidDocument([Problem(code=f"line {number}", message=p.message)
+                                       for p in exc.problems]) from None
+        offset += len(line)
+    return NdjsonLines(items)
+
+
+def _fhir_documents(path: str, raw: Any, text: str) -> list[tuple[str, Any, int, int]]:
+    """(label, QuestionnaireResponse, start, end): one resource, a Bundle's entries, or
+    NDJSON lines."""
+    if isinstance(raw, NdjsonLines):
+        return [(f"{path}:{line}", item, start, end) for line, start, end, item in raw.items]
+    if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
+        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+        return [(f"{path}: entry[{i}]", e.get("resource") if isinstance(e, dict) else e,
+                 0, len(text)) for i, e in enumerate(entries)]
+    return [(path, raw, 0, len(text))]
+
+
+def _as_document(raw: Any, fmt: str) -> Any:
+    """The answer document a FHIR QuestionnaireResponse holds (``fmt`` fhir), else ``raw``.
+    Its problems (another questionnaire, a wrong version, a malformed item) quote no answer."""
+    if fmt == "fhir":
+        from forms.fhir import response_to_document
+
+        return response_to_document(raw)
+    return raw
+
+
+def _load(path: str, fmt: str = "json") -> tuple[bytes, str, Any]:
+    """The file's bytes, text and parsed JSON; InvalidDocument describing why not."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -60,26 +212,33 @@ def _load(path: str) -> tuple[bytes, Any]:
         text = data.decode("utf-8-sig")  # a BOM from Windows editors is fine
     except UnicodeDecodeError:
         raise InvalidDocument([Problem(code="file", message="is not UTF-8 text")]) from None
-    return data, load_json(text)
+    if fmt == "fhir" and path.endswith(".ndjson"):
+        return data, text, _ndjson(text)
+    return data, text, load_json(text)
 
 
-def _print_problems(label: str, problems: Sequence[Problem], err: TextIO) -> None:
+def _print_problems(label: str, problems: Sequence[Problem], err: TextIO,
+                    line_of: Any = None) -> None:
+    """``ERROR file:line: code: what is allowed``; the line when it is known."""
     for problem in problems:
-        err.write(f"ERROR {label}: {problem.code}: {problem.message}\n")
+        where = f"{label}:{line_of(problem.code)}" if line_of is not None else label
+        err.write(f"ERROR {where}: {problem.code}: {safe_message(problem)}\n")
 
 
-def import_file(path: str, out: TextIO, err: TextIO) -> bool:
+def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
     """Import one file; prints one line per document; returns whether it all went in."""
     details: dict[str, Any] = {"ok": False}
+    if fmt != "json":
+        details["format"] = fmt
     try:
-        data, raw = _load(path)
+        data, text, raw = _load(path, fmt)
     except InvalidDocument as exc:
         _print_problems(path, exc.problems, err)
         audit.record_audit(SYSTEM, audit.IMPORT, None,
                            {**details, "problem_codes": [p.code for p in exc.problems]})
         return False
     details["file_sha256"] = hashlib.sha256(data).hexdigest()
-    documents = _documents(path, raw)
+    documents = _fhir_documents(path, raw, text) if fmt == "fhir" else _documents(path, raw, text)
     details["documents"] = len(documents)
     if not documents:
         _print_problems(path, [Problem(code="document", message="the list holds no document")],
@@ -89,11 +248,22 @@ def import_file(path: str, out: TextIO, err: TextIO) -> bool:
 
     failed: list[str] = []
     invalid = 0
-    for label, document in documents:
+    converted: list[tuple[str, Any]] = []
+    for label, document, start, end in documents:
         try:
-            parse_document(document)
+            converted.append((label, _as_document(document, fmt)))
+        except InvalidDocument as exc:  # FHIR envelope problems quote no answer: as they are
+            for problem in exc.problems:
+                err.write(f"ERROR {label}: {problem.code}: {problem.message}\n")
+            failed.extend(p.code for p in exc.problems)
+            invalid += 1
+            continue
+        try:
+            parse_document(converted[-1][1])
         except InvalidDocument as exc:
-            _print_problems(label, exc.problems, err)
+            def line_of(code: str, start: int = start, end: int = end) -> int:
+                return _line_of(text, code, start, end)
+            _print_problems(path, exc.problems, err, line_of)
             failed.extend(p.code for p in exc.problems)
             invalid += 1
     if failed:
@@ -104,7 +274,7 @@ def import_file(path: str, out: TextIO, err: TextIO) -> bool:
         return False
 
     ids: list[int] = []
-    for label, document in documents:
+    for label, document in converted:
         result = submit_screening(document, idempotency_key=document_key(document), actor=SYSTEM)
         ids.append(result.screening_id)
         flags = ", ".join(result.flags) or "none"
@@ -127,15 +297,59 @@ def _read_password(stdin: TextIO, err: TextIO) -> str | None:
     return stdin.readline().rstrip("\r\n")
 
 
+def _list_users(out: TextIO) -> int:
+    users = list_users(actor=cli_actor())
+    out.write(f"{'username':<24} {'role':<10} {'state':<12} {'failed':>6}  last sign-in (UTC)\n")
+    for user in users:
+        state = "inactive" if not user.active else "throttled" if user.locked_until else "active"
+        last = f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never"
+        out.write(f"{user.username:<24} {user.role:<10} {state:<12} {user.failed_attempts:>6}  "
+                  f"{last}\n")
+    return EXIT_OK
+
+
+def _change_user(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    actor = cli_actor()
+    try:
+        if args.command == "unlock":
+            user = unlock_user(args.username, actor=actor)
+            done = "unlocked (failed sign-ins reset)"
+        elif args.command == "set-password":
+            password = _read_password(stdin, err)
+            if password is None:
+                return EXIT_FAILED
+            user = set_password(args.username, password, actor=actor)
+            done = "has a new password"
+        else:
+            user = set_user_active(args.username, bool(args.reactivate), actor=actor)
+            done = "reactivated" if args.reactivate else "deactivated"
+    except (ValueError, StoreError) as exc:
+        err.write(f"ERROR: {exc}\n")
+        return EXIT_FAILED
+    out.write(f"OK user {user.username} {done}\n")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m store",
                                      description="Screening database tools (DATABASE_URL).")
     commands = parser.add_subparsers(dest="command", required=True)
     imp = commands.add_parser("import", help="import answer documents as screenings")
     imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--format", choices=("json", "fhir"), default="json",
+                     help="json: answer documents (default); fhir: FHIR R4 QuestionnaireResponses")
     user = commands.add_parser("add-user", help="create a clinic account")
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=ROLES)
+    commands.add_parser("list-users", help="list clinic accounts")
+    for name, what in (("unlock", "end a sign-in throttle of an account"),
+                       ("set-password", "set a new password (prompted, or from stdin)"),
+                       ("deactivate", "stop an account from signing in")):
+        command = commands.add_parser(name, help=what)
+        command.add_argument("username")
+        if name == "deactivate":
+            command.add_argument("--reactivate", action="store_true",
+                                 help="let a deactivated account sign in again")
     purge = commands.add_parser("purge-drafts", help="delete stale unsubmitted drafts")
     purge.add_argument("--days", type=int, default=STALE_AFTER_DAYS)
     commands.add_parser("init", help="create the database schema")
@@ -154,7 +368,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
 
     if args.command == "import":
         get_store()
-        results = [import_file(path, out, err) for path in args.files]
+        results = [import_file(path, out, err, args.format) for path in args.files]
         return EXIT_OK if all(results) else EXIT_FAILED
 
     if args.command == "add-user":
@@ -162,12 +376,18 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
         if password is None:
             return EXIT_FAILED
         try:
-            user = create_user(args.username, password, args.role)
+            user = create_user(args.username, password, args.role, actor=cli_actor())
         except (ValueError, StoreError) as exc:
             err.write(f"ERROR: {exc}\n")
             return EXIT_FAILED
         out.write(f"OK user {user.username} ({user.role}) created\n")
         return EXIT_OK
+
+    if args.command == "list-users":
+        return _list_users(out)
+
+    if args.command in ("unlock", "set-password", "deactivate"):
+        return _change_user(args, stdin, out, err)
 
     if args.command == "purge-drafts":
         if args.days < 1:

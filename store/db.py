@@ -63,6 +63,32 @@ def database_url(url: str | None = None) -> URL:
     return parsed
 
 
+DIR_MODE, FILE_MODE = 0o700, 0o600  # the database holds patient data: its owner only
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database folder 0700 and the database file 0600 before SQLite opens it.
+
+    SQLite creates its ``-wal``, ``-shm`` and ``-journal`` files with the database file's
+    permissions, so they are private too. An existing default ``var/`` folder and existing
+    files are tightened (an older install made them 0755/0644). A folder the operator
+    chose (``DATABASE_URL``) is created 0700 but an existing one is left as it is.
+    """
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(folder, DIR_MODE)  # mkdir's mode is filtered by the umask
+    elif folder.resolve() == DEFAULT_SQLITE_PATH.parent.resolve():
+        os.chmod(folder, DIR_MODE)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE))
+    for suffix in _SQLITE_COMPANIONS:
+        companion = Path(f"{path}{suffix}")
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            os.chmod(companion, FILE_MODE)
+
+
 def _is_sqlite_memory(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
@@ -74,7 +100,7 @@ def _make_engine(url: URL) -> Engine:
     if _is_sqlite_memory(url):
         kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     elif url.database and not url.database.startswith("file:"):
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(url.database).expanduser())
     # hide_parameters: a database error message must never carry answers or names.
     engine = create_engine(url, hide_parameters=True, **kwargs)
 

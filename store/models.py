@@ -126,6 +126,8 @@ class QueueFilters(_View):
     submitted_from: date | None = None
     submitted_to: date | None = None
     name: str | None = Field(default=None, max_length=100)  # substring of first/last name
+    # reviewed, then a re-evaluation changed its flags (``python -m rules reevaluate``)
+    changed_since_review: bool = False
 
     @field_validator("review_status", mode="before")
     @classmethod
@@ -157,6 +159,7 @@ class QueueRow(_View):
     counts: dict[Severity, int]
     review_status: ReviewStatus
     flags: tuple[QueueFlag, ...]
+    reviewed_before: bool = False  # unreviewed again: a re-evaluation sent it back
 
 
 # --- screening detail and reviews -------------------------------------------------------
@@ -194,6 +197,7 @@ class ScreeningDetail(_View):
     urgent: bool
     highest_severity: HighestSeverity
     counts: dict[Severity, int]
+    language: str = "en"  # the language the patient answered in
     review_status: ReviewStatus
     latest_review_id: int | None
     document: dict[str, Any]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from forms.validation import normalise_name
 from store.db import Store, get_store
+from store.evaluations import changed_since_review
 from store.models import QueueFilters, QueueFlag, QueueRow, check_page
 from store.schema import SEVERITY_ORDER, FlagRow, ScreeningRow
 
@@ -24,6 +25,7 @@ ROW_COLUMNS = (
     ScreeningRow.date_of_birth, ScreeningRow.age, ScreeningRow.submitted_at, ScreeningRow.urgent,
     ScreeningRow.highest_severity, ScreeningRow.review_status, ScreeningRow.count_defer,
     ScreeningRow.count_review, ScreeningRow.count_adjust, ScreeningRow.count_info,
+    ScreeningRow.latest_review_id,
 )
 
 
@@ -55,6 +57,8 @@ def queue_conditions(filters: QueueFilters) -> list[Any]:
     if filters.name:
         pattern = f"%{_like_escape(normalise_name(filters.name))}%"
         conditions.append(ScreeningRow.name_search.like(pattern, escape="\\"))
+    if filters.changed_since_review:
+        conditions.append(changed_since_review())
     return conditions
 
 
@@ -94,6 +98,7 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
             urgent=r.urgent, highest_severity=r.highest_severity, review_status=r.review_status,
             counts={s: getattr(r, f"count_{s}") for s in SEVERITY_ORDER},
             flags=tuple(flags.get(r.id, ())),
+            reviewed_before=r.latest_review_id is not None,
         )
         for r in rows
     ], int(total or 0)

@@ -141,6 +141,8 @@ class ScreeningRow(Base):
     # UPDATE (optimistic concurrency); the history itself lives in ``reviews``.
     latest_review_id: Mapped[int | None] = mapped_column(Integer)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the patient answered in (IETF tag, e.g. "es"); answers are stored as codes.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Large values last: on SQLite the columns above stay in the row's first page.
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -255,4 +257,56 @@ class AuditRow(Base):
         Index("ix_audit_log_action", "action", "at"),
         Index("ix_audit_log_actor", "actor", "at"),
         Index("ix_audit_log_target", "target", "at"),
+    )
+
+
+class ReevaluationRunRow(Base):
+    """One ``python -m rules reevaluate`` run (not dry runs): options, progress and totals.
+
+    ``next_id`` is the claim cursor: each worker takes the next range of screening ids with
+    one atomic UPDATE, so parallel workers never evaluate the same screening twice.
+    """
+
+    __tablename__ = "reevaluation_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(128))
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    next_id: Mapped[int] = mapped_column(Integer)
+    last_id: Mapped[int] = mapped_column(Integer)  # the newest screening when the run began
+    span: Mapped[int] = mapped_column(Integer)  # ids per claim
+    examined: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    gained_defer: Mapped[int] = mapped_column(Integer, default=0)
+    gained_urgent: Mapped[int] = mapped_column(Integer, default=0)
+    requeued: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EvaluationChangeRow(Base):
+    """A re-evaluation that changed a screening's flags: the evaluation it replaced (kept
+    whole), what changed, and whether a reviewed screening went back to the queue."""
+
+    __tablename__ = "screening_evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("reevaluation_runs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    from_version: Mapped[str] = mapped_column(String(128))
+    to_version: Mapped[str] = mapped_column(String(128))
+    added: Mapped[list[Any]] = mapped_column(JSONType)  # [{rule_id, severity, urgent}]
+    removed: Mapped[list[Any]] = mapped_column(JSONType)
+    changed: Mapped[list[Any]] = mapped_column(JSONType)  # [{rule_id, before: {...}, after: {...}}]
+    review_id: Mapped[int | None] = mapped_column(Integer)  # the latest review at the time
+    requeued_from: Mapped[str | None] = mapped_column(String(32))  # review status it had
+    requeue_reason: Mapped[str | None] = mapped_column(Text)
+    previous: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the replaced evaluation
+
+    __table_args__ = (
+        Index("ix_screening_evaluations_screening", "screening_id", "created_at"),
     )

@@ -97,8 +97,8 @@ def evaluate_document(document: Any) -> tuple[Screening, Evaluation]:
     return screening, get_engine().evaluate(screening)  # engine built once per process
 
 
-def _new_rows(screening: Screening, evaluation: Evaluation,
-              idempotency_key: str | None) -> tuple[ScreeningRow, list[FlagRow]]:
+def _new_rows(screening: Screening, evaluation: Evaluation, idempotency_key: str | None,
+              language: str = "en") -> tuple[ScreeningRow, list[FlagRow]]:
     answers = screening.answers
     counts = evaluation.counts()
     highest = evaluation.highest_severity
@@ -125,6 +125,7 @@ def _new_rows(screening: Screening, evaluation: Evaluation,
         count_adjust=counts["adjust"],
         count_info=counts["info"],
         review_status=UNREVIEWED,
+        language=language,
         document=screening.to_document(),
         evaluation=evaluation.public(),
     )
@@ -135,7 +136,7 @@ def _new_rows(screening: Screening, evaluation: Evaluation,
 
 def submit_screening(document: dict[str, Any], *, draft_token: str | None = None,
                      idempotency_key: str | None = None, actor: str = PATIENT,
-                     store: Store | None = None) -> SubmitResult:
+                     store: Store | None = None, language: str = "en") -> SubmitResult:
     """Validate, evaluate and store one answer document; returns the stored screening.
 
     Raises ``forms.models.InvalidDocument`` (with ``.problems``) and stores nothing when
@@ -155,7 +156,7 @@ def submit_screening(document: dict[str, Any], *, draft_token: str | None = None
     screening, evaluation = evaluate_document(document)
     try:
         with store.session() as session:
-            row, flag_rows = _new_rows(screening, evaluation, idempotency_key)
+            row, flag_rows = _new_rows(screening, evaluation, idempotency_key, language)
             session.add(row)
             session.flush()
             for flag in flag_rows:
@@ -263,6 +264,7 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
             ruleset_version=row.ruleset_version, submitted_at=row.submitted_at,
             created_at=row.created_at, first_name=row.first_name, last_name=row.last_name,
             date_of_birth=row.date_of_birth, age=row.age, bmi=row.bmi, urgent=row.urgent,
+            language=row.language,
             highest_severity=row.highest_severity,
             counts=_counts(row),
             review_status=row.review_status,

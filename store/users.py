@@ -7,10 +7,13 @@ row for every success, failure and lock. Usernames are case-insensitive (stored 
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
+import string
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,11 +53,39 @@ def check_username(username: str) -> str:
     return name
 
 
+# 19,640 passwords seen most often in breaches (Royce Williams' list, as shipped by Django
+# under its BSD licence: store/data/common-passwords.LICENSE), one per line, lower case.
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
+_DECORATION = string.digits + string.punctuation + string.whitespace
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip())
+
+
+def _repeats_a_short_unit(password: str) -> bool:
+    """``aaaaaaaaaaaa``, twelve spaces, ``abcabcabcabc``: one to three characters repeated."""
+    return any(len(password) % n == 0 and password == password[:n] * (len(password) // n)
+               for n in (1, 2, 3))
+
+
 def check_password(password: str) -> None:
+    """ValueError saying why a new password is refused (length, a common or breached
+    password, or a short unit repeated); the message never repeats the password."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValueError(f"password must be at most {MAX_PASSWORD_LENGTH} characters")
+    if _repeats_a_short_unit(password):
+        raise ValueError("password must not be one character (or a few) repeated")
+    folded = password.casefold()
+    core = folded.strip(_DECORATION)  # "Password1234!" is "password" with decoration
+    listed = common_passwords()
+    if folded in listed or folded.strip() in listed or (len(core) >= 4 and core in listed):
+        raise ValueError("password is on the list of common and breached passwords: "
+                         "choose another (a few unrelated words work well)")
 
 
 def _check_role(role: str) -> None:
@@ -170,13 +201,17 @@ def get_user(username: str, *, store: Store | None = None) -> UserView | None:
         return _view(user) if user is not None else None
 
 
-def list_users(*, store: Store | None = None) -> list[UserView]:
-    with (store or get_store()).session(readonly=True) as session:
-        return [_view(u) for u in session.scalars(select(UserRow).order_by(UserRow.username))]
+def list_users(*, actor: str | None = None, store: Store | None = None) -> list[UserView]:
+    """Every account by username; with ``actor`` the listing is audited (``user_list``)."""
+    with (store or get_store()).session(readonly=actor is None) as session:
+        users = [_view(u) for u in session.scalars(select(UserRow).order_by(UserRow.username))]
+        if actor is not None:
+            audit.write_audit(session, actor, audit.USER_LIST, None, {"users": len(users)})
+        return users
 
 
 def _update_user(username: str, actor: str, store: Store | None, *, active: bool | None = None,
-                 password: str | None = None) -> UserView:
+                 password: str | None = None, unlock: bool = False) -> UserView:
     with (store or get_store()).session() as session:
         user = session.scalar(select(UserRow)
                               .where(UserRow.username == normalise_username(username))
@@ -192,6 +227,10 @@ def _update_user(username: str, actor: str, store: Store | None, *, active: bool
             user.failed_attempts = 0
             user.locked_until = None
             changed.append("password")
+        if unlock:
+            user.failed_attempts = 0
+            user.locked_until = None
+            changed.append("unlocked")
         audit.write_audit(session, actor, audit.USER_UPDATE, audit.target_of("user", user.id),
                           {"changed": changed})
         session.flush()
@@ -202,6 +241,11 @@ def set_user_active(username: str, active: bool, *, actor: str,
                     store: Store | None = None) -> UserView:
     """Deactivate (or reactivate) an account; an inactive account cannot log in."""
     return _update_user(username, actor, store, active=active)
+
+
+def unlock_user(username: str, *, actor: str, store: Store | None = None) -> UserView:
+    """End a sign-in throttle: failed attempts back to zero (audited ``user_update``)."""
+    return _update_user(username, actor, store, unlock=True)
 
 
 def set_password(username: str, password: str, *, actor: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from datetime import date
@@ -46,7 +47,13 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
                  "info", "success", "text"):
         parts.extend(str(el.value) for el in getattr(at, kind))
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as shown, without markdown escapes
+    shown = re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as shown, without markdown escapes
+    return "\n".join([shown, *html_texts(at)])
+
+
+def html_texts(at: AppTest) -> list[str]:
+    """The text of each ``st.html`` element (patient text on staff pages), as shown."""
+    return [html.unescape(re.sub(r"<[^>]*>", "", str(el.body))) for el in at.html]
 
 
 def errors(at: AppTest) -> list[str]:
@@ -61,6 +68,10 @@ def set_answer(at: AppTest, code: str, value: Any) -> None:
         (at.text_area if multiline else at.text_input)(key=key).input(value)
     elif question.type == "date":
         at.date_input(key=key).set_value(date.fromisoformat(value))
+    elif code in ("height_cm", "weight_kg"):  # answered in chosen units: use metric here
+        kind, metric = ("height", "cm") if code == "height_cm" else ("weight", "kg")
+        at.radio(key=f"unit_{kind}").set_value(metric).run()
+        at.number_input(key=f"q_{kind}_{metric}").set_value(value)
     elif question.type == "int":
         at.number_input(key=key).set_value(value)
     elif question.type == "choice":
@@ -86,15 +97,14 @@ def fill_step(at: AppTest, answers: dict[str, Any]) -> None:
 
 
 def current_step(at: AppTest):
-    return STEPS[at.session_state["intake"]["step"]]
+    return STEPS[at.session_state["intake"].step]
 
 
 def add_medications(at: AppTest, meds: list[dict]) -> None:
     for i, med in enumerate(meds):
         if i > 0:
             at.button(key="add_med").click().run()
-        rows = at.session_state["intake"]["meds"]
-        rid = rows[-1]["id"]
+        rid = at.session_state["intake"].meds[-1].id
         at.text_input(key=f"med_name_{rid}").input(med["name"])
         if med.get("dose"):
             at.text_input(key=f"med_dose_{rid}").input(med["dose"])

@@ -264,4 +264,4 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     page.locator(".st-key-login_username input").fill(username)
     page.locator(".st-key-login_password input").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    wait_idle(page)
+    wait_idle(page, timeout=90_000)

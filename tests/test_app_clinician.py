@@ -7,7 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
-from tests.apptest_helpers import errors, staff_app, texts
+from forms.intake_state import IntakeState
+from tests.apptest_helpers import errors, html_texts, staff_app, texts
 from tests.conftest import make_doc
 
 PASSWORD = "correct horse battery staple"
@@ -52,9 +53,9 @@ def seed() -> dict[str, int]:
 
 def names_in_order(at: AppTest) -> list[str]:
     found = []
-    for md in at.markdown:
+    for shown in html_texts(at):
         for name in ("Review", "None", "Defer", "Urgent"):
-            if f"**{name}, " in md.value:
+            if shown.startswith(f"{name}, "):
                 found.append(name)
     return found
 
@@ -254,13 +255,16 @@ def test_patient_html_and_markdown_are_shown_as_text():
                    meds=["<script>alert(1)</script>"])
     sid = db.submit_screening(doc).screening_id
     at = app("dr_grey")
-    queue_row = next(m.value for m in at.markdown if "Bo" in m.value)
-    assert "\\<b\\>Bo\\</b\\>" in queue_row and "\\[x\\]\\(http" in queue_row
+    queue_row = next(str(h.body) for h in at.html if "Bo" in str(h.body))
+    assert "&lt;b&gt;Bo&lt;/b&gt;" in queue_row and "<b>" not in queue_row
+    assert "[x](http://evil), &lt;b&gt;" in queue_row  # shown as typed, in escaped HTML
+    assert not any("Bo" in m.value for m in at.markdown)  # never through markdown
     _open(at, sid)
-    title = at.title[0].value
-    assert "<b>" not in title.replace("\\<b\\>", "") and "](http" not in title
-    evidence = [m.value for m in at.markdown if "alert" in m.value]
-    assert evidence and all("\\<script\\>" in e for e in evidence)
+    title = str(at.html[0].body)
+    assert "&lt;b&gt;" in title and "<b>" not in title
+    evidence = [t.value for t in at.text if "alert" in t.value]
+    assert evidence == ["Evidence: medication '<script>alert(1)</script>' -> not identified"]
+    assert not any("alert" in m.value for m in at.markdown)
     meds = at.dataframe[0].value
     assert list(meds["As typed"]) == ["<script>alert(1)</script>"]  # a table cell is plain text
 
@@ -286,9 +290,21 @@ def test_every_opening_of_a_screening_is_audited():
 
 def test_sign_out_clears_a_patient_form_left_open_on_the_device():
     at = app("dr_grey")
-    at.session_state["intake"] = {"step": 1, "answers": {"first_name": "Left"}, "meds": [],
-                                  "token": None, "problems": {}, "submitted": False}
+    at.session_state["intake"] = IntakeState(step=1, answers={"first_name": "Left"})
     at.run()
     at.button(key="sign_out").click().run()
-    answers = at.session_state["intake"]["answers"]  # the intake page starts afresh
+    answers = at.session_state["intake"].answers  # the intake page starts afresh
     assert answers == {}
+
+
+def test_the_patients_language_is_shown_with_english_labels():
+    doc = make_doc(first_name="Sofia", last_name="Reyes", signature_name="Sofia Reyes")
+    sid = db.submit_screening(doc, language="es").screening_id
+    english = db.submit_screening(make_doc()).screening_id
+    at = _open(app("dr_grey"), sid)
+    notes = [i.value for i in at.info]
+    assert any("answered in **Español** (es)" in n for n in notes)
+    questions = [q for frame in at.dataframe for q in frame.value.get("Question", [])]
+    assert "Have you ever had bleeding in the brain?" in questions  # English labels
+    at = _open(app("dr_grey"), english)
+    assert not any("answered in" in i.value for i in at.info)

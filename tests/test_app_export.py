@@ -47,7 +47,8 @@ def test_staff_export_is_a_zip_of_four_csvs_and_is_audited(deidentified):
     if deidentified:
         at.checkbox(key="x_deid").check()
     at.button(key="x_prepare").click().run()
-    name, data = at.session_state["export_zip"]
+    held = at.session_state["export_zip"]
+    name, data = held.name, held.peek()
     assert name.endswith(".zip") and ("deidentified" in name) == deidentified
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == ["data_dictionary.csv", "flags.csv",

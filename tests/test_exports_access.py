@@ -3,6 +3,7 @@ and the worker-process path (same bytes as the in-process one)."""
 
 from __future__ import annotations
 
+import getpass
 import io
 import multiprocessing
 import os
@@ -181,6 +182,8 @@ def test_cli_writes_the_files_prints_counts_and_is_audited(seeded, store_url, tm
     assert text.startswith(b"screening_id,") and b"first_name" not in text
     (row,) = audit_rows("export")
     assert (row.actor, row.details["role"], row.details["format"]) == ("system", "system", "directory")
+    # --actor is any name; who really ran it is recorded too
+    assert row.details["os_user"] == getpass.getuser()
     assert row.details["filters"]["review_status"] == ["unreviewed", "cleared"]
     assert row.details["deidentified"] is True
 

@@ -1,0 +1,115 @@
+"""Benchmark: what a patient feels on a phone, in a real browser, right after a restart.
+
+Starts a fresh app server (new empty SQLite database), opens the intake at 390x844 in
+Debian's chromium and times, from the click to the next screen being usable (the app idle
+and the expected text visible):
+
+- first usable intake screen (page load to the Start button, then Start to step 1)
+- Next to next step (median and worst over the 8 steps)
+- adding the 1st and the 20th medicine (Add to the new row usable, feedback shown)
+- submit to confirmation
+
+    .venv/bin/python bench/bench_intake_browser.py [--meds 20]
+
+Targets (issue 12, 2-core machine): Next under 300 ms median, a medicine row under 300 ms
+up to 20 rows, no step over 1 s after a restart. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests import browser as b
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meds", type=int, default=20)
+    args = parser.parse_args()
+    from playwright.sync_api import expect, sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    server = b.start_server(tmp, f"sqlite:///{tmp / 'bench.sqlite3'}")
+    figures: dict[str, float] = {}
+    nexts: list[float] = []
+    try:
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=b.CHROMIUM, args=b.CHROMIUM_ARGS)
+            page = chromium.new_page(viewport={"width": 390, "height": 844})
+
+            def timed(action, ready) -> float:
+                start = time.perf_counter()
+                action()
+                ready()
+                page.wait_for_selector(b.IDLE, timeout=120_000)
+                return (time.perf_counter() - start) * 1000
+
+            def press(key: str):
+                return lambda: page.locator(f".st-key-{key} button").click()
+
+            def step_shown(n: int):
+                return lambda: expect(page.get_by_text(f"Step {n} of 9", exact=False)).to_be_visible(
+                    timeout=120_000)
+
+            figures["page load to welcome (ms)"] = timed(
+                lambda: page.goto(server.url),
+                lambda: expect(page.locator(".st-key-start button")).to_be_visible(timeout=120_000))
+            figures["start to step 1 (ms)"] = timed(press("start"), step_shown(1))
+            b.fill(page, "q_first_name", b.FIRST)
+            b.fill(page, "q_last_name", b.LAST)
+            b.fill_date(page, "q_date_of_birth", b.DOB_TYPED)
+            for code in ("sex_at_birth", "pregnant", "breastfeeding"):
+                b.choose(page, code, b.ANSWERS[code])
+            for n, step in enumerate(("mental_health", "substances", "cardiovascular",
+                                      "other_health"), start=2):
+                nexts.append(timed(press("next"), step_shown(n)))
+                for code in b.STEP_CODES[step]:
+                    b.choose(page, code, b.ANSWERS[code])
+                if step == "substances":
+                    b.fill(page, "q_alcohol_drinks_per_week", "2")
+                if step == "cardiovascular":
+                    b.tick(page, "q_heart_conditions__none")
+            nexts.append(timed(press("next"), step_shown(6)))
+            names = page.locator("[class*='st-key-med_name_'] input")
+            drugs = ["sertraline", "Lamictal 200 mg", "fish oil", "vitamin D", "Zoloft",
+                     "ibuprofen", "metformin", "lisinopril", "omeprazole", "melatonin"]
+            adds: list[float] = []
+            for i in range(args.meds):
+                if i:
+                    adds.append(timed(press("add_med"),
+                                      lambda i=i: expect(names.nth(i)).to_be_visible(timeout=120_000)))
+                names.nth(i).fill(f"{drugs[i % len(drugs)]}")
+                names.nth(i).press("Tab")
+                page.wait_for_selector(b.IDLE)
+            figures["add the 1st extra medicine row (ms)"] = adds[0] if adds else float("nan")
+            figures[f"add medicine row {args.meds} (ms)"] = adds[-1] if adds else float("nan")
+            nexts.append(timed(press("next"), step_shown(7)))
+            nexts.append(timed(press("next"), step_shown(8)))
+            for code in b.STEP_CODES["visit"]:
+                b.choose(page, code, b.ANSWERS[code])
+            nexts.append(timed(press("next"), step_shown(9)))
+            b.tick(page, "q_fasting_understood")
+            b.tick(page, "q_consent_accurate")
+            b.fill(page, "q_signature_name", f"{b.FIRST} {b.LAST}")
+            figures["submit to confirmation (ms)"] = timed(
+                press("submit"),
+                lambda: expect(page.get_by_text("Your answers were sent")).to_be_visible(
+                    timeout=120_000))
+            chromium.close()
+    finally:
+        b.stop_server(server)
+    figures["Next to next step, median (ms)"] = statistics.median(nexts)
+    figures["Next to next step, worst (ms)"] = max(nexts)
+    for name, value in figures.items():
+        print(f"{name:42s} {value:8.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""The patient's side on a phone, in a real browser (issue 12).
+
+One walk through the whole intake at 390x844. On every page (welcome, each step, review,
+confirmation) axe-core is injected and run at phone and laptop sizes: no serious or
+critical violation. Each new step opens at the top with keyboard focus on its heading and a
+live region announcing it; inputs are at least 16 px, touch targets at least 44 px; the
+phone and email fields ask for the phone and email keyboards; pasted text over a limit stays.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.browser import (  # noqa: F401 - browser and server are fixtures
+    ANSWERS,
+    DOB_TYPED,
+    FIRST,
+    LAST,
+    STEP_CODES,
+    browser,
+    choose,
+    expect_step,
+    fill,
+    fill_date,
+    press,
+    server,
+    shot,
+    tick,
+    wait_idle,
+)
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 900}
+BAD = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return [v for v in result if v["impact"] in BAD]
+
+
+def check_page(page, name: str) -> None:
+    """axe at phone and laptop size, screenshots at both, sizes at phone size."""
+    for size, label in ((LAPTOP, "laptop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(200)
+        shot(page, f"phone_{name}_{label}")
+        bad = axe_violations(page)
+        assert not bad, f"{name} at {label} size: {json.dumps(bad, indent=1)}"
+    small = page.evaluate("""() => {
+        const out = [];
+        for (const el of document.querySelectorAll('[data-testid="stMain"] input, '
+                                                    + '[data-testid="stMain"] textarea')) {
+            if (el.offsetParent === null || el.type === 'radio' || el.type === 'checkbox') continue;
+            const size = parseFloat(getComputedStyle(el).fontSize);
+            if (size < 16) out.push(['font', el.getAttribute('aria-label') || el.name, size]);
+        }
+        const targets = document.querySelectorAll(
+            '[data-testid="stMain"] button, [data-testid="stMain"] label[data-testid="stRadioOption"], '
+            + '[data-testid="stMain"] [data-testid="stCheckbox"] > label');
+        for (const el of targets) {
+            if (el.offsetParent === null) continue;
+            const box = el.getBoundingClientRect();
+            if (box.height < 44) out.push(['target', el.innerText.slice(0, 30), box.height]);
+        }
+        return out;
+    }""")
+    assert not small, f"{name}: too small at phone size: {small}"
+
+
+def expect_fresh_step(page, number: int, title: str) -> None:
+    """A new step: heading focused and in view at the top, and announced."""
+    from playwright.sync_api import expect
+
+    expect_step(page, number, title)
+    text = f"{title}: step {number} of 9"
+    expect(page.locator("#step-announcer")).to_have_text(text, timeout=10_000)
+    focused = page.evaluate("() => document.activeElement && document.activeElement.tagName")
+    assert focused == "H2", f"focus on {focused} after opening {title}"
+    heading = page.locator("[data-testid='stMain'] h2").first
+    assert heading.inner_text().strip() == title
+    box = heading.bounding_box()
+    assert box is not None and 0 <= box["y"] < PHONE["height"] / 2, box
+
+
+def test_whole_intake_on_a_phone_is_accessible(browser, server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=PHONE)
+    page.goto(server.url)
+    wait_idle(page, timeout=90_000)
+    check_page(page, "00_welcome")
+    press(page, "start")
+    expect_fresh_step(page, 1, "About you")
+    assert page.locator(".st-key-q_phone input").get_attribute("type") == "tel"
+    assert page.locator(".st-key-q_email input").get_attribute("type") == "email"
+    page.locator(".st-key-q_last_name input").fill("L" * 101)  # as a paste would
+    page.locator(".st-key-q_last_name input").press("Tab")
+    wait_idle(page)
+    press(page, "next")
+    expect(page.get_by_text("This is 101 characters long; the limit is 100")).to_be_visible()
+    assert page.locator(".st-key-q_last_name input").input_value() == "L" * 101
+    check_page(page, "01_about_with_problems")
+
+    fill(page, "q_first_name", FIRST)
+    fill(page, "q_last_name", LAST)
+    fill_date(page, "q_date_of_birth", DOB_TYPED)
+    for code in ("sex_at_birth", "pregnant", "breastfeeding"):
+        choose(page, code, ANSWERS[code])
+    page.mouse.wheel(0, 2000)  # Next is pressed from the bottom of a long step
+    press(page, "next")
+    for number, step, title in ((2, "mental_health", "Mental health"),
+                                (3, "substances", "Alcohol and drugs"),
+                                (4, "cardiovascular", "Heart, blood pressure and brain"),
+                                (5, "other_health", "Other health")):
+        expect_fresh_step(page, number, title)
+        for code in STEP_CODES[step]:
+            choose(page, code, ANSWERS[code])
+        if step == "substances":
+            fill(page, "q_alcohol_drinks_per_week", "2")
+        if step == "cardiovascular":
+            tick(page, "q_heart_conditions__none")
+        check_page(page, f"0{number}_{step}")
+        press(page, "next")
+    expect_fresh_step(page, 6, "Medicines")
+    names = page.locator("[class*='st-key-med_name_'] input")
+    names.nth(0).fill("Xanax 0.5mg prn for panic")
+    names.nth(0).press("Tab")
+    wait_idle(page)
+    expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible()
+    check_page(page, "06_medications")
+    press(page, "next")
+    expect_fresh_step(page, 7, "Blood pressure, height and weight")
+    fill(page, "q_systolic_bp", "300")
+    fill(page, "q_diastolic_bp", "20")
+    fill(page, "q_height_ft", "5")
+    fill(page, "q_height_in", "5")
+    fill(page, "q_weight_lb", "160")
+    press(page, "next")
+    expect(page.get_by_text("Please check this reading: 300 is higher", exact=False)).to_be_visible()
+    check_page(page, "07_vitals_with_problems")
+    fill(page, "q_systolic_bp", "130")
+    fill(page, "q_diastolic_bp", "85")
+    press(page, "next")
+    expect_fresh_step(page, 8, "Your visit")
+    for code in STEP_CODES["visit"]:
+        choose(page, code, ANSWERS[code])
+    check_page(page, "08_visit")
+    press(page, "next")
+    expect_fresh_step(page, 9, "Check and sign")
+    expect(page.get_by_text("5 ft 5 in (165 cm)")).to_be_visible()
+    # Editing from the review page comes back in one tap.
+    press(page, "edit_vitals")
+    expect_fresh_step(page, 7, "Blood pressure, height and weight")
+    press(page, "next")
+    expect_fresh_step(page, 9, "Check and sign")
+    tick(page, "q_fasting_understood")
+    tick(page, "q_consent_accurate")
+    fill(page, "q_signature_name", f"{FIRST} {LAST}")
+    check_page(page, "09_review")
+    press(page, "submit")
+    expect(page.get_by_text("Your answers were sent")).to_be_visible(timeout=30_000)
+    check_page(page, "10_confirmation")
+    page.close()

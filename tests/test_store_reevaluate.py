@@ -1,0 +1,309 @@
+"""Re-evaluating stored screenings with a changed engine (a clinic overlay): the diff per
+screening, the old evaluation kept, audit rows, reviewed screenings that gain a defer or
+urgent flag back in the queue with the reason, the "changed since review" filter, and
+parallel workers that never process a screening twice.
+
+Engines are built without the 107k-name dictionary and the documents name only drugs the
+overlay adds, so these tests do not depend on today's drug table.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+import store.reevaluate as reevaluate_module
+import store.screenings as screenings_module
+from rules.engine import build_engine
+from store import (
+    QueueFilters,
+    create_user,
+    get_screening,
+    list_audit,
+    list_queue,
+    record_review,
+    submit_screening,
+)
+from store.evaluations import evaluation_history
+from store.models import AuditFilters
+from store.reevaluate import ReevaluateOptions, reevaluate
+from store.schema import EvaluationChangeRow, FlagRow, ReevaluationRunRow, ScreeningRow
+from tests.conftest import make_doc
+
+PASSWORD = "correct horse battery"
+NEW_DRUG = "Qwixorblat"  # a name no table knows until the overlay adds it
+OVERLAY = f"""\
+name: Test clinic
+rules:
+  bipolar_disorder:
+    severity: defer
+    why: This clinic treats bipolar disorder as a contraindication.
+  glaucoma:
+    urgent: true
+    why: This clinic's eye doctor wants a same-day call.
+drugs:
+  - generic: qwixorblatine
+    classes: [benzodiazepine]
+    brands: [{NEW_DRUG}]
+"""
+
+
+@pytest.fixture(scope="module")
+def base_engine():
+    return build_engine(with_dictionary=False)
+
+
+@pytest.fixture(scope="module")
+def overlay_engine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("overlay") / "clinic.yaml"
+    path.write_text(OVERLAY)
+    return build_engine(overrides_file=path, with_dictionary=False)
+
+
+@pytest.fixture
+def db(store_db, base_engine, monkeypatch):
+    """Screenings are submitted with the base engine."""
+    monkeypatch.setattr(screenings_module, "get_engine", lambda: base_engine)
+    create_user("doc", PASSWORD, "clinician")
+    return store_db
+
+
+def _submit(**answers) -> int:
+    return submit_screening(make_doc(**answers)).screening_id
+
+
+def _review(screening_id: int, acks: dict[str, str | None] | None = None) -> None:
+    detail = get_screening(screening_id)
+    must = {f.rule_id: None for f in detail.evaluation.flags if f.requires_ack}
+    record_review(screening_id, "doc", "cleared", "ok", {**must, **(acks or {})},
+                  detail.latest_review_id)
+
+
+def _flags(store, screening_id: int) -> dict[str, tuple[str, bool]]:
+    with store.session(readonly=True) as session:
+        return {f.rule_id: (f.severity, f.urgent) for f in session.execute(
+            select(FlagRow).where(FlagRow.screening_id == screening_id)).scalars()}
+
+
+def _count(store, model) -> int:
+    with store.session(readonly=True) as session:
+        return int(session.scalar(select(func.count()).select_from(model)))
+
+
+@pytest.fixture
+def scene(db):
+    """reviewed bipolar (gains defer), reviewed glaucoma (gains urgent), reviewed new drug
+    (gains only an adjust flag), unreviewed bipolar, and one that does not change."""
+    ids = {
+        "bipolar_reviewed": _submit(bipolar_disorder="yes"),
+        "glaucoma_reviewed": _submit(glaucoma="yes"),
+        "drug_reviewed": _submit(meds=[f"{NEW_DRUG} 1 mg"]),
+        "bipolar_unreviewed": _submit(bipolar_disorder="unsure"),
+        "unchanged": _submit(liver_disease="yes"),
+    }
+    for key in ("bipolar_reviewed", "glaucoma_reviewed", "drug_reviewed", "unchanged"):
+        _review(ids[key])
+    return ids
+
+
+def test_dry_run_reports_the_diff_and_saves_nothing(db, scene, overlay_engine):
+    before = {k: _flags(db, i) for k, i in scene.items()}
+    seen = []
+    summary = reevaluate(overlay_engine, ReevaluateOptions(dry_run=True), on_change=seen.append)
+    by_id = {c.screening_id: c for c in seen}
+    assert set(by_id) == {scene["bipolar_reviewed"], scene["glaucoma_reviewed"],
+                          scene["drug_reviewed"], scene["bipolar_unreviewed"]}
+    bipolar = by_id[scene["bipolar_reviewed"]]
+    assert bipolar.diff.describe() == "~bipolar_disorder (review -> defer)"
+    assert bipolar.diff.gained_defer == ("bipolar_disorder",)
+    assert "new defer flag bipolar_disorder" in bipolar.requeue_reason
+    glaucoma = by_id[scene["glaucoma_reviewed"]]
+    assert glaucoma.diff.gained_urgent == ("glaucoma",)
+    drug = by_id[scene["drug_reviewed"]]
+    assert [f.rule_id for f in drug.diff.added] == ["benzodiazepine"]
+    assert [f.rule_id for f in drug.diff.removed] == ["medication_unrecognized"]
+    assert drug.requeue_reason is None  # an adjust flag does not send it back
+    assert by_id[scene["bipolar_unreviewed"]].requeue_reason is None  # already in the queue
+    assert (summary.examined, summary.changed, summary.gained_defer, summary.gained_urgent,
+            summary.requeued, summary.dry_run) == (5, 4, 2, 1, 2, True)
+    # nothing saved
+    assert {k: _flags(db, i) for k, i in scene.items()} == before
+    assert _count(db, EvaluationChangeRow) == 0
+    assert get_screening(scene["bipolar_reviewed"]).review_status == "cleared"
+    assert list_audit(AuditFilters(action="reevaluate"))[1] == 0
+    assert list_audit(AuditFilters(action="reevaluation_run"))[1] == 1
+
+
+def test_run_records_new_evaluation_beside_the_old_and_requeues(db, scene, overlay_engine,
+                                                                 base_engine, monkeypatch):
+    alerts = []
+    monkeypatch.setattr(reevaluate_module, "_enqueue_urgent_alert",
+                        lambda session, sid, rules: alerts.append((sid, rules)))
+    summary = reevaluate(overlay_engine, ReevaluateOptions(actor="nightly"))
+    assert (summary.examined, summary.changed, summary.gained_defer, summary.gained_urgent,
+            summary.requeued, summary.failed) == (5, 4, 2, 1, 2, 0)
+
+    bipolar = get_screening(scene["bipolar_reviewed"])
+    assert bipolar.review_status == "unreviewed"  # back to needs review
+    assert bipolar.latest_review_id is not None and len(bipolar.reviews) == 1  # review kept
+    assert bipolar.ruleset_version == overlay_engine.version
+    assert bipolar.highest_severity == "defer"
+    assert _flags(db, bipolar.id) == {"bipolar_disorder": ("defer", False)}
+    history = evaluation_history(bipolar.id)
+    assert history.first_version == base_engine.version
+    assert history.current_version == overlay_engine.version
+    (change,) = history.changes
+    assert change.actor == "nightly" and change.requeued_from == "cleared"
+    assert change.previous["ruleset_version"] == base_engine.version  # the old one, kept whole
+    assert change.previous["flags"][0]["severity"] == "review"
+    assert history.since_review is not None
+    assert history.since_review.describe() == "~bipolar_disorder (review -> defer)"
+    assert "bipolar_disorder" in history.requeue_reason
+
+    glaucoma = get_screening(scene["glaucoma_reviewed"])
+    assert glaucoma.urgent and glaucoma.review_status == "unreviewed"
+    assert alerts == [(glaucoma.id, ("glaucoma",))]
+
+    drug = get_screening(scene["drug_reviewed"])
+    assert drug.review_status == "cleared"  # gained an adjust flag only: stays reviewed
+    assert evaluation_history(drug.id).since_review.describe() == (
+        "+benzodiazepine (adjust) -medication_unrecognized (review)")
+
+    unchanged = get_screening(scene["unchanged"])
+    assert unchanged.ruleset_version == base_engine.version  # untouched
+    assert evaluation_history(unchanged.id).changes == ()
+    assert evaluation_history(unchanged.id).since_review is None
+
+    audits, total = list_audit(AuditFilters(action="reevaluate"))
+    assert total == 4
+    row = next(a for a in audits if a.target == f"screening:{bipolar.id}")
+    assert row.actor == "nightly" and row.details["changed"] == ["bipolar_disorder"]
+    assert row.details["requeued"] is True
+    run_audit = list_audit(AuditFilters(action="reevaluation_run"))[0][0]
+    assert run_audit.details["changed"] == 4
+
+    # the queue: reviewed, then changed
+    changed_rows, n = list_queue(QueueFilters(changed_since_review=True))
+    assert n == 3 and {r.id for r in changed_rows} == {
+        scene["bipolar_reviewed"], scene["glaucoma_reviewed"], scene["drug_reviewed"]}
+    back = next(r for r in changed_rows if r.id == bipolar.id)
+    assert back.review_status == "unreviewed" and back.reviewed_before
+
+    # a second run changes nothing
+    again = reevaluate(overlay_engine, ReevaluateOptions())
+    assert (again.examined, again.changed) == (5, 0)
+    assert _count(db, EvaluationChangeRow) == 4
+
+    # reviewing it again clears "changed since review"; the new defer must be acknowledged
+    _review(bipolar.id)
+    assert get_screening(bipolar.id).review_status == "cleared"
+    assert evaluation_history(bipolar.id).since_review is None
+    assert evaluation_history(bipolar.id).requeue_reason is None
+    assert list_queue(QueueFilters(changed_since_review=True))[1] == 2
+
+    # back to the base rules: the flags return, with a second history entry
+    back_run = reevaluate(base_engine, ReevaluateOptions())
+    assert back_run.changed == 4 and back_run.requeued == 0  # losing flags never requeues
+    assert _flags(db, bipolar.id) == {"bipolar_disorder": ("review", False)}
+    assert len(evaluation_history(bipolar.id).changes) == 2
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    (ReevaluateOptions(status="unreviewed"), {"bipolar_unreviewed"}),
+    (ReevaluateOptions(status="reviewed"), {"bipolar_reviewed", "glaucoma_reviewed", "drug_reviewed"}),
+    (ReevaluateOptions(status="all", span=1), {"bipolar_reviewed", "glaucoma_reviewed",
+                                               "drug_reviewed", "bipolar_unreviewed"}),
+])
+def test_status_filter_and_small_ranges(db, scene, overlay_engine, options, expected):
+    seen = []
+    reevaluate(overlay_engine, options, on_change=seen.append)
+    assert {c.screening_id for c in seen} == {scene[k] for k in expected}
+
+
+def test_since_filter_uses_the_submission_day(db, overlay_engine):
+    old = submit_screening({**make_doc(bipolar_disorder="yes"),
+                            "submitted_at": "2026-10-01T10:00:00Z"}).screening_id
+    new = submit_screening({**make_doc(bipolar_disorder="yes"),
+                            "submitted_at": "2026-11-02T00:00:00Z"}).screening_id
+    from datetime import date
+    seen = []
+    summary = reevaluate(overlay_engine, ReevaluateOptions(since=date(2026, 11, 2)),
+                         on_change=seen.append)
+    assert [c.screening_id for c in seen] == [new] and summary.examined == 1
+    assert get_screening(old).ruleset_version != overlay_engine.version
+
+
+def test_a_screening_changed_meanwhile_is_not_overwritten(db, overlay_engine, base_engine):
+    """The write re-checks the flags it read, under a row lock: a concurrent run wins."""
+    sid = _submit(bipolar_disorder="yes")
+    from store.reevaluate import _Counts, _evaluate_range, _write
+
+    opts = ReevaluateOptions()
+    with db.session(readonly=True) as session:
+        pending = _evaluate_range(session, overlay_engine, sid, sid + 1, opts, _Counts(), None)
+    assert len(pending) == 1
+    reevaluate(overlay_engine, ReevaluateOptions())  # someone else applied it meanwhile
+    with db.session() as session:
+        assert _write(session, pending, None, "late", _Counts()) == []
+    assert len(evaluation_history(sid).changes) == 1
+
+
+def test_unreadable_stored_document_is_counted_not_fatal(db, overlay_engine):
+    good = _submit(bipolar_disorder="yes")
+    bad = _submit(bipolar_disorder="yes")
+    with db.session() as session:
+        row = session.get(ScreeningRow, bad)
+        row.document = {**row.document, "form_version": "0"}
+    failures = []
+    summary = reevaluate(overlay_engine, ReevaluateOptions(),
+                         on_failure=lambda sid, why: failures.append((sid, why)))
+    assert summary.failed == 1 and summary.changed == 1
+    assert failures == [(bad, "InvalidDocument")]
+    assert get_screening(good).highest_severity == "defer"
+
+
+def test_parallel_workers_never_process_a_screening_twice(db, overlay_engine):
+    ids = [_submit(bipolar_disorder="yes" if i % 2 else "no") for i in range(60)]
+    summary = reevaluate(overlay_engine, ReevaluateOptions(span=4), workers=4)
+    assert summary.examined == 60  # each screening examined exactly once across workers
+    assert summary.changed == 30
+    with db.session(readonly=True) as session:
+        per_screening = session.execute(
+            select(EvaluationChangeRow.screening_id, func.count())
+            .group_by(EvaluationChangeRow.screening_id)).all()
+        run = session.scalar(select(ReevaluationRunRow))
+    assert len(per_screening) == 30 and all(n == 1 for _, n in per_screening)
+    assert {sid for sid, _ in per_screening} == set(ids[1::2])
+    assert run.finished_at is not None and run.next_id > run.last_id
+    assert list_audit(AuditFilters(action="reevaluate"))[1] == 30
+
+
+def test_command_line_prints_diff_and_summary(db, scene, overlay_engine, monkeypatch):
+    import rules.engine
+    from rules.__main__ import main
+
+    monkeypatch.setattr(rules.engine, "_engine", overlay_engine)
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    assert main(["reevaluate", "--dry-run", "--status", "reviewed"]) == 0
+    text = out.getvalue()
+    assert f"screening {scene['bipolar_reviewed']} (" in text
+    assert "~bipolar_disorder (review -> defer) [was cleared: back to needs review]" in text
+    assert "gained a defer flag: 1" in text and "gained an urgent flag: 1" in text
+    assert "would go back to needs review: 2" in text and "dry run: nothing saved" in text
+    assert "Ann" not in text and "Lee" not in text  # ids only, never names
+    assert get_screening(scene["bipolar_reviewed"]).review_status == "cleared"
+    out.truncate(0)
+    assert main(["reevaluate"]) == 0
+    assert get_screening(scene["bipolar_reviewed"]).review_status == "unreviewed"
+
+
+def test_command_line_refuses_a_bad_date(capsys):
+    from rules.__main__ import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["reevaluate", "--since", "yesterday"])
+    assert caught.value.code == 2
+    assert "use a date like 2026-11-01" in capsys.readouterr().err
