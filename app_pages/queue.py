@@ -10,9 +10,10 @@ from datetime import date
 import streamlit as st
 
 import store as db
+from app_pages import plain
 from app_pages.auth import require_role
 from app_pages.services import engine, store
-from core.vocab import NO_FLAG, REVIEW_STATUS_LABELS, REVIEW_STATUSES, SEVERITIES, SEVERITY_LABELS
+from core.vocab import NO_FLAG, REVIEW_STATUS_LABELS, REVIEW_STATUSES, SEVERITIES, SEVERITY_LABELS, UNREVIEWED
 
 PAGE_SIZE = 25
 BADGE_COLOUR = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
@@ -76,6 +77,12 @@ for row in rows:
     with st.container(border=True, key=f"row_{row.id}"):
         top, action = st.columns([5, 1])
         urgent = ":red-background[**URGENT**] " if row.urgent else ""
+        status = ("Needs review again (flags changed)"  # a re-evaluation sent it back
+                  if row.review_status == UNREVIEWED and row.reviewed_before
+                  else REVIEW_STATUS_LABELS[row.review_status])
+        top.markdown(f"{urgent}{SEVERITY_BADGE[row.highest_severity]}")  # the app's own words
+        plain.strong(f"{row.last_name}, {row.first_name}, {row.age} y", where=top)  # patient's
+        top.markdown(f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {status}")
         counts = " · ".join(f"{n} {sev}" for sev, n in row.counts.items() if n) or "no flags"
         top.caption(counts)
         if action.button("Open", key=f"open_{row.id}", on_click=open_screening, args=(row.id,)):

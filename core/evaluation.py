@@ -63,6 +63,11 @@ class Flag(_Shape):
         """Must be acknowledged before a review decision (``core.vocab.requires_ack``)."""
         return requires_ack(self.severity, self.urgent)
 
+    def public(self) -> dict[str, Any]:
+        """The stored form of this flag (JSON types only)."""
+        data: dict[str, Any] = self.model_dump(mode="json")
+        return data
+
 
 class MedicationMatch(_Shape):
     """One drug read in a medication line."""

@@ -263,7 +263,7 @@ def test_patient_html_and_markdown_are_shown_as_text():
     title = str(at.html[0].body)
     assert "&lt;b&gt;" in title and "<b>" not in title
     evidence = [t.value for t in at.text if "alert" in t.value]
-    assert evidence == ["Evidence: medication '<script>alert(1)</script>' -> not identified"]
+    assert evidence == ["Evidence: medication '<script>alert(1)</script>' -> not identified (ambiguous)"]
     assert not any("alert" in m.value for m in at.markdown)
     meds = at.dataframe[0].value
     assert list(meds["As typed"]) == ["<script>alert(1)</script>"]  # a table cell is plain text
