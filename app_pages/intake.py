@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +11,7 @@ from app_pages import questions as ui
 from app_pages.services import engine, store
 from forms import intake_state as flow
 from forms import units
+from forms.clock import now_in_clinic
 from forms.definition import MAX_MEDICATIONS, QUESTIONS_BY_CODE
 from forms.i18n import LANGUAGES, Text
 from forms.models import InvalidDocument
@@ -120,7 +119,7 @@ def on_edit(index: int) -> None:
 
 def on_submit() -> None:
     s = state()
-    document = flow.submit(s, _step_values(s), ui.today(), datetime.now(UTC))
+    document = flow.submit(s, _step_values(s), ui.today(), now_in_clinic())
     if document is None:
         return
     if s.token is None:

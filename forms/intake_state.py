@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from forms.branching import prune_hidden
@@ -235,7 +235,7 @@ def edit(state: IntakeState, index: int, values: Mapping[str, Any]) -> None:
 
 def to_document(state: IntakeState, submitted_at: datetime) -> dict[str, Any]:
     """The spec's answer document, exactly as the clinic stores it."""
-    stamp = submitted_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    stamp = submitted_at.isoformat(timespec="seconds").replace("+00:00", "Z")  # own offset: age
     return {"form_version": FORM_VERSION, "answers": state.answers_with_meds(),
             "submitted_at": stamp}
 

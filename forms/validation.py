@@ -11,11 +11,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import Any
 
 from pydantic import ValidationError
 
+from forms.clock import now_in_clinic
 from forms.definition import (
     FORM_VERSION,
     MAX_MEDICATIONS,
@@ -369,8 +370,10 @@ def load_json(text: str) -> Any:
 def parse_document(raw: Any, *, today: date | None = None) -> Screening:
     """Validate one answer document; raise InvalidDocument listing every problem.
 
-    Age is computed at the document's ``submitted_at`` when present (else ``today``),
-    so a stored screening always evaluates the same way.
+    Age is computed on the calendar date of the document's ``submitted_at`` in its own
+    offset (a patient submitting at 8 pm in California on the eve of her birthday is still
+    17), else on ``today`` (default: today in the clinic's time zone), so a stored
+    screening always evaluates the same way.
     """
     if not isinstance(raw, dict):
         raise InvalidDocument([Problem(code="document",
@@ -383,12 +386,15 @@ def parse_document(raw: Any, *, today: date | None = None) -> Screening:
     if doc.form_version != FORM_VERSION:
         problems.append(Problem(code="form_version",
                                 message=f"{_show(doc.form_version)} is not supported; use '{FORM_VERSION}'"))
+    submitted = doc.submitted_at
     try:
-        submitted = doc.submitted_at.astimezone(UTC) if doc.submitted_at else None
+        if submitted is not None:
+            submitted.astimezone(UTC)  # stored as UTC: it must have a UTC instant
     except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before the first UTC instant
         raise InvalidDocument([Problem(code="submitted_at",
                                        message="is out of range; use a real date-time")]) from None
-    reference = submitted.date() if submitted else (today or datetime.now(UTC).date())
+    # The calendar date in submitted_at's own offset: the patient's date, not UTC's.
+    reference = submitted.date() if submitted else (today or now_in_clinic().date())
     answer_problems, cleaned, meds = check_answers(doc.answers, today=reference)
     problems.extend(answer_problems)
     if problems:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bz2
 import importlib.util
+import json
 import pickle  # a data file shipped inside a pinned, hash-checked package
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 DATA_DIR = Path(__file__).parent / "data"
 DRUGS_FILE = DATA_DIR / "drugs.yaml"
+STRUCTURE_CLASSES_FILE = DATA_DIR / "structure_classes.json"
 _MIN_NAME = 3
 MAX_NAME_CHARS = 60
 
@@ -59,11 +61,20 @@ class CombinationDef(_Strict):
     misspellings: tuple[str, ...] = ()
 
 
+class SlangDef(_Strict):
+    """Street names for a class with no generic ("zannies", "K-pins", "nerve pills")."""
+
+    means: str = Field(min_length=_MIN_NAME)  # shown as the generic: what the name stands for
+    classes: tuple[str, ...] = Field(min_length=1)
+    names: tuple[str, ...] = Field(min_length=1)
+
+
 class LexiconFile(_Strict):
     version: str
     classes: dict[str, DrugClassDef]
     drugs: tuple[DrugDef, ...]
     combinations: tuple[CombinationDef, ...] = ()
+    slang: tuple[SlangDef, ...] = ()
 
     @field_validator("classes")
     @classmethod
@@ -74,7 +85,7 @@ class LexiconFile(_Strict):
         return value
 
 
-Method = Literal["generic", "alias", "brand", "combination", "misspelling", "dictionary"]
+Method = Literal["generic", "alias", "brand", "combination", "misspelling", "slang", "dictionary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +106,23 @@ class Product:
 class Lexicon:
     """Name keys -> products, from the curated file and (optionally) the dictionary."""
 
-    def __init__(self, data: LexiconFile, source: str, dictionary: dict | None = None,
-                 origins: dict[int, str] | None = None):
+    def __init__(self, data: LexiconFile, source: str, dictionary: dict[str, Any] | None = None,
+                 origins: dict[int, str] | None = None,
+                 structure_classes: dict[str, str] | None = None):
         self.version = data.version
         self.source = source
         self.class_labels: dict[str, str] = {k: v.label for k, v in data.classes.items()}
         self.curated: dict[str, Product] = {}
         self._generic_classes: dict[str, tuple[str, ...]] = {}
         self._generic_by_key: dict[str, str] = {}
+        # Classes read from the chemistry (rules/data/structure_classes.json) for dictionary
+        # drugs the curated table does not list: the curated table always wins.
+        self.structure_classes: dict[str, tuple[str, ...]] = {}
         self._build_curated(data, source, origins or {})
+        for canonical, class_id in (structure_classes or {}).items():
+            generic = self._generic_by_key.get(key(canonical), key(canonical))
+            if class_id in self.class_labels and generic not in self._generic_classes:
+                self.structure_classes[generic] = (class_id,)
         self.dictionary: dict[str, Product] = {}
         if dictionary is not None:
             self._build_dictionary(dictionary)
@@ -111,6 +130,9 @@ class Lexicon:
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for name_key in self.dictionary:
             self._buckets[(name_key[0], len(name_key))].append(name_key)
+        # First words of curated names of two or more words: a vocabulary word may start one.
+        self.multiword_starts: frozenset[str] = frozenset(
+            k.split(" ", 1)[0] for k in self.curated if " " in k)
 
     # -- curated -------------------------------------------------------------------------
     def _add(self, name: str, product: Product, where: str) -> None:
@@ -139,12 +161,11 @@ class Lexicon:
             if generic in self._generic_classes:
                 raise LexiconError(f"{where}: generic {generic!r} is listed twice")
             self._generic_classes[generic] = drug.classes
-            for name, method in (
-                [(drug.generic, "generic")]
-                + [(n, "alias") for n in drug.aliases]
-                + [(n, "brand") for n in drug.brands]
-                + [(n, "misspelling") for n in drug.misspellings]
-            ):
+            names: list[tuple[str, Method]] = [(drug.generic, "generic")]
+            names += [(n, "alias") for n in drug.aliases]
+            names += [(n, "brand") for n in drug.brands]
+            names += [(n, "misspelling") for n in drug.misspellings]
+            for name, method in names:
                 display = generic if method in ("generic", "alias") else name
                 self._add(name, Product(display, (generic,), drug.classes, method), where)
                 if method in ("generic", "alias"):
@@ -156,15 +177,24 @@ class Lexicon:
             if missing:
                 raise LexiconError(f"{where}: ingredient {missing[0]!r} is not a generic in drugs")
             classes = self._union(ingredients)
-            for name, method in [(combo.name, "combination")] + [
-                (n, "combination") for n in combo.aliases
-            ] + [(n, "misspelling") for n in combo.misspellings]:
+            combo_names: list[tuple[str, Method]] = [(combo.name, "combination")]
+            combo_names += [(n, "combination") for n in combo.aliases]
+            combo_names += [(n, "misspelling") for n in combo.misspellings]
+            for name, method in combo_names:
                 self._add(name, Product(combo.name, ingredients, classes, method), where)
+        for i, slang in enumerate(data.slang):
+            where = f"{source}: slang[{i}] ({slang.means})"
+            unknown = [c for c in slang.classes if c not in self.class_labels]
+            if unknown:
+                raise LexiconError(f"{where}: unknown class {unknown[0]!r}; declare it under classes")
+            for name in slang.names:
+                self._add(name, Product(name, (slang.means,), slang.classes, "slang"), where)
 
     def _union(self, ingredients: tuple[str, ...]) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for generic in ingredients:
-            for class_id in self._generic_classes.get(generic, ()):
+            classes = self._generic_classes.get(generic)
+            for class_id in classes if classes is not None else self.structure_classes.get(generic, ()):
                 seen[class_id] = None
         return tuple(seen)
 
@@ -182,9 +212,9 @@ class Lexicon:
                 out.append(self._generic_by_key.get(part_key, part_key))
         return tuple(dict.fromkeys(out)) or (whole,)
 
-    def _build_dictionary(self, raw: dict) -> None:
+    def _build_dictionary(self, raw: dict[str, Any]) -> None:
         variants: dict[str, list[str]] = raw["drug_variant_to_canonical"]
-        canon: dict[str, dict] = raw["drug_canonical_to_data"]
+        canon: dict[str, dict[str, Any]] = raw["drug_canonical_to_data"]
         ingredients_of = lru_cache(maxsize=None)(self._ingredients_of)
         for variant, canonicals in variants.items():
             if len(variant) > MAX_NAME_CHARS:
@@ -208,6 +238,13 @@ class Lexicon:
     # -- lookup --------------------------------------------------------------------------
     def lookup(self, name_key: str) -> Product | None:
         return self.curated.get(name_key) or self.dictionary.get(name_key)
+
+    def product(self, name_key: str) -> Product:
+        """The product of a key known to be in the lexicon (from its own key lists)."""
+        product = self.lookup(name_key)
+        if product is None:
+            raise KeyError(name_key)
+        return product
 
     def dictionary_bucket(self, query: str, spread: int) -> list[str]:
         out: list[str] = []
@@ -246,10 +283,20 @@ def dictionary_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / DICTIONARY_FILE
 
 
-def load_dictionary() -> dict:
+def load_dictionary() -> dict[str, Any]:
     """The drug-named-entity-recognition data file (~107,000 names), read directly."""
     with bz2.open(dictionary_path(), "rb") as data:
-        return pickle.load(data)  # noqa: S301 - trusted package data, never user input
+        loaded: dict[str, Any] = pickle.load(data)  # noqa: S301 - trusted package data, never user input
+    return loaded
+
+
+def load_structure_classes(path: Path = STRUCTURE_CLASSES_FILE) -> dict[str, str]:
+    """canonical dictionary name -> class, as written by ``python -m rules.build_structure_classes``."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {name: entry["class"] for name, entry in raw["drugs"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise LexiconError(f"{path}: cannot read: {err}") from None
 
 
 def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True,
@@ -258,7 +305,9 @@ def load_lexicon(path: Path = DRUGS_FILE, *, with_dictionary: bool = True,
     origins: dict[int, str] = {}
     if overlay is not None:
         data, origins = overlay.apply_to_lexicon(data, str(path))
-    return Lexicon(data, str(path), load_dictionary() if with_dictionary else None, origins)
+    if not with_dictionary:
+        return Lexicon(data, str(path), None, origins)
+    return Lexicon(data, str(path), load_dictionary(), origins, load_structure_classes())
 
 
 __all__ = ["Lexicon", "LexiconError", "Product", "load_lexicon", "tokens"]

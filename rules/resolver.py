@@ -1,38 +1,51 @@
 """Resolving what a patient typed to known drugs.
 
-Order, safest first:
-1. exact names (curated table, then the dictionary) over the tokens of the name part,
-   longest span first, so "Claritin-D" wins over "Claritin" and "Tylenol with codeine"
-   over "Tylenol";
-2. fuzzy match (rapidfuzz) of what is left against the curated table only: it holds every
-   drug the rules care about and their usual misspellings;
-3. bounded fuzzy match against the dictionary (same first letter, similar length).
+Every word of a line is read or reported:
+1. exact names (curated table, then the dictionary) anywhere in the line, longest span
+   first and never across a separator, so "Claritin-D" wins over "Claritin" and "Tylenol
+   with codeine" over "Tylenol";
+2. the other words by the vocabulary (``rules/data/vocabulary.yaml``): doses, units, forms,
+   routes, frequencies, timings, purposes, fillers;
+3. every word still unread, wherever it stands, gets a fuzzy match (rapidfuzz) against the
+   curated table (every drug the rules care about and their usual misspellings), then a
+   stricter bounded one against the dictionary (same first letter, similar length);
+4. a word nothing could read is reported (``unmatched``) and the line is ``partial``.
 
-A fuzzy hit that is nearly as close to a drug the rules watch as to the drug it picked is
-reported as ``ambiguous``: a clinician decides, fuzzy matching never does.
-An exact name is never fuzzed, so a real drug (Lamisil, clonidine, Narcan) always
-resolves to itself.
+A fuzzy hit is recognized only when clearly closer to one drug than to any other; when a
+drug the rules watch is about as close, the line is ``ambiguous`` and names both: a
+clinician decides, fuzzy matching never does. An exact name is never fuzzed, so a real
+drug (Lamisil, clonidine, Narcan) always resolves to itself.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from rules.lexicon import Lexicon, Product
-from rules.text import fold, is_noise, name_part, segments, tokens
+from rules.text import BREAK, category, fold, line_tokens
 
 MAX_SPAN = 6
 FUZZY_MIN_LEN = 5
+MAX_FUZZY_PER_LINE = 16  # past this, words are reported unread without a guess (10k-char lines)
 CURATED_CUTOFF = 80.0
 DICTIONARY_CUTOFF = 88.0
+TIE_MARGIN = 2.0  # two different drugs this close: no honest pick, ambiguous
 AMBIGUITY_MARGIN = 6.0  # two candidates this close, differing in watched classes: ambiguous
-WATCHED_MARGIN = 10.0  # a watched drug this close behind a harmless pick: ambiguous
-CONNECTORS = frozenset({"and", "with", "&", "plus"})
+WATCHED_MARGIN = 10.0  # a watched drug this close behind a pick lacking its flag: ambiguous
+WATCHED_LENGTH_SPREAD = 3  # watched look-alikes are searched among names this many letters longer or shorter
+# What each word was read as, besides the vocabulary categories and "dose".
+DRUG, AMBIGUOUS, UNREAD, VAGUE = "drug", "ambiguous", "unread", "unread: a medicine named by its use"
+# A purpose word followed by one of these names a medicine by its use ("sleeping pills",
+# "pain meds"): both words stay unread so a clinician asks which medicine.
+VAGUE_NOUNS = frozenset({"pill", "pills", "med", "meds", "medicine", "medicines", "medication",
+                         "medications", "drug", "drugs", "tablet", "tablets", "tabs", "shot",
+                         "shots"})
 
 
 def max_edits(query: str) -> int:
@@ -56,7 +69,7 @@ class Match:
     method: str  # generic | alias | brand | combination | misspelling | dictionary | fuzzy | dictionary_fuzzy
     score: float | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "matched": self.product.name,
@@ -81,6 +94,7 @@ class Resolution:
     matches: tuple[Match, ...] = ()
     candidates: tuple[Candidate, ...] = ()  # for ambiguous: the look-alikes to choose from
     unmatched: tuple[str, ...] = ()  # leftover words nothing matched
+    words: tuple[tuple[str, str], ...] = ()  # every word and what it was read as
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -105,7 +119,7 @@ class Resolution:
             parts.append(f"{m.method} {m.score:.0f}" if m.score is not None else m.method)
         return " + ".join(parts)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "status": self.status,
@@ -121,6 +135,26 @@ class Resolution:
         }
 
 
+def _label(match: Match) -> str:
+    score = f" {match.score:.0f}" if match.score is not None else ""
+    return f"drug: {match.product.generic} ({match.method}{score}: {match.product.name})"
+
+
+def _by_length(keys: list[str]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for name_key in keys:
+        out[len(name_key)].append(name_key)
+    return dict(out)
+
+
+def _window(by_length: dict[int, list[str]], query: str, spread: int) -> list[str]:
+    size = len(query)
+    out: list[str] = []
+    for length in range(size - spread, size + spread + 1):
+        out.extend(by_length.get(length, ()))
+    return out
+
+
 class Resolver:
     """Resolves medication text; results are cached per distinct text."""
 
@@ -128,31 +162,60 @@ class Resolver:
         self.lexicon = lexicon
         self.watched = watched_classes
         self._curated_keys = list(lexicon.curated)
-        self._watched_keys = [k for k, p in lexicon.curated.items() if self._is_watched(p)]
+        # Watched names a typo may be about as close to: curated ones and dictionary ones
+        # (classes from the chemistry), short enough to be typed.
+        self._watched_keys = [k for k, p in lexicon.curated.items() if self._is_watched(p)] + [
+            k for k, p in lexicon.dictionary.items()
+            if self._is_watched(p) and len(k) <= 30 and k.count(" ") < 3]
+        # Names by length: a name more edits away than allowed differs at least that much
+        # in length, so each look-up scans only names of about the query's length.
+        self._curated_by_len = _by_length(self._curated_keys)
+        self._watched_by_len = _by_length(self._watched_keys)
+        self._multi_starts = lexicon.multiword_starts
         self.resolve = lru_cache(maxsize=cache_size)(self._resolve)
 
     def _is_watched(self, product: Product) -> bool:
         return any(c in self.watched for c in product.classes)
 
+    def _flags(self, product: Product) -> frozenset[str]:
+        return self.watched.intersection(product.classes)
+
     def clear_cache(self) -> None:
         self.resolve.cache_clear()
 
     # -- the steps -----------------------------------------------------------------------
-    def _exact(self, words: list[str]) -> list[Match]:
-        """Known names in the words, longest span first, left to right."""
+    def _exact(self, words: list[str], reading: list[str | None], labels: dict[int, str]) -> list[Match]:
+        """Known names in the words, longest span first, left to right; never across a
+        BREAK. A vocabulary word ("for", "sleep") starts only a longer name ("nerve
+        pills") or a curated one ("iron"): it is never a dictionary drug on its own."""
         found: list[Match] = []
         i, n = 0, len(words)
         while i < n:
-            hit = None
-            if not is_noise(words[i]) and words[i] not in CONNECTORS:
-                for length in range(min(MAX_SPAN, n - i), 0, -1):
-                    span = " ".join(words[i : i + length])
-                    product = self.lexicon.lookup(span)
+            word = words[i]
+            hit: Match | None = None
+            length = 1
+            vocab = category(word) is not None
+            # "for thyroid", "for iron deficiency": after a purpose marker it is a purpose.
+            single = word in self.lexicon.curated and not (
+                i and category(words[i - 1]) == "purpose_marker")
+            if word != BREAK and (not vocab or word in self._multi_starts or single):
+                end = i
+                while end < n and end - i < MAX_SPAN and words[end] != BREAK:
+                    end += 1
+                for length in range(end - i, 0, -1):
+                    span = " ".join(words[i:i + length])
+                    if vocab:  # "sleeping pills" is no drug; "nerve pills" is curated slang
+                        product = self.lexicon.curated.get(span) if single or length > 1 else None
+                    else:
+                        product = self.lexicon.lookup(span)
                     if product is not None:
                         hit = Match(span, product, product.method)
                         break
-            if hit:
+            if hit is not None:
                 found.append(hit)
+                for j in range(i, i + length):
+                    reading[j] = DRUG
+                    labels[j] = _label(hit)
                 if hit.product.method == "dictionary" and length > 1:
                     found.extend(self._watched_inside(words[i:i + length], hit.product))
                 i += length
@@ -161,8 +224,7 @@ class Resolver:
         return found
 
     @staticmethod
-    def _near(query: str, hits: list) -> list:
-        limit = max_edits(query)
+    def _near(query: str, hits: list[tuple[str, float, int]], limit: int) -> list[tuple[str, float, int]]:
         return [h for h in hits if Levenshtein.distance(query, h[0], score_cutoff=limit) <= limit]
 
     def _watched_inside(self, words: list[str], outer: Product) -> list[Match]:
@@ -181,61 +243,109 @@ class Resolver:
         return extra
 
     def _fuzzy(self, query: str) -> tuple[Match | None, tuple[Candidate, ...]]:
-        """Best fuzzy match for one query, or (None, candidates) when it is ambiguous."""
-        hits = self._near(query, process.extract(query, self._curated_keys, scorer=fuzz.ratio,
-                                                 score_cutoff=CURATED_CUTOFF, limit=8))
+        """Best fuzzy match for one query, or (None, candidates) when it is ambiguous.
+
+        Recognized only when clearly closer to one drug than to any other: a drug with
+        other rule flags nearly as close, a watched drug within one more edit than the
+        pick, or a different drug as close as the pick makes the guess ambiguous. The
+        dictionary (no curated misspellings, many rare names) needs a higher score and
+        at most one edit up to 11 letters.
+        """
+        limit = max_edits(query)
+        hits = self._near(query, process.extract(query, _window(self._curated_by_len, query, limit),
+                                                 scorer=fuzz.ratio, score_cutoff=CURATED_CUTOFF,
+                                                 limit=8), limit)
         method = "fuzzy"
         if not hits:
             bucket = self.lexicon.dictionary_bucket(query, spread=2)
             hits = self._near(query, process.extract(query, bucket, scorer=fuzz.ratio,
-                                                     score_cutoff=DICTIONARY_CUTOFF, limit=8))
+                                                     score_cutoff=DICTIONARY_CUTOFF, limit=8),
+                              1 if len(query) <= 11 else 2)
             method = "dictionary_fuzzy"
         if not hits:
             return None, ()
         best_key, best_score, _ = hits[0]
-        best = self.lexicon.lookup(best_key)
+        best = self.lexicon.product(best_key)
+        best_flags = self._flags(best)
         rivals: dict[tuple[str, ...], Candidate] = {}
-        for name_key, score, _ in hits:
-            product = self.lexicon.lookup(name_key)
-            if product.ingredients != best.ingredients and score >= best_score - AMBIGUITY_MARGIN \
-                    and self._is_watched(product) != self._is_watched(best):
-                rivals.setdefault(product.ingredients,
-                                  Candidate(product.name, product.generic, round(score, 1)))
-        if not self._is_watched(best):
-            near_watched = process.extract(query, self._watched_keys, scorer=fuzz.ratio,
-                                           score_cutoff=best_score - WATCHED_MARGIN, limit=3)
-            for name_key, score, _ in near_watched:
-                product = self.lexicon.lookup(name_key)
-                rivals.setdefault(product.ingredients,
-                                  Candidate(product.name, product.generic, round(score, 1)))
+
+        def rival(name_key: str, score: float) -> None:
+            product = self.lexicon.product(name_key)
+            rivals.setdefault(product.ingredients,
+                              Candidate(product.name, product.generic, round(score, 1)))
+
+        for name_key, score, _ in hits[1:]:
+            product = self.lexicon.product(name_key)
+            if product.ingredients == best.ingredients:
+                continue
+            if score >= best_score - TIE_MARGIN or (
+                    score >= best_score - AMBIGUITY_MARGIN and self._flags(product) != best_flags):
+                rival(name_key, score)
+        best_edits = Levenshtein.distance(query, best_key)
+        watched = _window(self._watched_by_len, query, WATCHED_LENGTH_SPREAD)
+        near_watched = process.extract(query, watched, scorer=fuzz.ratio,
+                                       score_cutoff=best_score - WATCHED_MARGIN, limit=4)
+        near_watched += process.extract(  # type: ignore[call-overload]
+            query, watched, scorer=Levenshtein.distance, score_cutoff=min(best_edits + 1, 2), limit=4)
+        for name_key, _score, _ in near_watched:
+            product = self.lexicon.product(name_key)
+            if product.ingredients != best.ingredients and self._flags(product) - best_flags:
+                rival(name_key, fuzz.ratio(query, name_key))
         if rivals:
             return None, (Candidate(best.name, best.generic, round(best_score, 1)),
                           *rivals.values())
         return Match(query, best, method, round(best_score, 1)), ()
 
+    def _read_words(self, words: list[str], reading: list[str | None]) -> None:
+        """Give every word that is not a drug its vocabulary category (or leave None)."""
+        marker = False  # a purpose marker ("for", "when") earlier in this part of the line
+        for i, word in enumerate(words):
+            if word == BREAK or reading[i] == DRUG:
+                marker = False
+                if word == BREAK:
+                    reading[i] = "separator"
+                continue
+            found = category(word)
+            if found == "purpose_marker":
+                marker = True
+            elif found == "context_purposes":
+                found = "purpose" if marker else None
+            elif word in VAGUE_NOUNS and i and reading[i - 1] == "purpose":
+                # "sleeping pill", "pain meds": a medicine named by its use, not by name.
+                reading[i - 1] = found = VAGUE
+            reading[i] = found
+
     def _resolve(self, text: str) -> Resolution:
-        folded = fold(text)
-        # Exact names anywhere in the line: a drug after "for ..." is still a drug.
-        found = self._exact(tokens(folded))
+        words = line_tokens(fold(text))
+        reading: list[str | None] = [None] * len(words)
+        labels: dict[int, str] = {}  # what each drug word was read as, for people
+        found = self._exact(words, reading, labels)
         matches: list[Match] = []
         for match in found:
             if all(m.product != match.product for m in matches):
                 matches.append(match)
-        read = {w for m in found for w in m.query.split()}
+        self._read_words(words, reading)
         candidates: list[Candidate] = []
-        unmatched: list[str] = []
-        # Fuzzy only on the name part of each segment: purpose words ("for toenail
-        # fungus") are never guessed into drugs, but a misspelt drug after a comma is.
-        for segment in segments(folded):
-            for run in self._runs(tokens(name_part(segment)), read):
-                resolved = self._fuzzy_run(run)
-                if resolved is None:
-                    unmatched.extend(run)
-                elif isinstance(resolved, Match):
-                    if all(m.product != resolved.product for m in matches):
-                        matches.append(resolved)
-                else:
-                    candidates.extend(resolved)
+        attempts = 0
+        # Every word nothing read yet gets the fuzzy look-ups, wherever it stands.
+        for run in self._runs(words, reading):
+            if attempts >= MAX_FUZZY_PER_LINE:
+                break
+            if 1 < len(run) <= 3:
+                attempts += 1
+                guess, cands = self._fuzzy(" ".join(words[i] for i in run))
+                if guess is not None or cands:
+                    self._take(guess, cands, run, reading, labels, matches, candidates)
+                    continue
+            for i in run:
+                word = words[i]
+                if len(word) < FUZZY_MIN_LEN or attempts >= MAX_FUZZY_PER_LINE \
+                        or not any(c.isalpha() for c in word):
+                    continue
+                attempts += 1
+                guess, cands = self._fuzzy(word)
+                self._take(guess, cands, [i], reading, labels, matches, candidates)
+        unmatched = tuple(w for w, r in zip(words, reading, strict=True) if r is None or r == VAGUE)
         if candidates:
             status: Status = "ambiguous"
         elif matches and unmatched:
@@ -244,43 +354,42 @@ class Resolver:
             status = "recognized"
         else:
             status = "unrecognized"
+        readings = tuple((w, labels.get(i) or reading[i] or UNREAD)
+                         for i, w in enumerate(words) if w != BREAK)
         return Resolution(text=text, status=status, matches=tuple(matches),
-                          candidates=tuple(candidates), unmatched=tuple(unmatched))
+                          candidates=tuple(candidates), unmatched=unmatched, words=readings)
 
     @staticmethod
-    def _runs(words: list[str], read: set[str]) -> list[list[str]]:
-        """Runs of consecutive words that are neither read already nor dose/frequency noise."""
-        runs: list[list[str]] = []
-        current: list[str] = []
-        for word in words:
-            if word in read or is_noise(word) or word in CONNECTORS \
-                    or not any(c.isalpha() for c in word):
+    def _take(match: Match | None, cands: tuple[Candidate, ...], run: list[int],
+              reading: list[str | None], labels: dict[int, str], matches: list[Match],
+              candidates: list[Candidate]) -> None:
+        if match is not None:
+            for i in run:
+                reading[i] = DRUG
+                labels[i] = _label(match)
+            if all(m.product != match.product for m in matches):
+                matches.append(match)
+        elif cands:
+            for i in run:
+                reading[i] = AMBIGUOUS
+                labels[i] = "ambiguous: " + " or ".join(f"{c.name} ({c.generic})" for c in cands)
+            candidates.extend(cands)
+
+    @staticmethod
+    def _runs(words: list[str], reading: list[str | None]) -> list[list[int]]:
+        """Runs of consecutive word positions that nothing has read."""
+        runs: list[list[int]] = []
+        current: list[int] = []
+        for i, word in enumerate(words):
+            if reading[i] is None and word != BREAK:
+                current.append(i)
+            else:
                 if current:
                     runs.append(current)
                 current = []
-            else:
-                current.append(word)
         if current:
             runs.append(current)
         return runs
-
-    def _fuzzy_run(self, run: list[str]) -> Match | tuple[Candidate, ...] | None:
-        """Try the whole run (up to three words), then each word on its own."""
-        attempts = []
-        if 1 < len(run) <= 3:
-            attempts.append(" ".join(run))
-        attempts.extend(w for w in run if len(w) >= FUZZY_MIN_LEN)
-        if len(run) == 1 and len(run[0]) < FUZZY_MIN_LEN:
-            return None
-        for query in attempts:
-            if len(query) < FUZZY_MIN_LEN:
-                continue
-            match, candidates = self._fuzzy(query)
-            if match is not None:
-                return match
-            if candidates:
-                return candidates
-        return None
 
     def describe(self, resolution: Resolution) -> str:
         """Plain words for a patient: 'alprazolam, a benzodiazepine (...)'. Never a verdict."""

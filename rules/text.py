@@ -1,8 +1,11 @@
 """Turning what a patient typed into comparable tokens.
 
-"Xanax 0.5mg prn for panic" -> name part "xanax 0.5mg prn", tokens
-["xanax", "0.5mg", "prn"], of which "0.5mg" and "prn" are noise (dose, frequency).
-Lexicon names go through the same ``key`` so both sides compare alike.
+"Xanax 0.5mg prn, Ativan2mg w/ food" -> ["xanax", "0.5mg", "prn", BREAK, "ativan", "2mg",
+"with", "food"]: lowercase, accents and trademark signs dropped, ``w/`` read as "with",
+a dose glued to a name split off, and a BREAK where the patient separated two things
+(``,`` ``;`` ``/`` parentheses, line breaks). Lexicon names go through the same ``key`` so
+both sides compare alike. Which words are doses, units, frequencies or purposes is data
+(``rules/data/vocabulary.yaml``); doses, counts and clock times are the patterns below.
 """
 
 from __future__ import annotations
@@ -10,92 +13,99 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TOKEN_RE = re.compile(r"[a-z0-9µ#&%]+(?:[.,/][a-z0-9µ%]+)*")
+from rules.vocabulary import NOISE_WORDS, VOCABULARY
+
+BREAK = "|"  # where a line was split by punctuation: names never span it
+
+_UNITS = r"mg|mgs|mcg|ug|g|gm|gms|ml|mls|cc|iu|units?|meq|mmol|k|%"
 _DOSE_RE = re.compile(
-    r"^(?:\d+(?:[.,]\d+)?(?:/\d+(?:[.,]\d+)?)*"
-    r"(?:mg|mcg|µg|ug|g|gm|ml|iu|units?|meq|mmol|%|mg/ml|mcg/hr|mg/hr|x|h|hr|hrs|d)?"
-    r"|q\d+(?:h|hr|hrs)?|x\d+|\d+x|\d+/\d+)$"
+    r"^(?:#?\d+(?:[.,]\d+)?(?:/\d+(?:[.,]\d+)?)*"
+    rf"(?:{_UNITS}|mg/ml|mcg/hr|mg/hr|mg/kg|x|h|hr|hrs|d|w|wk|am|pm|a|p|st|nd|rd|th|"
+    r"tabs?|caps?|pills?|puffs?|drops?|sprays?|mins?|yrs?|years?|months?)?"
+    r"|q\d+(?:h|hr|hrs|d|w|wk)?|x\d+|\d+x|\d+/\d+|#\d+)$"
 )
-# What people write around a name: cut the text at the first of these (not at position 0).
-_PURPOSE_RE = re.compile(
-    r"\b(?:for|when|whenever|if|because|due|since|prescribed|before|after|until|by dr|from dr|"
-    r"per dr|to help|to treat)\b"
-)
-NOISE_WORDS = frozenset(
-    """
-    mg mcg µg ug g gm gram grams ml iu unit units meq mmol
-    tablet tablets tab tabs capsule capsules cap caps pill pills patch patches cream gel drop
-    drops eye eyes ear nasal nose spray inhaler inhaled puffer puff puffs injection injections
-    injectable shot shots liquid syrup solution suspension chewable chewables odt sublingual
-    film strip strips lozenge lozenges gummy gummies softgel softgels er xr sr cr xl dr la ir
-    ec extended release delayed immediate oral topical ointment lotion powder vial pen
-    autoinjector auto injector suppository wafer dose doses dosage
-    daily nightly prn bid tid qid qd qam qpm qhs hs qod once twice three four times time a day
-    days week weeks weekly monthly month morning mornings evening evenings night nights
-    bedtime noon afternoon at every per as needed need in the x each am a.m p.m with meals
-    meal food hour hours hr hrs h take taking takes took i my of on and or plus also about
-    approx usually sometimes only up to one two half generic brand otc rx prescription med meds
-    medicine medicines medication medications current currently still stopped used now
-    percent strength ultra extra maximum max regular formula
-    acetate hydrochloride hcl sulfate sulphate tartrate bitartrate maleate succinate besylate
-    mesylate citrate phosphate hydrobromide fumarate
-    """.split()
-)
-
-
 _DROP = {ord("'"): None, ord("’"): None, ord("‘"): None, ord("®"): None, ord("™"): None,
-         ord("℠"): None}
+         ord("℠"): None, ord("`"): None}
+_NON_ASCII = {ord("µ"): "mc", ord("μ"): "mc", ord("⁄"): "/", ord("ß"): "ss", ord("æ"): "ae",
+              ord("ø"): "o", ord("œ"): "oe", ord("ł"): "l"}
 
 
 def fold(text: str) -> str:
-    """Lowercase, unicode-normalise, drop apostrophes and trademark signs (before NFKC,
-    which would turn "™" into "tm")."""
-    return unicodedata.normalize("NFKC", text.translate(_DROP)).casefold().translate(_DROP)
+    """Lowercase, unicode-normalise, drop apostrophes, trademark signs (before NFKC, which
+    would turn "™" into "tm") and accents ("Lorazépam" -> "lorazepam"); µg -> mcg."""
+    folded = unicodedata.normalize("NFKC", text.translate(_DROP)).casefold().translate(_DROP)
+    if folded.isascii():
+        return folded
+    folded = unicodedata.normalize("NFKD", folded.translate(_NON_ASCII))
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
-_SEPARATOR_RE = re.compile(r"[.,/]")
+_WITH_RE = re.compile(r"\bw/o\b|\bw/")
+# A name with a dose glued to it: "ativan2mg", "lamictal25mg", "klonopin0.5".
+_GLUED_RE = re.compile(r"\b([^\W\d_]{3,})(\d+(?:[.,]\d+)?(?:[^\W\d_]{1,5})?)\b")
+_TOKEN_RE = re.compile(r"#?[^\W_]+%?(?:[.,/][^\W_]+%?)*|[&+]|[,;:/()\[\]{}\n\r|•·*]")
+_PART_SEP = frozenset(",;:/()[]{}\n\r|•·*")
+_SEP_RE = re.compile(r"[.,/]")
 
 
-def _split(token: str) -> list[str]:
-    if not _SEPARATOR_RE.search(token) or _DOSE_RE.match(token):
-        return [token]
-    return [part for part in _SEPARATOR_RE.split(token) if part]
+def _glued(match: re.Match[str]) -> str:
+    name, dose = match.group(1), match.group(2)
+    if not _DOSE_RE.match(dose):
+        return match.group(0)
+    return f"{name} {dose}"
 
 
-def tokens(text: str) -> list[str]:
+def line_tokens(folded: str) -> list[str]:
+    """The words of a folded line, with BREAK where punctuation separated two parts."""
+    if "w/" in folded:
+        folded = _WITH_RE.sub(lambda m: " without " if m.group(0) == "w/o" else " with ", folded)
+    if any(c.isdigit() for c in folded):
+        folded = _GLUED_RE.sub(_glued, folded)
     out: list[str] = []
-    for token in _TOKEN_RE.findall(fold(text)):
-        out.extend(_split(token))
+    for token in _TOKEN_RE.findall(folded):
+        if token in _PART_SEP:
+            if out and out[-1] != BREAK:
+                out.append(BREAK)
+        elif not _SEP_RE.search(token) or _DOSE_RE.match(token):
+            out.append(token)
+        else:
+            parts = [p for p in _SEP_RE.split(token) if p]
+            for i, part in enumerate(parts):
+                if i and "/" in token:
+                    out.append(BREAK)
+                out.append(part)
+    if out and out[-1] == BREAK:
+        out.pop()
     return out
 
 
-_SIMPLE_RE = re.compile(r"[a-z]+(?: [a-z]+)*")
+def tokens(text: str) -> list[str]:
+    return [t for t in line_tokens(fold(text)) if t != BREAK]
+
+
+_SIMPLE_RE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
 
 
 def key(name: str) -> str:
     """The comparable form of a name: 'Claritin-D' -> 'claritin d'."""
-    if _SIMPLE_RE.fullmatch(name):
-        return name
+    if _SIMPLE_RE.fullmatch(name):  # most of the 107k dictionary names: fast at load
+        return name.lower()
     return " ".join(tokens(name))
 
 
-_SEGMENT_RE = re.compile(r"[,;+]|\b(?:and|also|plus|then)\b")
-
-
-def segments(folded: str) -> list[str]:
-    """Parts of a line that may each name a drug: "Zoloft for mood, Xanax as needed" ->
-    ["zoloft for mood", " xanax as needed"]."""
-    return [part for part in _SEGMENT_RE.split(folded) if part.strip()]
-
-
-def name_part(text: str) -> str:
-    """The part of a medication line that names the drug: before 'for ...', 'when ...'."""
-    folded = fold(text)
-    match = _PURPOSE_RE.search(folded)
-    if match and folded[: match.start()].strip():
-        return folded[: match.start()]
-    return folded
+def is_dose(token: str) -> bool:
+    """A number, dose, count or clock time: '0.5mg', '5/325', '#30', 'x2', 'q6h', '8am'."""
+    return bool(_DOSE_RE.match(token))
 
 
 def is_noise(token: str) -> bool:
+    """A dose, unit, form, frequency, timing or filler word: never a drug on its own."""
     return token in NOISE_WORDS or bool(_DOSE_RE.match(token))
+
+
+def category(token: str) -> str | None:
+    """What a non-drug word is: a vocabulary category, 'dose', or None (unread)."""
+    found = VOCABULARY.get(token)
+    if found is not None:
+        return found
+    return "dose" if _DOSE_RE.match(token) else None

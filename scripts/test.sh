@@ -2,7 +2,8 @@
 # Install what the checks need (first run only) and run every check: ruff, then pytest.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k vignettes
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
-ensure_venv "$ROOT/requirements-dev.txt"
+check_lock "$ROOT/requirements.txt" "$ROOT/requirements.lock"  # what start.sh installs
+ensure_venv "$ROOT/requirements-dev.txt"  # from requirements-dev.lock, hashes checked
 cd "$ROOT"
 if [ -x scripts/ensure-chromium.sh ] && [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
   scripts/ensure-chromium.sh

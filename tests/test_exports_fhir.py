@@ -83,6 +83,7 @@ def test_bulk_export_writes_valid_resources_that_give_back_every_screening(seede
 
     responses = resources["QuestionnaireResponse"]
     assert [int(r["identifier"]["value"]) for r in responses] == sorted(seeded)
+    assert {r["language"] for r in responses} == {"en"}
     patients = {p["id"]: p for p in resources["Patient"]}
     issues = resources["DetectedIssue"]
     statements = {m["id"]: m for m in resources["MedicationStatement"]}
@@ -178,9 +179,10 @@ def test_usage_errors(out_dir):
 
 def test_bundle_of_one_screening_is_valid_and_audited(staff):
     screening_id = submit_screening(make_doc(meds=["Xanax 0.5mg", "Lamictal"],
-                                             bipolar_disorder="yes")).screening_id
+                                             bipolar_disorder="yes"), language="es").screening_id
     bundle = json.loads(screening_bundle_json(screening_id, "dr.kay", "clinician"))
     fhir_model(bundle)
+    assert bundle["entry"][1]["resource"]["language"] == "es"  # the patient answered in Spanish
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert kinds == ["Questionnaire", "QuestionnaireResponse", "Patient", "DetectedIssue",
                      "DetectedIssue", "DetectedIssue", "MedicationStatement", "MedicationStatement"]

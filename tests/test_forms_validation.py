@@ -178,7 +178,9 @@ def test_one_message_per_bad_answer_not_a_cascade():
 
 @pytest.mark.parametrize(("submitted_at", "age"), [
     ("2026-06-14T23:59:00Z", 40), ("2026-06-15T00:00:00Z", 41),
-    ("2026-06-14T22:30:00-02:00", 41),  # 00:30 UTC on the birthday
+    # 00:30 UTC on the birthday, but still the 14th where the patient is (issue 9: the
+    # patient's own calendar date, not UTC's)
+    ("2026-06-14T22:30:00-02:00", 40), ("2026-06-15T00:30:00+09:00", 41),
 ])
 def test_age_is_computed_at_submission(submitted_at, age):
     doc = make_doc()

@@ -81,11 +81,13 @@ def screening_bundle_json(screening_id: int, actor: str, role: str, *,
     with store.session(readonly=True) as session:
         row = session.execute(
             select(ScreeningRow.id, ScreeningRow.submitted_at, ScreeningRow.document,
-                   ScreeningRow.evaluation).where(ScreeningRow.id == screening_id)).first()
+                   ScreeningRow.evaluation, ScreeningRow.language)
+            .where(ScreeningRow.id == screening_id)).first()
     if row is None:
         raise ScreeningNotFound(f"no screening {screening_id}")
     bundle = screening_bundle(StoredScreening(id=row.id, submitted_at=row.submitted_at,
-                                              document=row.document, evaluation=row.evaluation),
+                                              document=row.document, evaluation=row.evaluation,
+                                              language=row.language),
                               deidentified)
     data = json.dumps(bundle, ensure_ascii=False, indent=1).encode("utf-8")
     audit.record_audit(username, audit.EXPORT, audit.target_of("screening", row.id), {

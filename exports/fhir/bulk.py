@@ -47,11 +47,12 @@ def write_ndjson(sinks: Mapping[str, TextIO], options: ExportOptions, store: Sto
         conn = session.connection()
         for lo, hi in id_ranges(conn, where, chunk_size):
             rows = session.execute(
-                select(_S.id, _S.submitted_at, _S.document, _S.evaluation)
+                select(_S.id, _S.submitted_at, _S.document, _S.evaluation, _S.language)
                 .where(*where, _S.id > lo, _S.id <= hi).order_by(_S.id)).all()
             for row in rows:
                 screening = StoredScreening(id=row.id, submitted_at=row.submitted_at,
-                                            document=row.document, evaluation=row.evaluation)
+                                            document=row.document, evaluation=row.evaluation,
+                                            language=row.language)
                 for resource in screening_resources(screening, options.deidentified):
                     name = f"{resource['resourceType']}.ndjson"
                     sinks[name].write(_line(resource))

@@ -47,6 +47,7 @@ class StoredScreening:
     submitted_at: datetime | str | None
     document: Mapping[str, Any]
     evaluation: Mapping[str, Any]
+    language: str | None = None  # the language the patient answered in (BCP 47, e.g. "es")
 
 
 def response_id(screening_id: int) -> str:
@@ -81,8 +82,10 @@ def questionnaire_response(s: StoredScreening, deidentified: bool = False) -> JS
     response = document_to_response(document, response_id=response_id(s.id),
                                      subject=_patient_ref(s, deidentified),
                                      withheld=WITHHELD if deidentified else frozenset())
-    return {"resourceType": response.pop("resourceType"), "id": response.pop("id"),
-            "identifier": _identifier(s.id), **response}
+    head: JSON = {"resourceType": response.pop("resourceType"), "id": response.pop("id")}
+    if s.language:
+        head["language"] = s.language
+    return {**head, "identifier": _identifier(s.id), **response}
 
 
 def patient(s: StoredScreening) -> JSON:

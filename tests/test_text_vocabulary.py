@@ -1,0 +1,71 @@
+"""Splitting a medication line into words, and the vocabulary that reads the non-drug words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rules.text import BREAK, category, fold, key, line_tokens
+from rules.vocabulary import VocabularyError, load_vocabulary
+
+SPLITS = [
+    ("Ativan2mg", ["ativan", "2mg"]),
+    ("lamictal25mg, Klonopin0.5", ["lamictal", "25mg", BREAK, "klonopin", "0.5"]),
+    ("Celexa 20 w/ ativn", ["celexa", "20", "with", "ativn"]),
+    ("Xanax/Zoloft (for sleep)", ["xanax", BREAK, "zoloft", BREAK, "for", "sleep"]),
+    ("Percocet 5/325 q4h prn", ["percocet", "5/325", "q4h", "prn"]),
+    ("½ tab 8am #30 x2", ["1/2", "tab", "8am", "#30", "x2"]),
+    ("Lorazépam 1 mg", ["lorazepam", "1", "mg"]),
+    ("75µg", ["75mcg"]),
+    ("Advil Cold & Sinus", ["advil", "cold", "&", "sinus"]),
+    ("Lexapro 10mg\nXanax", ["lexapro", "10mg", BREAK, "xanax"]),
+    ("Zoloft; Xanax", ["zoloft", BREAK, "xanax"]),
+    ("Xanax™ 1mg", ["xanax", "1mg"]),
+    ("B12 1000mcg", ["b12", "1000mcg"]),  # one letter before digits: a name, not a glued dose
+]
+
+
+@pytest.mark.parametrize(("text", "words"), SPLITS)
+def test_line_tokens(text, words):
+    assert line_tokens(fold(text)) == words
+
+
+def test_keys_of_names_and_lines_agree():
+    assert key("Claritin-D") == "claritin d"
+    assert key("Tylenol w/ Codeine") == "tylenol with codeine"
+
+
+CATEGORIES = [("po", "route"), ("qhs", "frequency"), ("tds", "frequency"), ("nocte", "frequency"),
+              ("mane", "frequency"), ("succ", "salt"), ("mcg", "unit"), ("xl", "form"),
+              ("anxiety", "purpose"), ("nerves", "purpose"), ("for", "purpose_marker"),
+              ("sinus", "context_purposes"), ("5/325", "dose"), ("#30", "dose"), ("x2", "dose"),
+              ("8am", "dose"), ("qwzzx", None), ("xanax", None)]
+
+
+@pytest.mark.parametrize(("word", "expected"), CATEGORIES)
+def test_word_categories(word, expected):
+    assert category(word) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("version: '1'\ncategories:\n  unit: mg\n  form: mg\n", "'mg' is already in unit"),
+    ("version: '1'\ncategories:\n  unit: MG\n", "'MG' must be lowercase"),
+    ("version: '1'\ncategories:\n  units: mg\n", "categories.units"),
+    ("version: '1'\ncategories: [unclosed\n", "cannot read"),
+])
+def test_a_broken_vocabulary_fails_at_load_naming_the_file(tmp_path: Path, text, message):
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(text)
+    with pytest.raises(VocabularyError) as caught:
+        load_vocabulary(path)
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+
+
+def test_no_vocabulary_word_hides_a_watched_drug(engine):
+    """A vocabulary word that is also a curated name is read as the drug (unless after
+    "for"): only "thyroid", "iron" and the like, never a drug name a rule watches by itself."""
+    from rules.vocabulary import VOCABULARY
+
+    clashes = {w for w in VOCABULARY if w in engine.lexicon.curated}
+    assert clashes <= {"insulin", "iron", "probiotics", "testosterone", "thyroid"}
