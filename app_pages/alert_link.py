@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-CLINICAL_ROLES = ("clinician", "admin")
+from core.vocab import CLINICAL_ROLES
 
 
 def open_linked_screening(user: dict) -> None:

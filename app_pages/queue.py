@@ -12,15 +12,13 @@ import streamlit as st
 import store as db
 from app_pages import plain
 from app_pages.auth import require_role
-from app_pages.labels import REVIEW_STATUSES
 from app_pages.services import engine, store
-from rules.catalogue import SEVERITIES
+from core.vocab import NO_FLAG, REVIEW_STATUS_LABELS, REVIEW_STATUSES, SEVERITIES, SEVERITY_LABELS, UNREVIEWED
 
 PAGE_SIZE = 25
-STATUSES = ("unreviewed", "needs_follow_up", "cleared_with_conditions", "cleared", "not_a_candidate")
-SEVERITY_BADGE = {"defer": ":red-background[DEFER]", "review": ":orange-background[REVIEW]",
-                  "adjust": ":violet-background[ADJUST]", "info": ":blue-background[INFO]",
-                  "none": ":gray-background[NO FLAGS]"}
+BADGE_COLOUR = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
+SEVERITY_BADGE = {**{s: f":{BADGE_COLOUR[s]}-background[{SEVERITY_LABELS[s].upper()}]" for s in SEVERITIES},
+                  NO_FLAG: ":gray-background[NO FLAGS]"}
 
 
 user = require_role("clinician", "admin")
@@ -28,10 +26,10 @@ st.title("Screenings")
 
 with st.expander("Filters", expanded=True):
     left, right = st.columns(2)
-    statuses = left.multiselect("Review status", STATUSES, format_func=REVIEW_STATUSES.get,
+    statuses = left.multiselect("Review status", REVIEW_STATUSES, format_func=REVIEW_STATUS_LABELS.get,
                                 key="f_status", placeholder="Any status")
     severity = right.selectbox("Has a flag of severity", ("any", *SEVERITIES), key="f_severity",
-                               format_func=lambda s: "Any" if s == "any" else s)
+                               format_func=lambda s: "Any" if s == "any" else SEVERITY_LABELS[s])
     rule_ids = ["any", *sorted(r.id for r in engine().catalogue.rules)]
     rule = left.selectbox("Has flag", rule_ids, key="f_rule",
                           format_func=lambda r: "Any" if r == "any" else r)
@@ -80,8 +78,8 @@ for row in rows:
         top, action = st.columns([5, 1])
         urgent = ":red-background[**URGENT**] " if row.urgent else ""
         status = ("Needs review again (flags changed)"  # a re-evaluation sent it back
-                  if row.review_status == "unreviewed" and row.reviewed_before
-                  else REVIEW_STATUSES[row.review_status])
+                  if row.review_status == UNREVIEWED and row.reviewed_before
+                  else REVIEW_STATUS_LABELS[row.review_status])
         top.markdown(f"{urgent}{SEVERITY_BADGE[row.highest_severity]}")  # the app's own words
         plain.strong(f"{row.last_name}, {row.first_name}, {row.age} y", where=top)  # patient's
         top.markdown(f"Submitted {row.submitted_at:%Y-%m-%d %H:%M} UTC · {status}")

@@ -15,16 +15,11 @@ from app_pages import plain
 from app_pages.auth import require_role
 from app_pages.evaluation_history import show_evaluation_history
 from app_pages.fhir_download import offer_fhir_bundle
-from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.services import store
+from core.vocab import DECISION_LABELS, REVIEW_STATUS_LABELS, SEVERITIES, SEVERITY_HEADINGS
 from forms.definition import QUESTIONS_BY_CODE
 from forms.i18n import LANGUAGES
 from forms.steps import STEPS
-from rules.catalogue import SEVERITIES
-from rules.evaluator import Evidence
-
-SEVERITY_TITLE = {"defer": "Defer: contraindication", "review": "Review before treatment",
-                  "adjust": "Adjust medication with the prescriber", "info": "For the chart"}
 
 user = require_role("clinician", "admin")
 screening_id = st.session_state.get("open_screening")
@@ -48,14 +43,14 @@ if st.session_state.get("review_opened_for") != screening_id:
 
 answers = detail.document["answers"]
 evaluation = detail.evaluation
-flags = evaluation["flags"]
+flags = evaluation.flags
 
 st.page_link("app_pages/queue.py", label="Back to screenings", icon=":material/arrow_back:")
 plain.heading(f"{detail.last_name}, {detail.first_name}")
 st.caption(f"Born {detail.date_of_birth} · age {detail.age} at submission · "
            f"BMI {detail.bmi if detail.bmi is not None else 'not given'} · "
            f"submitted {detail.submitted_at:%Y-%m-%d %H:%M} UTC · "
-           f"status: {REVIEW_STATUSES[detail.review_status].lower()} · rules {detail.ruleset_version}")
+           f"status: {REVIEW_STATUS_LABELS[detail.review_status].lower()} · rules {detail.ruleset_version}")
 if detail.language != "en":
     st.info(f"The patient answered in **{LANGUAGES.get(detail.language, detail.language)}** "
             f"({detail.language}). Labels here are in English; typed text is shown as written.",
@@ -66,11 +61,11 @@ if detail.urgent:
     with st.container(key="urgent_banner"):
         st.error("**URGENT: contact the patient today.**", icon=":material/emergency:")
         for f in flags:
-            if f["urgent"]:
-                plain.text(f["reason"])
-if evaluation.get("to_measure"):
+            if f.urgent:
+                plain.text(f.reason)
+if evaluation.to_measure:
     st.warning("Not given by the patient; measure at the visit: "
-               + ", ".join(evaluation["to_measure"]), icon=":material/monitor_heart:")
+               + ", ".join(evaluation.to_measure), icon=":material/monitor_heart:")
 show_evaluation_history(screening_id, store())
 
 # -- flags -------------------------------------------------------------------------------
@@ -78,31 +73,31 @@ st.header(f"Flags ({len(flags)})")
 if not flags:
     st.success("No flags raised.")
 for severity in SEVERITIES:
-    group = [f for f in flags if f["severity"] == severity]
+    group = evaluation.by_severity(severity)
     if not group:
         continue
-    st.subheader(f"{SEVERITY_TITLE[severity]} ({len(group)})")
+    st.subheader(f"{SEVERITY_HEADINGS[severity]} ({len(group)})")
     for flag in group:
-        with st.container(border=True, key=f"flag_{flag['rule_id']}"):
-            badge = ":red-background[URGENT] " if flag["urgent"] else ""
-            st.markdown(f"{badge}**{flag['rule_id']}**")
-            plain.text(flag["reason"])
-            for item in flag["evidence"]:  # may quote a medicine as the patient typed it
-                plain.text(f"Evidence: {Evidence.model_validate(item).describe()}")
-            st.caption(f"Source: {flag['source']}")  # the rule catalogue's words
+        with st.container(border=True, key=f"flag_{flag.rule_id}"):
+            badge = ":red-background[URGENT] " if flag.urgent else ""
+            st.markdown(f"{badge}**{flag.rule_id}**")
+            plain.text(flag.reason)
+            for item in flag.evidence:  # may quote a medicine as the patient typed it
+                plain.text(f"Evidence: {item.describe()}")
+            st.caption(f"Source: {flag.source}")  # the rule catalogue's words
 
 # -- medications -------------------------------------------------------------------------
 st.header("Medicines")
-meds = evaluation["medications"]
+meds = evaluation.medications
 if not meds:
     st.write("The patient takes no medicines, supplements or herbal remedies.")
 else:
     st.dataframe(pd.DataFrame([{
-        "As typed": m["text"], "Dose": m.get("dose", ""), "How often": m.get("frequency", ""),
-        "Taking": "now" if m.get("use") == "current" else "past",
-        "Resolved to": m.get("generic") or "—", "Classes": ", ".join(m.get("classes", [])),
-        "Match": m.get("method") or m["status"],
-        "Check": "" if m["status"] == "recognized" else m["status"].upper(),
+        "As typed": m.text, "Dose": m.dose, "How often": m.frequency,
+        "Taking": "now" if m.current else "past",
+        "Resolved to": m.generic or "—", "Classes": ", ".join(m.classes),
+        "Match": m.method or m.status,
+        "Check": "" if m.status == "recognized" else m.status.upper(),
     } for m in meds]), hide_index=True, width="stretch")
 
 # -- answers -----------------------------------------------------------------------------
@@ -135,7 +130,7 @@ st.header("Review")
 for review in detail.reviews:
     with st.container(border=True):
         superseded = " (superseded)" if review.id != detail.latest_review_id else ""
-        st.markdown(f"**{DECISIONS[review.decision]}**{superseded}")
+        st.markdown(f"**{DECISION_LABELS[review.decision]}**{superseded}")
         plain.text(f"by {review.reviewer}, {review.created_at:%Y-%m-%d %H:%M} UTC")
         if review.note:
             plain.text(review.note)
@@ -150,14 +145,13 @@ with st.form("review_form", enter_to_submit=False, clear_on_submit=False):
     st.markdown("**Acknowledge each flag** (defer and urgent flags must be acknowledged "
                 "before a decision is recorded).")
     for flag in flags:
-        must = flag["severity"] == "defer" or flag["urgent"]
         cols = st.columns([2, 3])
-        cols[0].checkbox(f"{flag['rule_id']}{' (required)' if must else ''}",
-                         key=f"ack_{flag['rule_id']}")
-        cols[1].text_input("Note (optional)", key=f"acknote_{flag['rule_id']}",
+        cols[0].checkbox(f"{flag.rule_id}{' (required)' if flag.requires_ack else ''}",
+                         key=f"ack_{flag.rule_id}")
+        cols[1].text_input("Note (optional)", key=f"acknote_{flag.rule_id}",
                            label_visibility="collapsed", placeholder="Note (optional)",
                            max_chars=500)
-    decision = st.radio("Decision", list(DECISIONS), format_func=DECISIONS.get, index=None,
+    decision = st.radio("Decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get, index=None,
                         key="decision")
     note = st.text_area("Decision note", key="review_note", max_chars=2000,
                         placeholder="Conditions, follow-up plan, who was contacted")
@@ -171,8 +165,8 @@ elif stale:
     st.warning("Someone else reviewed this screening while you had it open: read it above.")
     st.session_state["review_base"] = detail.latest_review_id
 if send and not stale:
-    acks = {f["rule_id"]: (st.session_state.get(f"acknote_{f['rule_id']}") or "").strip() or None
-            for f in flags if st.session_state.get(f"ack_{f['rule_id']}")}
+    acks = {f.rule_id: (st.session_state.get(f"acknote_{f.rule_id}") or "").strip() or None
+            for f in flags if st.session_state.get(f"ack_{f.rule_id}")}
     if decision is None:
         st.error("Choose a decision.")
     else:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from sqlalchemy import select
 
+from core.vocab import AuditAction
 from forms.clock import clinic_timezone
 from forms.prep import clock, day, prep_times
 from store import audit
@@ -22,8 +23,8 @@ from store.schema import InvitationRow, utcnow
 log = logging.getLogger(__name__)
 
 SendResult = Literal["sent", "not_configured", "failed", "no_address"]
-CONTINUE_EMAIL = "continue_email"
-REMINDER_EMAIL = "reminder_email"
+CONTINUE_EMAIL: AuditAction = "continue_email"
+REMINDER_EMAIL: AuditAction = "reminder_email"
 
 
 def clinic_name() -> str:

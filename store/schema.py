@@ -31,17 +31,23 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rules.catalogue import SEVERITIES
+from core.vocab import CLINICAL_ROLES as CLINICAL_ROLES
+from core.vocab import DECISIONS as DECISIONS
+from core.vocab import (
+    NO_FLAG,
+    SEVERITIES,
+    UNREVIEWED,
+    Decision,
+    HighestSeverity,
+    ReviewStatus,
+    Role,
+    Severity,
+)
+from core.vocab import REVIEW_STATUSES as REVIEW_STATUSES
+from core.vocab import ROLES as ROLES
+from core.vocab import SEVERITY_RANK as SEVERITY_RANK
 
-SEVERITY_ORDER: tuple[str, ...] = SEVERITIES  # defer, review, adjust, info: most severe first
-SEVERITY_RANK: dict[str, int] = {**{s: i for i, s in enumerate(SEVERITY_ORDER)},
-                                 "none": len(SEVERITY_ORDER)}
-DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions", "needs_follow_up",
-                              "not_a_candidate")
-REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", *DECISIONS)
-ROLES: tuple[str, ...] = ("clinician", "admin", "front_desk")
-# front_desk (issue 13): invitations and check-in only; no clinical detail, export or audit log.
-CLINICAL_ROLES: tuple[str, ...] = ("clinician", "admin")
+SEVERITY_ORDER: tuple[Severity, ...] = SEVERITIES  # defer, review, adjust, info: most severe first
 
 # Python None is SQL NULL (not the JSON value null), so "IS NULL" means what it says.
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -125,13 +131,13 @@ class ScreeningRow(Base):
     age: Mapped[int] = mapped_column(Integer)
     bmi: Mapped[float | None] = mapped_column(Float)
     urgent: Mapped[bool] = mapped_column(Boolean)
-    highest_severity: Mapped[str] = mapped_column(String(8))
+    highest_severity: Mapped[HighestSeverity] = mapped_column(String(8))
     severity_rank: Mapped[int] = mapped_column(Integer)
     count_defer: Mapped[int] = mapped_column(Integer, default=0)
     count_review: Mapped[int] = mapped_column(Integer, default=0)
     count_adjust: Mapped[int] = mapped_column(Integer, default=0)
     count_info: Mapped[int] = mapped_column(Integer, default=0)
-    review_status: Mapped[str] = mapped_column(String(32), default="unreviewed")
+    review_status: Mapped[ReviewStatus] = mapped_column(String(32), default=UNREVIEWED)
     # The newest review, kept here so that a review can be recorded with one conditional
     # UPDATE (optimistic concurrency); the history itself lives in ``reviews``.
     latest_review_id: Mapped[int | None] = mapped_column(Integer)
@@ -146,7 +152,7 @@ class ScreeningRow(Base):
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     __table_args__ = (
-        CheckConstraint(_in("highest_severity", (*SEVERITY_ORDER, "none")), name="severity"),
+        CheckConstraint(_in("highest_severity", (*SEVERITY_ORDER, NO_FLAG)), name="severity"),
         CheckConstraint(_in("review_status", REVIEW_STATUSES), name="review_status"),
     )
 
@@ -172,7 +178,7 @@ class FlagRow(Base):
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     rule_id: Mapped[str] = mapped_column(String(64))
-    severity: Mapped[str] = mapped_column(String(8))
+    severity: Mapped[Severity] = mapped_column(String(8))
     urgent: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (
@@ -191,7 +197,7 @@ class UserRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -209,7 +215,7 @@ class ReviewRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[Decision] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Unique: two reviews can never supersede the same one (a lost update is impossible).

@@ -18,12 +18,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.evaluation import Evaluation
+from core.vocab import UNREVIEWED, Severity
 from forms.models import Screening
 from forms.validation import normalise_name, parse_document
 from rules.engine import get_engine
-from rules.evaluator import Evaluation
 from store import alerts, audit, invitations
-from store.db import Store, get_store
+from store.db import Store, get_store, rows_changed
 from store.drafts import PATIENT, find_draft
 from store.models import (
     AcknowledgementView,
@@ -123,7 +124,7 @@ def _new_rows(screening: Screening, evaluation: Evaluation, idempotency_key: str
         count_review=counts["review"],
         count_adjust=counts["adjust"],
         count_info=counts["info"],
-        review_status="unreviewed",
+        review_status=UNREVIEWED,
         language=language,
         document=screening.to_document(),
         evaluation=evaluation.public(),
@@ -210,11 +211,11 @@ def _mark_draft_submitted(session: Session, draft_token: str | None,
     if draft is None:
         log.warning("submit with an unknown draft token; screening %s kept", screening_id)
         return None
-    changed = session.execute(
+    changed = rows_changed(session.execute(
         update(DraftRow)
         .where(DraftRow.id == draft.id, DraftRow.submitted_screening_id.is_(None))
         .values(submitted_screening_id=screening_id, answers=None, updated_at=utcnow())
-    ).rowcount
+    ))
     if not changed:
         raise _DraftTaken
     return draft.id
@@ -222,7 +223,7 @@ def _mark_draft_submitted(session: Session, draft_token: str | None,
 
 # --- reading ----------------------------------------------------------------------------
 
-def _counts(row: ScreeningRow) -> dict[str, int]:
+def _counts(row: ScreeningRow) -> dict[Severity, int]:
     return {s: getattr(row, f"count_{s}") for s in SEVERITY_ORDER}
 
 
@@ -274,7 +275,7 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
             counts=_counts(row),
             review_status=row.review_status,
             latest_review_id=row.latest_review_id, document=row.document,
-            evaluation=row.evaluation, reviews=review_history(session, row.id),
+            evaluation=Evaluation.model_validate(row.evaluation), reviews=review_history(session, row.id),
         )
         if viewer is not None:
             audit.write_audit(session, viewer, audit.SCREENING_VIEW,

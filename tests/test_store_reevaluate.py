@@ -32,8 +32,6 @@ from store.reevaluate import ReevaluateOptions, reevaluate
 from store.schema import EvaluationChangeRow, FlagRow, ReevaluationRunRow, ScreeningRow
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 PASSWORD = "correct horse battery"
 NEW_DRUG = "Qwixorblat"  # a name no table knows until the overlay adds it
 OVERLAY = f"""\
@@ -78,8 +76,7 @@ def _submit(**answers) -> int:
 
 def _review(screening_id: int, acks: dict[str, str | None] | None = None) -> None:
     detail = get_screening(screening_id)
-    must = {f["rule_id"]: None for f in detail.evaluation["flags"]
-            if f["severity"] == "defer" or f["urgent"]}
+    must = {f.rule_id: None for f in detail.evaluation.flags if f.requires_ack}
     record_review(screening_id, "doc", "cleared", "ok", {**must, **(acks or {})},
                   detail.latest_review_id)
 

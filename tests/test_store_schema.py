@@ -12,8 +12,6 @@ from store import audit, database_url, get_store, reset_stores
 from store.db import DEFAULT_SQLITE_PATH, SQLITE_BUSY_TIMEOUT_MS, _ensure_schema
 from store.schema import AuditRow, FlagRow
 
-pytest_plugins = ("store.testing",)
-
 TABLES = {"drafts", "screenings", "screening_flags", "users", "reviews", "flag_acknowledgements",
           "audit_log", "alembic_version", "reevaluation_runs", "screening_evaluations"}
 TABLES |= {"alert_outbox", "invitations"}  # issue 13
