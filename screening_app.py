@@ -6,15 +6,17 @@ the role again. Patients see only the intake; staff sign in at /staff.
 
 import streamlit as st
 
+from app_pages.alert_link import open_linked_screening
 from app_pages.auth import current_user, sign_out, watch_idle
 from app_pages.oneshot import install as install_one_time_downloads
-from app_pages.services import purge_stale_drafts_daily, warm_up_in_background
+from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer, warm_up_in_background
 
 STAFF_PATHS = ("queue", "detail", "export", "audit")
 
 warm_up_in_background()  # the drug dictionary loads while the first patient reads
 purge_stale_drafts_daily()
 install_one_time_downloads()
+start_alert_deliverer()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",
                  icon=":material/assignment:", url_path="screening", default=True)
 user = current_user()
@@ -41,8 +43,12 @@ else:
                      icon=":material/clinical_notes:", url_path="detail")
     export = st.Page("app_pages/export.py", title="Export CSV", icon=":material/download:",
                      url_path="export")
-    clinic = [queue, detail, export]
+    invites = st.Page("app_pages/invitations.py", title="Invitations",
+                      icon=":material/event_available:", url_path="invitations")
+    clinic = [queue, detail, export, invites]
     pages = {"Clinic": clinic}
+    if user["role"] == "front_desk":  # invitations (and check-in) only: no clinical detail
+        pages = {"Front desk": [invites]}
     if user["role"] == "admin":
         pages["Admin"] = [st.Page("app_pages/audit_log.py", title="Audit log",
                                   icon=":material/policy:", url_path="audit")]
@@ -54,4 +60,6 @@ else:
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()
-    st.navigation(pages, position="sidebar").run()
+    navigation = st.navigation(pages, position="sidebar")
+    open_linked_screening(user)  # the link in an urgent alert: ?screening=<public id>
+    navigation.run()

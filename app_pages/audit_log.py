@@ -11,6 +11,7 @@ import streamlit as st
 import store as db
 from app_pages.auth import require_role
 from app_pages.services import store
+from core.vocab import AUDIT_ACTION_LABELS, AUDIT_ACTIONS
 
 PAGE_SIZE = 100
 
@@ -19,11 +20,8 @@ st.title("Audit log")
 
 left, right = st.columns(2)
 actor = left.text_input("User", key="a_actor", max_chars=64)
-action = right.selectbox("Action", ["any", "login_success", "login_failure", "login_locked",
-                                    "screening_view", "queue_view", "review", "export", "submit",
-                                    "import", "draft_create", "draft_save", "draft_resume",
-                                    "draft_purge", "user_create", "user_update", "user_list", "note_add",
-                                    "contact_log", "assign"], key="a_action")
+action = right.selectbox("Action", ["any", *AUDIT_ACTIONS], key="a_action",
+                         format_func=lambda a: "Any" if a == "any" else f"{AUDIT_ACTION_LABELS[a]} ({a})")
 dates = st.date_input("Between", value=(), key="a_dates", format="YYYY-MM-DD")
 since = until = None
 if isinstance(dates, tuple) and dates:

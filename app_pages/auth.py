@@ -13,7 +13,6 @@ import time
 import streamlit as st
 
 SESSION_KEY = "staff_user"
-ROLES = ("clinician", "admin")
 
 
 def idle_timeout_seconds() -> float:

@@ -16,17 +16,19 @@ import streamlit as st
 
 import store as db
 from app_pages import plain
-from app_pages.labels import DECISIONS, REVIEW_STATUSES, SEVERITY_BADGES, SEVERITY_TITLES
 from app_pages.questions import md_escape
+from app_pages.queue_view import SEVERITY_BADGES
 from app_pages.review_model import answer_text, clinic_time, flagged_codes
 from app_pages.services import store
+from core.evaluation import Flag
+from core.vocab import DECISION_LABELS as DECISIONS
+from core.vocab import REVIEW_STATUS_LABELS as REVIEW_STATUSES
+from core.vocab import SEVERITIES
+from core.vocab import SEVERITY_HEADINGS as SEVERITY_TITLES
 from forms.contact import Contact, email_link, phone_link
 from forms.definition import QUESTIONS_BY_CODE
 from forms.steps import STEPS
-from rules.catalogue import SEVERITIES
-from rules.evaluator import Evidence
 
-Flag = Mapping[str, Any]
 REVIEW_KEYS = ("ack_", "acknote_", "decision", "review_note", "confirm_clear")
 
 
@@ -123,9 +125,9 @@ def contact(detail: db.ScreeningDetail) -> None:
 def urgent_banner(detail: db.ScreeningDetail, flags: Sequence[Flag]) -> None:
     if detail.urgent:
         st.error("**URGENT: contact the patient today.** "
-                 + " ".join(md_escape(f["reason"]) for f in flags if f["urgent"]),
+                 + " ".join(md_escape(f.reason) for f in flags if f.urgent),
                  icon=":material/emergency:")
-    to_measure = detail.evaluation.get("to_measure")
+    to_measure = detail.evaluation.to_measure
     if to_measure:
         st.warning("Not given by the patient; measure at the visit: " + ", ".join(to_measure),
                    icon=":material/monitor_heart:")
@@ -138,11 +140,11 @@ def flag_summary(flags: Sequence[Flag]) -> None:
         return
     with st.container(key="flag_summary"):
         for severity in SEVERITIES:
-            group = [f for f in flags if f["severity"] == severity]
+            group = [f for f in flags if f.severity == severity]
             if not group:
                 continue
             lines = "\n".join(
-                f"- {':red[**URGENT**] ' if f['urgent'] else ''}{md_escape(f['reason'])}"
+                f"- {':red[**URGENT**] ' if f.urgent else ''}{md_escape(f.reason)}"
                 for f in group)
             st.markdown(f"{SEVERITY_BADGES[severity]} **{SEVERITY_TITLES[severity]}** "
                         f"({len(group)})\n{lines}")
@@ -151,13 +153,12 @@ def flag_summary(flags: Sequence[Flag]) -> None:
 # -- the decision panel ------------------------------------------------------------------
 
 def _ack_label(flag: Flag) -> str:
-    must = flag["severity"] == "defer" or flag["urgent"]
-    return (f"{md_escape(flag['reason'])} :gray[({flag['severity']}"
-            f"{', required' if must else ''})]")
+    return (f"{md_escape(flag.reason)} :gray[({flag.severity}"
+            f"{', required' if flag.requires_ack else ''})]")
 
 
 def _reasons(rule_ids: Sequence[str], flags: Sequence[Flag]) -> str:
-    by_id = {f["rule_id"]: f["reason"] for f in flags}
+    by_id = {f.rule_id: f.reason for f in flags}
     return "\n".join(f"- {md_escape(by_id.get(r, r))}" for r in rule_ids)
 
 
@@ -176,12 +177,12 @@ def decision_panel(detail: db.ScreeningDetail, flags: Sequence[Flag], user: Mapp
             st.caption("Acknowledge each flag you have dealt with; defer and urgent ones before "
                        "any decision.")
         for flag in flags:
-            st.checkbox(_ack_label(flag), key=f"ack_{flag['rule_id']}")
+            st.checkbox(_ack_label(flag), key=f"ack_{flag.rule_id}")
         if flags:
             with st.expander("Notes on flags (optional)"):
                 for flag in flags:
-                    st.text_input(f"Note on: {md_escape(flag['reason'])}",
-                                  key=f"acknote_{flag['rule_id']}", max_chars=500)
+                    st.text_input(f"Note on: {md_escape(flag.reason)}",
+                                  key=f"acknote_{flag.rule_id}", max_chars=500)
         decision = st.radio("Decision", list(DECISIONS), format_func=DECISIONS.get, index=None,
                             key="decision", horizontal=True)
         note = st.text_area("Decision note", key="review_note", max_chars=2000, height=68,
@@ -207,12 +208,12 @@ def decision_panel(detail: db.ScreeningDetail, flags: Sequence[Flag], user: Mapp
 
 def _record(screening_id: int, user: Mapping[str, Any], flags: Sequence[Flag],
             decision: str | None, note: str | None, confirm_needed: list[str]) -> None:
-    acks = {f["rule_id"]: (st.session_state.get(f"acknote_{f['rule_id']}") or "").strip() or None
-            for f in flags if st.session_state.get(f"ack_{f['rule_id']}")}
+    acks = {f.rule_id: (st.session_state.get(f"acknote_{f.rule_id}") or "").strip() or None
+            for f in flags if st.session_state.get(f"ack_{f.rule_id}")}
     if decision is None:
         st.error("Choose a decision.")
         return
-    open_now = db.open_flags_of([_FlagRef(f) for f in flags], acks)
+    open_now = db.open_flags_of(flags, acks)
     # A confirmation counts only for the very flags it was shown for.
     confirmed = bool(st.session_state.get("confirm_clear")) and list(open_now) == confirm_needed
     try:
@@ -239,15 +240,8 @@ def _record(screening_id: int, user: Mapping[str, Any], flags: Sequence[Flag],
         st.rerun()
 
 
-class _FlagRef:
-    def __init__(self, flag: Flag):
-        self.rule_id: str = flag["rule_id"]
-        self.severity: str = flag["severity"]
-
-
 def _missing_required(flags: Sequence[Flag], acks: Mapping[str, Any]) -> list[str]:
-    return [f["rule_id"] for f in flags
-            if (f["severity"] == "defer" or f["urgent"]) and f["rule_id"] not in acks]
+    return [f.rule_id for f in flags if f.requires_ack and f.rule_id not in acks]
 
 
 # -- below the fold ----------------------------------------------------------------------
@@ -255,42 +249,42 @@ def _missing_required(flags: Sequence[Flag], acks: Mapping[str, Any]) -> list[st
 def flag_details(flags: Sequence[Flag]) -> None:
     st.header(f"Flags in detail ({len(flags)})")
     for severity in SEVERITIES:
-        group = [f for f in flags if f["severity"] == severity]
+        group = [f for f in flags if f.severity == severity]
         if not group:
             continue
         st.subheader(f"{SEVERITY_TITLES[severity]} ({len(group)})")
         for flag in group:
-            with st.container(border=True, key=f"flag_{flag['rule_id']}"):
-                badge = ":red-background[URGENT] " if flag["urgent"] else ""
-                st.markdown(f"{badge}{md_escape(flag['reason'])} :gray[({flag['rule_id']})]")
-                for item in flag["evidence"]:  # may quote a medicine as the patient typed it
-                    plain.text(f"Evidence: {Evidence.model_validate(item).describe()}")
-                st.caption(f"Source: {md_escape(flag['source'])}")
+            with st.container(border=True, key=f"flag_{flag.rule_id}"):
+                badge = ":red-background[URGENT] " if flag.urgent else ""
+                st.markdown(f"{badge}{md_escape(flag.reason)} :gray[({flag.rule_id})]")
+                for item in flag.evidence:  # may quote a medicine as the patient typed it
+                    plain.text(f"Evidence: {item.describe()}")
+                st.caption(f"Source: {md_escape(flag.source)}")
 
 
 def _med_flags(flags: Sequence[Flag]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for flag in flags:
-        for item in flag["evidence"]:
-            if item.get("kind") == "medication" and item.get("medication"):
-                found.setdefault(item["medication"], []).append(flag["rule_id"])
+        for item in flag.evidence:
+            if item.kind == "medication" and item.medication:
+                found.setdefault(item.medication, []).append(flag.rule_id)
     return found
 
 
 def medicines(detail: db.ScreeningDetail, flags: Sequence[Flag]) -> None:
     st.header("Medicines")
-    meds = detail.evaluation["medications"]
+    meds = detail.evaluation.medications
     if not meds:
         st.write("The patient takes no medicines, supplements or herbal remedies.")
         return
     raised = _med_flags(flags)
     st.dataframe(pd.DataFrame([{
-        "Flags": "⚑ " + ", ".join(raised[m["text"]]) if m["text"] in raised else "",
-        "As typed": m["text"], "Dose": m.get("dose", ""), "How often": m.get("frequency", ""),
-        "Taking": "now" if m.get("use") == "current" else "past",
-        "Resolved to": m.get("generic") or "—", "Classes": ", ".join(m.get("classes", [])),
-        "Match": m.get("method") or m["status"],
-        "Check": "" if m["status"] == "recognized" else m["status"].upper(),
+        "Flags": "⚑ " + ", ".join(raised[m.text]) if m.text in raised else "",
+        "As typed": m.text, "Dose": m.dose, "How often": m.frequency,
+        "Taking": "now" if m.current else "past",
+        "Resolved to": m.generic or "—", "Classes": ", ".join(m.classes),
+        "Match": m.method or m.status,
+        "Check": "" if m.status == "recognized" else m.status.upper(),
     } for m in meds]), hide_index=True, width="stretch")
 
 
@@ -334,7 +328,7 @@ def review_history(detail: db.ScreeningDetail) -> None:
     st.header("Review history")
     if not detail.reviews:
         st.caption("Not reviewed yet.")
-    flags = {f["rule_id"]: f["reason"] for f in detail.evaluation["flags"]}
+    flags = {f.rule_id: f.reason for f in detail.evaluation.flags}
     for review in detail.reviews:
         with st.container(border=True):
             superseded = " (superseded)" if review.id != detail.latest_review_id else ""

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages.auth import require_role
-from app_pages.labels import DECISIONS, REVIEW_STATUSES
 from app_pages.oneshot import OneTimeFile
 from app_pages.services import store
+from core.vocab import DECISION_LABELS, REVIEW_STATUS_LABELS
 from exports.api import ExportRefused, export_zip
 from exports.core import ExportOptions
 
-STATUSES = {"unreviewed": REVIEW_STATUSES["unreviewed"], "reviewed": "Reviewed (any decision)"}
+STATUSES = {"unreviewed": REVIEW_STATUS_LABELS["unreviewed"], "reviewed": "Reviewed (any decision)"}
 
 user = require_role("clinician", "admin")
 st.title("Export screenings")
@@ -27,7 +27,7 @@ with st.form("export_form", enter_to_submit=False):
                           key="x_dates")
     statuses = st.multiselect("Review status", list(STATUSES), format_func=STATUSES.get,
                               key="x_status", placeholder="Any")
-    decisions = st.multiselect("Latest decision", list(DECISIONS), format_func=DECISIONS.get,
+    decisions = st.multiselect("Latest decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get,
                                key="x_decision", placeholder="Any")
     deidentified = st.checkbox("De-identified: leave out names, date of birth, phone, email, "
                                "signature and free text (age is kept)", key="x_deid")

@@ -6,8 +6,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 import store as db
-from app_pages import a11y
+from app_pages import a11y, crisis, invitation_entry
 from app_pages import questions as ui
+from app_pages.prep import draw_prep_times
 from app_pages.services import engine, store
 from forms import intake_state as flow
 from forms import units
@@ -214,9 +215,11 @@ def draw_confirmation(tx: Text) -> None:
     prep = tx.visit_prep()
     st.title(tx.ui("sent_title"), anchor=False)
     st.success(tx.ui("sent_success"), icon=":material/check_circle:")
+    crisis.callout_on_confirmation()  # repeated, and whether the clinic was alerted (issue 13)
     st.subheader(tx.ui("sent_next"), anchor=False)
     st.markdown("\n".join(f"- {item}" for item in prep.next_steps))
     st.subheader(prep.title, anchor=False)
+    draw_prep_times()  # clock times and a calendar file for an invited patient (issue 13)
     st.markdown("\n".join(f"- {item}" for item in prep.items))
 
 
@@ -421,6 +424,7 @@ def draw_step(s: flow.IntakeState, tx: Text) -> None:
         draw_medications(s, tx)
     else:
         draw_questions(s, step, tx)
+    crisis.callout_on_step(s)  # 988 / 911 at once after a plan or an attempt (issue 13)
     if s.problems:
         st.warning(tx.ui("check_marked"), icon=":material/warning:")
     if s.save_failed:
@@ -435,6 +439,7 @@ def draw_step(s: flow.IntakeState, tx: Text) -> None:
         cols[1].button(tx.ui("back_to_review" if s.back_to_review else "next"), key="next",
                        type="primary", on_click=on_next, width="stretch")
     _resume_link(s, tx)
+    invitation_entry.email_me_link(s)  # "email me a link to continue" (issue 13)
     a11y.announce_new_step(s.moves, tx.ui("announce", title=title, number=index + 1,
                                           total=len(STEPS)))
 
@@ -502,6 +507,9 @@ def main() -> None:
     if s.submitted:
         draw_confirmation(tx)
         st.button(tx.ui("new_screening"), key="restart", on_click=on_restart)
+        return
+    if invitation_entry.wanted(s):  # the clinic's invitation link
+        invitation_entry.draw(on_restart)
         return
     if s.token is None and st.query_params.get("resume"):
         draw_resume(s, tx)

@@ -12,15 +12,16 @@ from typing import Any
 import streamlit as st
 
 import store as db
-from app_pages.labels import CONTACT_CHANNELS
 from app_pages.questions import md_escape
 from app_pages.review_model import clinic_time
 from app_pages.services import store
+from core.vocab import CLINICAL_ROLES
+from core.vocab import CONTACT_CHANNEL_LABELS as CONTACT_CHANNELS
 
 
 def _colleagues() -> list[str]:
     return [u.username for u in db.list_users(store=store())
-            if u.active and u.role in ("clinician", "admin")]
+            if u.active and u.role in CLINICAL_ROLES]
 
 
 def _assign(screening_id: int, username: str, to: str | None) -> None:

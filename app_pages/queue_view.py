@@ -15,16 +15,17 @@ import streamlit as st
 
 import store as db
 from app_pages import plain
-from app_pages.labels import REVIEW_STATUSES, SEVERITY_BADGES
 from app_pages.questions import md_escape
 from app_pages.review_model import clinic_time
 from app_pages.services import engine, store
-from rules.catalogue import SEVERITIES
+from core.vocab import DONE_REVIEW_STATUSES, NO_FLAG, OPEN_REVIEW_STATUSES, SEVERITIES, SEVERITY_LABELS
+from core.vocab import REVIEW_STATUS_LABELS as REVIEW_STATUSES
 
 PAGE_SIZE = 25
-TABS = {"To review": ("unreviewed", "needs_follow_up"),
-        "Reviewed": ("cleared", "cleared_with_conditions", "not_a_candidate")}
+TABS = {"To review": OPEN_REVIEW_STATUSES, "Reviewed": DONE_REVIEW_STATUSES}
 SEVERITY_COLOURS = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
+SEVERITY_BADGES = {**{s: f":{SEVERITY_COLOURS[s]}-background[{SEVERITY_LABELS[s].upper()}]"
+                      for s in SEVERITIES}, NO_FLAG: ":gray-background[NO FLAGS]"}
 
 
 def choose_tab() -> tuple[tuple[str, ...], Any]:

@@ -3,26 +3,27 @@ which answers raised which flags, an answer in words, a time in the clinic's zon
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from core.evaluation import Flag
 from forms.clock import clinic_timezone
 from forms.definition import Question
 
 
-def flagged_codes(flags: Iterable[Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+def flagged_codes(flags: Iterable[Flag]) -> dict[str, list[tuple[str, str]]]:
     """Question code -> [(severity, rule id), ...] of the flags whose evidence cites it."""
     marked: dict[str, list[tuple[str, str]]] = {}
     for flag in flags:
-        for item in flag.get("evidence") or ():
-            code = item.get("code")
-            if item.get("kind") == "answer" and code:
-                pair = (flag["severity"], flag["rule_id"])
+        for item in flag.evidence:
+            code = item.code
+            if item.kind == "answer" and code:
+                pair = (flag.severity, flag.rule_id)
                 if pair not in marked.setdefault(code, []):
                     marked[code].append(pair)
-            if item.get("kind") == "medication":
-                pair = (flag["severity"], flag["rule_id"])
+            if item.kind == "medication":
+                pair = (flag.severity, flag.rule_id)
                 if pair not in marked.setdefault("medications", []):
                     marked["medications"].append(pair)
     return marked

@@ -25,7 +25,7 @@ if screening_id is None:
     view.back_to_queue()
     st.stop()
 detail = view.load(screening_id, user["username"])
-flags = detail.evaluation["flags"]
+flags = detail.evaluation.flags
 
 view.compact_top()
 left, right = st.columns([11, 9], gap="large")

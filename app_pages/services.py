@@ -37,3 +37,12 @@ def purge_stale_drafts_daily() -> int:
     from store import purge_stale_drafts
 
     return purge_stale_drafts(store=store())
+
+
+@st.cache_resource(show_spinner=False)
+def start_alert_deliverer() -> bool:
+    """Urgent alerts are sent by a thread of this app process (once per process), and/or by
+    the worker `python -m store deliver-alerts`; both can run (each alert is leased)."""
+    from store.alerts import start_in_process_deliverer
+
+    return start_in_process_deliverer(store=store())

@@ -25,17 +25,17 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from core.vocab import CLINICAL_ROLES, SYSTEM_ROLE
 from exports.core import FILES, ExportOptions, write_tables
 from store import audit
 from store.db import Store, get_store
-from store.schema import ROLES, UserRow
+from store.schema import UserRow
 from store.users import normalise_username
 
 log = logging.getLogger(__name__)
 
-EXPORT_ROLES: tuple[str, ...] = ROLES  # clinician, admin
-SYSTEM_ROLE = "system"  # scheduled jobs (python -m exports), never accepted from the UI
-EXPORT_REFUSED = "export_refused"
+EXPORT_ROLES: tuple[str, ...] = CLINICAL_ROLES  # clinician, admin; never front_desk
+EXPORT_REFUSED = audit.EXPORT_REFUSED
 FILE_MODE = 0o600  # the files hold patient data
 
 

@@ -19,14 +19,14 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
+from core.vocab import DECISIONS
 from exports.api import export_as_system
-from exports.core import FILES, ExportOptions
+from exports.core import FILES, STATUS_FILTERS, ExportOptions
 from store.cli import os_user
-from store.schema import DECISIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROG = "python -m exports"
-STATUSES = ("unreviewed", "reviewed", *DECISIONS)
+STATUSES = STATUS_FILTERS
 
 
 class UsageError(Exception):

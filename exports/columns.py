@@ -13,10 +13,19 @@ Column kinds decide how a cell is written:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from core.vocab import (
+    DECISION_LABELS,
+    NO_FLAG,
+    NO_FLAG_LABEL,
+    REVIEW_STATUS_LABELS,
+    SEVERITIES,
+    SEVERITY_DESCRIPTIONS,
+)
 from forms.definition import QUESTIONS, Question
-from store.schema import DECISIONS, SEVERITY_ORDER
 
 NUM = "num"
 TEXT = "text"
@@ -27,19 +36,6 @@ T_DATE, T_DATETIME, T_CHOICE, T_CHECKBOX, T_YESNO = "date", "datetime", "choice"
 
 YESNO_CODES = "1=Yes | 0=No"
 CHECKBOX_CODES = "1=Checked | 0=Not checked"
-SEVERITY_LABELS = {
-    "defer": "Defer (contraindication; treatment deferred until a clinician clears it)",
-    "review": "Review (caution; a clinician reviews before treatment)",
-    "adjust": "Adjust (interaction; plan a medication adjustment with the prescriber)",
-    "info": "Info (noted for the chart)",
-}
-STATUS_LABELS = {
-    "unreviewed": "Not reviewed yet",
-    "cleared": "Cleared",
-    "cleared_with_conditions": "Cleared with conditions",
-    "needs_follow_up": "Needs follow-up",
-    "not_a_candidate": "Not a candidate",
-}
 # The medication entry as typed: free text, removed from de-identified exports.
 MEDICATION_FREE_TEXT = ("text", "dose", "frequency")
 
@@ -64,7 +60,7 @@ class Column:
                 int(self.identifying)]
 
 
-def _codes(pairs: list[tuple[str, str]]) -> str:
+def _codes(pairs: Sequence[tuple[str, str]]) -> str:
     return " | ".join(f"{value}={label}" for value, label in pairs)
 
 
@@ -79,16 +75,16 @@ LEADING: tuple[Column, ...] = (
            range="0-120"),
     Column("bmi", "derived", T_NUMBER, "Body mass index (kg/m2) from height and weight", NUM),
     *(Column(f"flags_{s}", "flags", T_INTEGER, f"Number of flags of severity {s}", NUM)
-      for s in SEVERITY_ORDER),
+      for s in SEVERITIES),
     Column("urgent", "flags", T_YESNO, "Needs same-day human contact", NUM,
            allowed=YESNO_CODES),
     Column("highest_severity", "flags", T_CHOICE, "Most severe flag", TEXT,
-           allowed=_codes([*SEVERITY_LABELS.items(), ("none", "No flag")])),
+           allowed=_codes([*SEVERITY_DESCRIPTIONS.items(), (NO_FLAG, NO_FLAG_LABEL)])),
     Column("review_status", "review", T_CHOICE, "Review status (the latest review's decision)",
-           TEXT, allowed=_codes(list(STATUS_LABELS.items()))),
+           TEXT, allowed=_codes(list(REVIEW_STATUS_LABELS.items()))),
     Column("review_decision", "review", T_CHOICE,
            "Decision of the latest review (blank if not reviewed)", TEXT,
-           allowed=_codes([(d, STATUS_LABELS[d]) for d in DECISIONS])),
+           allowed=_codes(list(DECISION_LABELS.items()))),
     Column("reviewed_by", "review", T_TEXT, "Username of the latest reviewer", TEXT),
     Column("reviewed_at", "review", T_DATETIME, "Latest review at (UTC, ISO 8601)", TEXT),
 )
@@ -103,7 +99,7 @@ def question_columns(question: Question) -> tuple[Column, ...]:
     if question.type == "medications":
         return ()
     removed = question.identifying or question.free_text
-    common = {"section": question.section, "identifying": removed, "code": question.code}
+    common: dict[str, Any] = {"section": question.section, "identifying": removed, "code": question.code}
     if question.type == "multi":
         return tuple(
             Column(f"{question.code}___{option.value}", type=T_CHECKBOX,

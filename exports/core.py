@@ -45,6 +45,7 @@ from sqlalchemy import Connection, Integer, Select, Text, bindparam, cast, func,
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import aliased
 
+from core.vocab import DECISIONS, UNREVIEWED, Decision, ReviewStatus
 from exports import worker
 from exports.columns import (
     DICTIONARY_HEADER,
@@ -59,9 +60,9 @@ from exports.render import LINE_TERMINATOR, RAW_FIELDS, Renderer, Spec
 from exports.safety import text_cell
 from forms.definition import QUESTIONS
 from store.db import Store
-from store.models import Decision, QueueFilters
+from store.models import QueueFilters
 from store.queue import queue_conditions
-from store.schema import DECISIONS, AckRow, ReviewRow, ScreeningRow, UserRow
+from store.schema import AckRow, ReviewRow, ScreeningRow, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,9 @@ PARALLEL_FROM = 5000  # selected screenings from which worker processes read and
 MAX_WORKERS = 2
 BOM_ENCODING, PLAIN_ENCODING = "utf-8-sig", "utf-8"
 
-StatusFilter = Literal["unreviewed", "reviewed", "cleared", "cleared_with_conditions",
-                       "needs_follow_up", "not_a_candidate"]
+REVIEWED: Literal["reviewed"] = "reviewed"  # any decision
+StatusFilter = ReviewStatus | Literal["reviewed"]
+STATUS_FILTERS: tuple[StatusFilter, ...] = (UNREVIEWED, REVIEWED, *DECISIONS)
 
 
 class ExportOptions(BaseModel):
@@ -134,7 +136,7 @@ def conditions(options: ExportOptions) -> list[Any]:
     if options.review_status:
         wanted: set[str] = set()
         for status in options.review_status:
-            wanted.update(DECISIONS if status == "reviewed" else (status,))
+            wanted.update(DECISIONS if status == REVIEWED else (status,))
         where.append(status_in(wanted))
     if options.decision:
         # review_status is the latest review's decision (kept in step by record_review)
@@ -159,7 +161,7 @@ _HI = bindparam("chunk_hi", 0, type_=Integer)
 
 def _rows_select(where: Sequence[Any]) -> Select[Any]:
     return (
-        select(*(_COLUMNS.get(name, getattr(_S, name, None)) for name in RAW_FIELDS))
+        select(*(_COLUMNS[name] if name in _COLUMNS else getattr(_S, name) for name in RAW_FIELDS))
         .outerjoin(ReviewRow, ReviewRow.id == _S.latest_review_id)
         .outerjoin(_Reviewer, _Reviewer.id == ReviewRow.reviewer_id)
         .where(*where, _S.id > _LO, _S.id <= _HI)
@@ -176,7 +178,7 @@ _ACKS_SELECT = (
 )
 
 
-def _compile(stmt: Select[Any], dialect: Dialect) -> Statement:
+def _compile(stmt: Select[*tuple[Any, ...]], dialect: Dialect) -> Statement:
     """SQL for the driver, with every parameter bound and processed as SQLAlchemy would
     (e.g. a UTC day boundary as the stored timestamp text on SQLite), but the chunk
     bounds."""

@@ -32,7 +32,7 @@ class Statement:
 
     def bind(self, bounds: Bounds) -> tuple[Any, ...] | dict[str, Any]:
         if isinstance(self.params, dict):
-            return {**self.params, self.lo: bounds[0], self.hi: bounds[1]}
+            return {**self.params, str(self.lo): bounds[0], str(self.hi): bounds[1]}
         values = list(self.params)
         values[int(self.lo)], values[int(self.hi)] = bounds
         return tuple(values)
@@ -80,7 +80,8 @@ class Connection:
         cursor = self.conn.cursor()
         try:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            rows: list[Sequence[Any]] = cursor.fetchall()
+            return rows
         finally:
             cursor.close()
 

@@ -1,6 +1,6 @@
 """Rendering one chunk of stored screenings into the CSV text of the three data files.
 
-Pure and self-contained (standard library and ``exports.safety`` only), so that it runs
+Pure and self-contained (standard library, ``exports.safety`` and ``core.evidence`` only), so that it runs
 in the exporting process or in worker processes (large exports): a ``Spec`` (plain
 data, derived from ``exports.columns``) says which columns to write.
 
@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.evidence import AGE_90_PLUS as AGE_90_PLUS
+from core.evidence import OLDEST_AGE_SHOWN as OLDEST_AGE_SHOWN
+from core.evidence import format_evidence, safe_age
 from exports.safety import FORMULA_TRIGGERS, number_cell, text_cell
 
 LINE_TERMINATOR = "\r\n"  # RFC 4180
@@ -55,14 +58,6 @@ class Spec:
 
 
 # --- HIPAA Safe Harbor (45 CFR 164.514(b)(2)) for de-identified exports -------------------
-OLDEST_AGE_SHOWN = 89  # ages over 89 are aggregated into one category
-AGE_90_PLUS = "90+"
-
-
-def safe_age(age: Any) -> Any:
-    """An age as Safe Harbor allows: over 89 becomes ``90+``."""
-    return AGE_90_PLUS if isinstance(age, int | float) and not isinstance(age, bool) \
-        and age > OLDEST_AGE_SHOWN else age
 
 
 def year_only(moment: str | None) -> str | None:
@@ -167,45 +162,6 @@ def compile_screening_row(spec: Spec) -> Callable[[Sequence[Any], Mapping[str, A
 
 # --- flags.csv and medications.csv -------------------------------------------------------
 
-def _answer_text(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return str(int(value))
-    return "" if value is None else str(value)
-
-
-def _evidence_item(item: Mapping[str, Any], deidentified: bool, withheld: frozenset[str],
-                   positions: Mapping[str, int] | None) -> str:
-    if item.get("kind") == "medication":
-        if deidentified:
-            position = (positions or {}).get(item.get("medication") or "")
-            shown = f"medication #{position}" if position is not None else "medication"
-        else:
-            shown = f"medication '{item.get('medication') or ''}'"
-        generic, method = item.get("generic"), item.get("method")
-        how = f" ({method})" if method else ""
-        return f"{shown} -> {generic}{how}" if generic else f"{shown} -> not identified{how}"
-    code = item.get("code") or ""
-    if deidentified and code in withheld:
-        return f"{code}=[withheld]"
-    answer = item.get("answer")
-    if deidentified and code == "age":
-        answer = safe_age(answer)
-    return f"{code}={answer}" if answer.__class__ is str else f"{code}={_answer_text(answer)}"
-
-
-def describe_evidence(evidence: Sequence[Mapping[str, Any]], *, deidentified: bool = False,
-                      withheld: frozenset[str] = frozenset(),
-                      positions: Mapping[str, int] | None = None) -> str:
-    """One readable string, e.g. ``bipolar_disorder=yes; medication 'Xanax 0.5mg' ->
-    alprazolam (brand)``. De-identified, medication text becomes its position in
-    medications.csv (``medication #1``) and withheld answers are not shown."""
-    if len(evidence) == 1:
-        return _evidence_item(evidence[0], deidentified, withheld, positions)
-    return "; ".join(_evidence_item(item, deidentified, withheld, positions) for item in evidence)
-
-
 def _neutralised(cells: list[Any]) -> list[Any]:
     """The cells with every text cell neutralised (numbers and blanks as they are)."""
     triggers = FORMULA_TRIGGERS
@@ -233,8 +189,8 @@ def flag_rows(spec: Spec, sid: int, review_id: int | None, evaluation: Mapping[s
         evidence = get("evidence")
         cells = [pseudonym(spec, sid) if deidentified else sid, rule_id, get("severity"),
                  1 if get("urgent") else 0, get("reason"),
-                 describe_evidence(evidence, deidentified=deidentified, withheld=withheld,
-                                   positions=positions) if evidence else None,
+                 format_evidence(evidence, deidentified=deidentified, withheld=withheld,
+                                 positions=positions) if evidence else None,
                  get("source")]
         if ack is None:
             cells += (None, None) if deidentified else (None, None, None)

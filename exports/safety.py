@@ -24,9 +24,8 @@ def text_cell(value: Any) -> str | None:
     """A text cell: None stays blank, anything else becomes neutralised text."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        value = str(value)
-    return "'" + value if value and value[0] in FORMULA_TRIGGERS else value
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text and text[0] in FORMULA_TRIGGERS else text
 
 
 def number_cell(value: Any) -> Any:

@@ -27,6 +27,7 @@ def init(plan: ReadPlan, spec: Spec) -> None:
 def render(bounds: Bounds) -> Rendered:
     try:
         rows, acks = _state["connection"].read(_state["plan"], bounds)
-        return _state["renderer"].render(rows, acks)
+        rendered: Rendered = _state["renderer"].render(rows, acks)
+        return rendered
     finally:
         gc.collect()

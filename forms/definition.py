@@ -8,7 +8,8 @@ driven from this table, so a question is described exactly once.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -31,14 +32,14 @@ class When(BaseModel):
     op: Literal["eq", "ne", "in"]
     value: str | tuple[str, ...]
 
-    def holds(self, answers: dict) -> bool:
+    def holds(self, answers: Mapping[str, Any]) -> bool:
         given = answers.get(self.code)
         if given is None:
             return False
         if self.op == "eq":
-            return given == self.value
+            return bool(given == self.value)
         if self.op == "ne":
-            return given != self.value
+            return bool(given != self.value)
         return given in self.value
 
 

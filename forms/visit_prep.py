@@ -11,9 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 PREP_FILE = Path(__file__).parent / "data" / "visit_prep.yaml"
 
 
+class Fasting(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    food_hours: int = Field(ge=0, le=24)
+    clear_liquids_hours: int = Field(ge=0, le=24)
+
+
 class VisitPrep(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     title: str
+    fasting: Fasting = Fasting(food_hours=6, clear_liquids_hours=2)
     items: tuple[str, ...] = Field(min_length=1)
     next_steps: tuple[str, ...] = ()
 

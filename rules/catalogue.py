@@ -23,11 +23,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.vocab import SEVERITIES as SEVERITIES  # kept importable from here
+from core.vocab import Severity
 from forms.definition import QUESTIONS_BY_CODE
 
 DATA_DIR = Path(__file__).parent / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.yaml"
-SEVERITIES: tuple[str, ...] = ("defer", "review", "adjust", "info")
 DERIVED = ("age", "bmi")
 
 
@@ -82,7 +83,7 @@ class Condition(_Strict):
 
 class Rule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    severity: Literal["defer", "review", "adjust", "info"]
+    severity: Severity
     urgent: bool = False
     reason: str = Field(min_length=10)
     source: str = Field(min_length=3)
@@ -100,6 +101,8 @@ def _check_condition(cond: Condition, where: str, drug_classes: set[str], seen: 
     op = cond.operator
     if op in ("answer_in", "has_any"):
         spec = cond.answer_in or cond.has_any
+        if spec is None:  # pragma: no cover - the operator names one of them
+            raise CatalogueError(f"{where}: {op}: missing")
         question = QUESTIONS_BY_CODE.get(spec.code)
         if question is None:
             raise CatalogueError(f"{where}: {op}: unknown question code {spec.code!r}")
@@ -113,7 +116,7 @@ def _check_condition(cond: Condition, where: str, drug_classes: set[str], seen: 
                 raise CatalogueError(f"{where}: {op}: {value!r} is not an answer of {spec.code} "
                                      f"(allowed: {', '.join(map(str, allowed))}); quote yes/no")
         seen.append(spec.code)
-    elif op == "compare":
+    elif op == "compare" and cond.compare is not None:
         name = cond.compare.value
         question = QUESTIONS_BY_CODE.get(name)
         if name not in DERIVED and (question is None or question.type != "int"):
@@ -121,7 +124,7 @@ def _check_condition(cond: Condition, where: str, drug_classes: set[str], seen: 
                                  f"one of {', '.join(DERIVED)}")
         seen.append(name)
     elif op == "medication_class":
-        for class_id in cond.medication_class:
+        for class_id in cond.medication_class or ():
             if class_id not in drug_classes:
                 raise CatalogueError(f"{where}: medication_class: unknown drug class {class_id!r}")
     elif op in ("any", "all"):

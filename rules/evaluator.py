@@ -1,6 +1,7 @@
 """The pure evaluator: a validated screening in, flags out. No I/O, no clock, no UI.
 
-Each flag carries its rule id, severity, urgent, reason, source, and the evidence that
+The shapes (``Evaluation``, ``Flag``, ``Evidence``, ``MedicationReading``) are declared in
+``core.evaluation``. Each flag carries its rule id, severity, urgent, reason, source, and the evidence that
 triggered it: the answers given, the derived value, or the medication text as typed with
 what it resolved to.
 """
@@ -9,98 +10,18 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from core.evaluation import Evaluation as Evaluation
+from core.evaluation import Evidence, Flag, MedicationReading
+from core.vocab import SEVERITY_RANK
 from forms.definition import QUESTIONS_BY_CODE
 from forms.models import Medication, Screening
-from rules.catalogue import SEVERITIES, CatalogueFile, Condition, Rule
+from rules.catalogue import CatalogueFile, Condition, Rule
 from rules.resolver import Resolution
 
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 VITALS_TO_MEASURE = (("systolic_bp", "Blood pressure"), ("heart_rate", "Heart rate"),
                      ("height_cm", "Height"), ("weight_kg", "Weight"))
-
-
-class Evidence(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Literal["answer", "derived", "medication"]
-    code: str | None = None  # question code or derived value name
-    answer: Any = None  # what was given (answer code, number)
-    label: str | None = None  # the answer in the patient's words, for people
-    medication: str | None = None  # the medication text as typed
-    dose: str | None = None
-    frequency: str | None = None
-    matched: str | None = None
-    generic: str | None = None
-    method: str | None = None
-    classes: tuple[str, ...] | None = None
-
-    def describe(self) -> str:
-        if self.kind == "medication":
-            resolved = f" -> {self.generic} ({self.method})" if self.generic else " -> not identified"
-            return f"medication '{self.medication}'{resolved}"
-        shown = self.label if self.label and self.label != str(self.answer) else self.answer
-        return f"{self.code} = {shown}"
-
-
-class Flag(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    rule_id: str
-    severity: Literal["defer", "review", "adjust", "info"]
-    urgent: bool
-    reason: str
-    evidence: tuple[Evidence, ...]
-    source: str
-
-    def public(self) -> dict:
-        data = self.model_dump()
-        data["evidence"] = [e.model_dump(exclude_none=True) for e in self.evidence]
-        return data
-
-
-class MedicationResult(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-    position: int
-    medication: Medication
-    resolution: Resolution
-
-    def public(self) -> dict:
-        data = self.resolution.as_dict()
-        data.update(dose=self.medication.dose, frequency=self.medication.frequency,
-                    use=self.medication.status, position=self.position)
-        return data
-
-
-class Evaluation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    ruleset_version: str
-    flags: tuple[Flag, ...]
-    medications: tuple[MedicationResult, ...]
-    to_measure: tuple[str, ...]  # vitals not given: the clinic measures them, never assumes
-
-    @property
-    def urgent(self) -> bool:
-        return any(f.urgent for f in self.flags)
-
-    @property
-    def highest_severity(self) -> str:
-        return self.flags[0].severity if self.flags else "none"
-
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for flag in self.flags:
-            counts[flag.severity] += 1
-        return counts
-
-    def public(self) -> dict:
-        return {
-            "ruleset_version": self.ruleset_version,
-            "flags": [f.public() for f in self.flags],
-            "medications": [m.public() for m in self.medications],
-            "to_measure": list(self.to_measure),
-        }
 
 
 _COMPARE: dict[str, Callable[[float, Any], bool]] = {
@@ -115,10 +36,10 @@ _COMPARE: dict[str, Callable[[float, Any], bool]] = {
 class _Context:
     __slots__ = ("answers", "derived", "meds")
 
-    def __init__(self, screening: Screening, meds: tuple[MedicationResult, ...]):
+    def __init__(self, screening: Screening, meds: tuple[MedicationReading, ...]):
         self.answers = screening.answers
-        self.derived = {"age": screening.age, "bmi": screening.bmi}
-        self.meds = tuple(m for m in meds if m.medication.status == "current")
+        self.derived: dict[str, float | None] = {"age": screening.age, "bmi": screening.bmi}
+        self.meds = tuple(m for m in meds if m.current)
 
 
 def _answer_evidence(code: str, value: Any) -> Evidence:
@@ -127,13 +48,19 @@ def _answer_evidence(code: str, value: Any) -> Evidence:
     return Evidence(kind="answer", code=code, answer=value, label=label)
 
 
-def _med_evidence(result: MedicationResult) -> Evidence:
-    res = result.resolution
-    return Evidence(kind="medication", medication=result.medication.name,
-                    dose=result.medication.dose or None,
-                    frequency=result.medication.frequency or None,
-                    matched=res.matched or None, generic=res.generic or None,
-                    method=res.method or res.status, classes=res.classes)
+def _med_evidence(reading: MedicationReading) -> Evidence:
+    return Evidence(kind="medication", medication=reading.text, dose=reading.dose or None,
+                    frequency=reading.frequency or None, matched=reading.matched,
+                    generic=reading.generic, method=reading.method or reading.status,
+                    classes=reading.classes)
+
+
+def read_medication(position: int, medication: Medication, resolution: Resolution
+                    ) -> MedicationReading:
+    """One medication line as typed, with what the resolver read in it."""
+    return MedicationReading.model_validate({
+        **resolution.as_dict(), "dose": medication.dose, "frequency": medication.frequency,
+        "use": medication.status, "position": position})
 
 
 def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
@@ -162,10 +89,10 @@ def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
     if cond.medication_class is not None:
         wanted = set(cond.medication_class)
         # Every confident match counts, even on a line that also holds an unclear word.
-        hits = [m for m in ctx.meds if wanted.intersection(m.resolution.classes)]
+        hits = [m for m in ctx.meds if wanted.intersection(m.classes)]
         return [_med_evidence(m) for m in hits] or None
     if cond.medication_unresolved is not None:
-        hits = [m for m in ctx.meds if m.resolution.status != "recognized"]
+        hits = [m for m in ctx.meds if m.status != "recognized"]
         return [_med_evidence(m) for m in hits] or None
     if cond.any is not None:
         found = [ev for child in cond.any if (ev := _check(child, ctx)) is not None]
@@ -187,10 +114,7 @@ def evaluate(
     resolve: Callable[[str], Resolution],
     ruleset_version: str,
 ) -> Evaluation:
-    meds = tuple(
-        MedicationResult(position=i, medication=m, resolution=resolve(m.name))
-        for i, m in enumerate(screening.medications)
-    )
+    meds = tuple(read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications))
     ctx = _Context(screening, meds)
     fired: dict[str, tuple[Rule, list[Evidence]]] = {}
     for rule in catalogue.rules:

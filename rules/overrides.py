@@ -24,11 +24,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.vocab import Severity
 from rules.catalogue import SEVERITIES, CatalogueFile, Rule
 from rules.lexicon import DrugDef, LexiconFile
 from rules.text import key
@@ -47,7 +48,7 @@ class _Strict(BaseModel):
 
 
 class RuleOverride(_Strict):
-    severity: Literal["defer", "review", "adjust", "info"] | None = None
+    severity: Severity | None = None
     urgent: bool | None = None
     disabled: bool = False  # turned off (YAML reads a bare "off" key as false, hence the name)
     why: str = Field(min_length=10)  # every change says why: it is shown to clinicians

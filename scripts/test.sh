@@ -14,7 +14,7 @@ fi
 echo "==> ruff"
 "$VENV/bin/ruff" check .
 echo "==> pytest (SQLite)"
-"$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest --durations=15 "$@"
 if [ $# -eq 0 ] && [ -z "${SKIP_POSTGRES_TESTS:-}" ]; then
   echo "==> pytest on PostgreSQL: storage, export, app and end-to-end suites"
   scripts/with-postgres.sh "$VENV/bin/python" -m pytest -m postgres -p no:cacheprovider

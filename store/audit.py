@@ -13,29 +13,40 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.vocab import AUDIT_ACTIONS, AuditAction
 from store.db import Store, get_store
 from store.models import AuditFilters, AuditView, check_page
 from store.schema import AuditRow, utcnow
 
-# Actions written by the store; other modules may add their own (lower_snake_case).
-LOGIN_SUCCESS = "login_success"
-LOGIN_FAILURE = "login_failure"
-LOGIN_LOCKED = "login_locked"
-SCREENING_VIEW = "screening_view"
-REVIEW = "review"
-EXPORT = "export"
-DRAFT_CREATE = "draft_create"
-DRAFT_SAVE = "draft_save"
-DRAFT_RESUME = "draft_resume"
-DRAFT_PURGE = "draft_purge"
-SUBMIT = "submit"
-IMPORT = "import"
-USER_CREATE = "user_create"
-NOTE_ADD = "note_add"
-CONTACT_LOG = "contact_log"
-ASSIGN = "assign"
-USER_UPDATE = "user_update"  # details.changed: active/inactive, password, unlocked
-USER_LIST = "user_list"
+# Actions: every one is in core.vocab.AUDIT_ACTIONS (with its label); these names are
+# kept for the store's callers.
+LOGIN_SUCCESS: AuditAction = "login_success"
+LOGIN_FAILURE: AuditAction = "login_failure"
+LOGIN_LOCKED: AuditAction = "login_locked"
+SCREENING_VIEW: AuditAction = "screening_view"
+QUEUE_VIEW: AuditAction = "queue_view"
+REVIEW: AuditAction = "review"
+EXPORT: AuditAction = "export"
+EXPORT_REFUSED: AuditAction = "export_refused"
+DRAFT_CREATE: AuditAction = "draft_create"
+DRAFT_SAVE: AuditAction = "draft_save"
+DRAFT_RESUME: AuditAction = "draft_resume"
+DRAFT_PURGE: AuditAction = "draft_purge"
+SUBMIT: AuditAction = "submit"
+IMPORT: AuditAction = "import"
+USER_CREATE: AuditAction = "user_create"
+USER_UPDATE: AuditAction = "user_update"  # details.changed: active/inactive, password, unlocked
+USER_LIST: AuditAction = "user_list"
+ALERT_QUEUED: AuditAction = "alert_queued"
+ALERT_SENT: AuditAction = "alert_sent"
+ALERT_FAILED: AuditAction = "alert_failed"
+INVITATION_CREATE: AuditAction = "invitation_create"
+INVITATION_OPEN: AuditAction = "invitation_open"
+INVITATION_LIST: AuditAction = "invitation_list"
+INVITATION_EMAIL: AuditAction = "invitation_email"
+NOTE_ADD: AuditAction = "note_add"
+CONTACT_LOG: AuditAction = "contact_log"
+ASSIGN: AuditAction = "assign"
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that would put patient data in the log; ``details`` must use ids and codes instead.
@@ -63,19 +74,26 @@ def _check_details(details: Any, path: str = "details") -> None:
             _check_details(item, path)
 
 
-def write_audit(session: Session, actor: str, action: str, target: str | None = None,
-                details: dict[str, Any] | None = None) -> None:
-    """Add one audit row in the caller's transaction (committed, or not, with its work)."""
+def audit_values(actor: str, action: str, target: str | None = None,
+                 details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One checked audit row as column values, for a bulk ``insert(AuditRow)`` of many."""
     if not actor or len(actor) > 64:
         raise ValueError("audit actor must be 1-64 characters")
     if not _ACTION_RE.match(action):
         raise ValueError("audit action must be lower_snake_case, at most 40 characters")
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to core.vocab.AuditAction")
     if target is not None and len(target) > 64:
         raise ValueError("audit target must be at most 64 characters")
     details = dict(details or {})
     _check_details(details)
-    session.add(AuditRow(at=utcnow(), actor=actor, action=action, target=target,
-                         details=details))
+    return {"at": utcnow(), "actor": actor, "action": action, "target": target, "details": details}
+
+
+def write_audit(session: Session, actor: str, action: str, target: str | None = None,
+                details: dict[str, Any] | None = None) -> None:
+    """Add one audit row in the caller's transaction (committed, or not, with its work)."""
+    session.add(AuditRow(**audit_values(actor, action, target, details)))
 
 
 def record_audit(actor: str, action: str, target: str | None = None,

@@ -14,6 +14,13 @@
 - ``set-password USERNAME``: a new password, asked twice or read from standard input.
 - ``deactivate USERNAME`` (``--reactivate`` to undo): an inactive account cannot sign in.
 - ``purge-drafts [--days N]``: delete unsubmitted drafts not saved for N (30) days.
+- ``invite --first-name F --last-name L --dob YYYY-MM-DD --appointment "YYYY-MM-DD HH:MM"
+  [--email ADDR]``: an invitation for an appointment (clinic time, ``CLINIC_TIMEZONE``);
+  prints the patient's link (``APP_BASE_URL``), shown only this once.
+- ``send-reminders``: email each invited patient whose appointment is tomorrow, once
+  (clinic day, ``CLINIC_TIMEZONE``), with the preparation times; run it daily.
+- ``deliver-alerts [--once]``: send urgent alerts from the outbox (``store.alerts``) until
+  stopped (SIGTERM/SIGINT), or once: everything due now, exit 1 if any failed.
 - ``verify``: check the audit hash chain and every submitted screening (see ``store.verify``).
 - ``init``: create the schema (it is also created on first use).
 
@@ -37,10 +44,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from forms.clock import clinic_timezone
 from forms.definition import QUESTIONS_BY_CODE, Question
 from forms.models import InvalidDocument, Problem
 from forms.validation import load_json, parse_document
 from store import audit
+from store.alerts import app_base_url
 from store.db import get_store
 from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
 from store.models import StoreError
@@ -297,6 +306,88 @@ def _read_password(stdin: TextIO, err: TextIO) -> str | None:
     return stdin.readline().rstrip("\r\n")
 
 
+def _invite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from datetime import date
+
+    from store import invitations
+
+    try:
+        try:
+            dob = date.fromisoformat(args.dob.strip())
+        except ValueError:
+            raise ValueError("--dob must be a date YYYY-MM-DD") from None
+        appointment = invitations.parse_appointment(args.appointment)
+        view, token = invitations.create_invitation(
+            args.first_name, args.last_name, dob, appointment, args.email, actor=args.actor)
+    except ValueError as exc:
+        err.write(f"ERROR: {exc}\n")
+        return EXIT_FAILED
+    local = view.appointment_at.astimezone(clinic_timezone())
+    out.write(f"OK invitation {view.id} for {local:%Y-%m-%d %H:%M} ({local.tzname()}); "
+              f"valid until {view.expires_at.astimezone(clinic_timezone()):%Y-%m-%d %H:%M}\n")
+    link = invitations.invitation_link(app_base_url(), token)
+    out.write(link + "\n")
+    if view.email:
+        from store.patient_mail import send_invitation_email
+
+        result = send_invitation_email(view.id, link, actor=args.actor)
+        messages = {"sent": "OK the link was emailed to the patient",
+                    "not_configured": "NOTE email is not configured (SMTP_URL): give the patient "
+                                      "the link above"}
+        out.write(messages.get(result, "WARNING the email could not be sent: give the patient "
+                                       "the link above") + "\n")
+    return EXIT_OK
+
+
+def _send_reminders(out: TextIO, err: TextIO) -> int:
+    from store.patient_mail import email_configured, send_reminders
+
+    if not email_configured():
+        err.write("ERROR: email is not configured: set SMTP_URL (and SMTP_FROM)\n")
+        return EXIT_USAGE
+    counts = send_reminders()
+    out.write(f"OK reminders sent {counts['sent']}, failed {counts['failed']}\n")
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
+
+
+def _deliver_alerts(once: bool, out: TextIO, err: TextIO) -> int:
+    import signal
+    import threading
+
+    from store import alerts
+
+    try:
+        settings = alerts.AlertSettings.from_env()
+    except alerts.AlertSettingsError as exc:
+        err.write(f"ERROR: {exc}\n")
+        return EXIT_USAGE
+    for problem in settings.problems:
+        err.write(f"WARNING: {problem}\n")
+    if not settings.channels:
+        err.write("ERROR: no alert channel configured: set ALERT_EMAIL (with SMTP_URL) "
+                  "and/or ALERT_WEBHOOK_URL\n")
+        return EXIT_USAGE
+    store = get_store()
+    if once:
+        report = alerts.deliver_due(settings, store=store)
+        out.write(f"OK sent {report.sent}, failed {report.failed} (retried later), "
+                  f"pending {report.pending}\n")
+        return EXIT_FAILED if report.failed else EXIT_OK
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        stop.set()
+        alerts.wake()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    out.write(f"OK delivering alerts by {', '.join(settings.channels)} until stopped\n")
+    out.flush()
+    alerts.run_deliverer(stop, store=store, settings=settings)
+    out.write("OK stopped\n")
+    return EXIT_OK
+
+
 def _list_users(out: TextIO) -> int:
     users = list_users(actor=cli_actor())
     out.write(f"{'username':<24} {'role':<10} {'state':<12} {'failed':>6}  last sign-in (UTC)\n")
@@ -352,6 +443,19 @@ def _parser() -> argparse.ArgumentParser:
                                  help="let a deactivated account sign in again")
     purge = commands.add_parser("purge-drafts", help="delete stale unsubmitted drafts")
     purge.add_argument("--days", type=int, default=STALE_AFTER_DAYS)
+    invite = commands.add_parser("invite", help="invite a patient to screen before an appointment")
+    invite.add_argument("--first-name", required=True)
+    invite.add_argument("--last-name", required=True)
+    invite.add_argument("--dob", required=True, help="date of birth, YYYY-MM-DD")
+    invite.add_argument("--appointment", required=True,
+                        help='"YYYY-MM-DD HH:MM" in the clinic\'s time zone (CLINIC_TIMEZONE)')
+    invite.add_argument("--email", default=None)
+    invite.add_argument("--actor", default=SYSTEM, help="who is inviting (audit log)")
+    commands.add_parser("send-reminders",
+                        help="email invited patients whose appointment is tomorrow (daily)")
+    deliver = commands.add_parser("deliver-alerts", help="send urgent alerts from the outbox")
+    deliver.add_argument("--once", action="store_true",
+                         help="send what is due now, then exit (for a scheduler)")
     commands.add_parser("init", help="create the database schema")
     return parser
 
@@ -395,6 +499,15 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
             return EXIT_USAGE
         out.write(f"OK purged {purge_stale_drafts(args.days)} stale drafts\n")
         return EXIT_OK
+
+    if args.command == "invite":
+        return _invite(args, out, err)
+
+    if args.command == "send-reminders":
+        return _send_reminders(out, err)
+
+    if args.command == "deliver-alerts":
+        return _deliver_alerts(args.once, out, err)
 
     get_store()  # init
     out.write("OK database ready\n")

@@ -17,12 +17,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, CursorResult, Result
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +154,17 @@ def drop_audit_triggers(conn: Connection) -> None:
         conn.exec_driver_sql("DROP FUNCTION IF EXISTS audit_log_append_only()")
 
 
+def rows_changed(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE statement changed."""
+    if not isinstance(result, CursorResult):  # pragma: no cover - DML always has a cursor
+        raise TypeError("not the result of an UPDATE or DELETE")
+    return result.rowcount
+
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def _alembic_config(conn: Connection):
+def _alembic_config(conn: Connection) -> AlembicConfig:
     from alembic.config import Config
 
     cfg = Config()

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from store import audit
-from store.db import Store, get_store
+from store.db import Store, get_store, rows_changed
 from store.models import DraftAlreadySubmitted, DraftNotFound, DraftView
 from store.schema import DraftRow, ScreeningRow, utcnow
 
@@ -119,11 +119,11 @@ def save_draft(token: str, answers: dict[str, Any], step: int,
         values: dict[str, Any] = {"answers": answers, "step": step, "updated_at": utcnow()}
         if dob is not None:
             values["date_of_birth"] = dob
-        changed = session.execute(
+        changed = rows_changed(session.execute(
             update(DraftRow)
             .where(DraftRow.id == draft.id, DraftRow.submitted_screening_id.is_(None))
             .values(**values)
-        ).rowcount
+        ))
         if not changed:
             raise DraftAlreadySubmitted("this questionnaire was already submitted")
         session.refresh(draft)
@@ -177,10 +177,10 @@ def purge_stale_drafts(older_than_days: int = STALE_AFTER_DAYS, *, now: datetime
         raise ValueError("older_than_days must be at least 1")
     cutoff = (now or utcnow()) - timedelta(days=older_than_days)
     with (store or get_store()).session() as session:
-        purged = session.execute(
+        purged = rows_changed(session.execute(
             delete(DraftRow).where(DraftRow.submitted_screening_id.is_(None),
                                    DraftRow.updated_at < cutoff)
-        ).rowcount or 0
+        )) or 0
         audit.write_audit(session, "system", audit.DRAFT_PURGE, None,
                           {"purged": purged, "older_than_days": older_than_days})
     log.info("purged %s stale drafts", purged)

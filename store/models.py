@@ -7,12 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Severity = Literal["defer", "review", "adjust", "info"]
-HighestSeverity = Literal["defer", "review", "adjust", "info", "none"]
-Decision = Literal["cleared", "cleared_with_conditions", "needs_follow_up", "not_a_candidate"]
-ReviewStatus = Literal["unreviewed", "cleared", "cleared_with_conditions", "needs_follow_up",
-                       "not_a_candidate"]
-Role = Literal["clinician", "admin"]
+from core.evaluation import Evaluation
+from core.vocab import Decision as Decision
+from core.vocab import HighestSeverity as HighestSeverity
+from core.vocab import ReviewStatus as ReviewStatus
+from core.vocab import Role as Role
+from core.vocab import Severity as Severity
 
 MAX_PAGE_SIZE = 200
 
@@ -213,7 +213,7 @@ class ScreeningDetail(_View):
     review_status: ReviewStatus
     latest_review_id: int | None
     document: dict[str, Any]
-    evaluation: dict[str, Any]
+    evaluation: Evaluation
     reviews: tuple[ReviewView, ...]  # newest first
     assigned_to: str | None = None
 

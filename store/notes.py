@@ -14,6 +14,7 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
+from core.vocab import CLINICAL_ROLES
 from store import audit
 from store.db import Store, get_store
 from store.models import AssignmentView, NoteView, ReviewRefused, ScreeningNotFound
@@ -32,6 +33,8 @@ def _active_user(session: Session, username: str, what: str) -> UserRow:
     user = session.scalar(select(UserRow).where(UserRow.username == normalise_username(username)))
     if user is None or not user.active:
         raise NoteRefused(f"{what} is not an active account")
+    if user.role not in CLINICAL_ROLES:  # front desk: no clinical notes, no hand-offs
+        raise NoteRefused(f"{what} is not a clinician or administrator account")
     return user
 
 

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.vocab import requires_ack
 from store import audit
-from store.db import Store, get_store
+from store.db import Store, get_store, rows_changed
 from store.models import (
     ClearingNeedsConfirmation,
     Decision,
@@ -105,7 +106,7 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
         if unknown:
             raise ReviewRefused("acknowledgements name rules that did not flag this screening: "
                                 + ", ".join(unknown))
-        must = [f.rule_id for f in flags if f.severity == "defer" or f.urgent]
+        must = [f.rule_id for f in flags if requires_ack(f.severity, f.urgent)]
         missing = [r for r in must if r not in acks]
         if missing:
             raise ReviewRefused("every deferring or urgent flag must be acknowledged first: "
@@ -132,12 +133,12 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
         # concurrent review that committed first makes it match no row.
         current = (ScreeningRow.latest_review_id.is_(None) if expected_previous_review_id is None
                    else ScreeningRow.latest_review_id == expected_previous_review_id)
-        changed = session.execute(
+        changed = rows_changed(session.execute(
             update(ScreeningRow)
             .where(ScreeningRow.id == screening_id, current)
             .values(latest_review_id=review.id, review_status=decision, reviewed_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if changed != 1:
             latest = session.scalar(select(ScreeningRow.latest_review_id)
                                     .where(ScreeningRow.id == screening_id))

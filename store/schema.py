@@ -31,21 +31,27 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rules.catalogue import SEVERITIES
+from core.vocab import CLEARING_DECISIONS as CLEARING_DECISIONS
+from core.vocab import CLINICAL_ROLES as CLINICAL_ROLES
+from core.vocab import CONFIRM_SEVERITIES as CONFIRM_SEVERITIES
+from core.vocab import CONTACT_CHANNELS as CONTACT_CHANNELS
+from core.vocab import DECISIONS as DECISIONS
+from core.vocab import (
+    NO_FLAG,
+    SEVERITIES,
+    UNREVIEWED,
+    Decision,
+    HighestSeverity,
+    ReviewStatus,
+    Role,
+    Severity,
+)
+from core.vocab import NOTE_KINDS as NOTE_KINDS
+from core.vocab import REVIEW_STATUSES as REVIEW_STATUSES
+from core.vocab import ROLES as ROLES
+from core.vocab import SEVERITY_RANK as SEVERITY_RANK
 
-SEVERITY_ORDER: tuple[str, ...] = SEVERITIES  # defer, review, adjust, info: most severe first
-SEVERITY_RANK: dict[str, int] = {**{s: i for i, s in enumerate(SEVERITY_ORDER)},
-                                 "none": len(SEVERITY_ORDER)}
-DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions", "needs_follow_up",
-                              "not_a_candidate")
-REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", *DECISIONS)
-# Decisions that let treatment go ahead: recording one while review/adjust flags are open
-# needs the reviewer's confirmation (store.reviews.record_review).
-CLEARING_DECISIONS: tuple[str, ...] = ("cleared", "cleared_with_conditions")
-CONFIRM_SEVERITIES: tuple[str, ...] = ("review", "adjust")
-ROLES: tuple[str, ...] = ("clinician", "admin")
-NOTE_KINDS: tuple[str, ...] = ("note", "contact")
-CONTACT_CHANNELS: tuple[str, ...] = ("phone", "sms", "email", "in_person", "voicemail")
+SEVERITY_ORDER: tuple[Severity, ...] = SEVERITIES  # defer, review, adjust, info: most severe first
 
 # Python None is SQL NULL (not the JSON value null), so "IS NULL" means what it says.
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -129,13 +135,13 @@ class ScreeningRow(Base):
     age: Mapped[int] = mapped_column(Integer)
     bmi: Mapped[float | None] = mapped_column(Float)
     urgent: Mapped[bool] = mapped_column(Boolean)
-    highest_severity: Mapped[str] = mapped_column(String(8))
+    highest_severity: Mapped[HighestSeverity] = mapped_column(String(8))
     severity_rank: Mapped[int] = mapped_column(Integer)
     count_defer: Mapped[int] = mapped_column(Integer, default=0)
     count_review: Mapped[int] = mapped_column(Integer, default=0)
     count_adjust: Mapped[int] = mapped_column(Integer, default=0)
     count_info: Mapped[int] = mapped_column(Integer, default=0)
-    review_status: Mapped[str] = mapped_column(String(32), default="unreviewed")
+    review_status: Mapped[ReviewStatus] = mapped_column(String(32), default=UNREVIEWED)
     # The newest review, kept here so that a review can be recorded with one conditional
     # UPDATE (optimistic concurrency); the history itself lives in ``reviews``.
     latest_review_id: Mapped[int | None] = mapped_column(Integer)
@@ -144,6 +150,9 @@ class ScreeningRow(Base):
     # (users.id; no foreign key, like latest_review_id: SQLite cannot add one to a table
     # without copying it, and a copy would fire the cascades of the tables that refer to it)
     assigned_to_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The appointment this screening was invited for (issue 13); None for a walk-in.
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    invitation_id: Mapped[int | None] = mapped_column(Integer)
     # The language the patient answered in (IETF tag, e.g. "es"); answers are stored as codes.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Large values last: on SQLite the columns above stay in the row's first page.
@@ -151,7 +160,7 @@ class ScreeningRow(Base):
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     __table_args__ = (
-        CheckConstraint(_in("highest_severity", (*SEVERITY_ORDER, "none")), name="severity"),
+        CheckConstraint(_in("highest_severity", (*SEVERITY_ORDER, NO_FLAG)), name="severity"),
         CheckConstraint(_in("review_status", REVIEW_STATUSES), name="review_status"),
     )
 
@@ -177,7 +186,7 @@ class FlagRow(Base):
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     rule_id: Mapped[str] = mapped_column(String(64))
-    severity: Mapped[str] = mapped_column(String(8))
+    severity: Mapped[Severity] = mapped_column(String(8))
     urgent: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (
@@ -196,7 +205,7 @@ class UserRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -214,7 +223,7 @@ class ReviewRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[Decision] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Unique: two reviews can never supersede the same one (a lost update is impossible).
@@ -239,6 +248,71 @@ class AckRow(Base):
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("review_id", "rule_id"),)
+
+
+class InvitationRow(Base):
+    """A clinic's invitation to screen before an appointment, opened with a secret token
+    (only its SHA-256 is kept) and the patient's date of birth.
+
+    The token leads to one draft (``draft_id``) and so to one screening; it stops working
+    at ``expires_at``, after the appointment.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    appointment_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failed_opens: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the day-before email
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
+    screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL"), index=True)
+
+
+ALERT_STATUSES: tuple[str, ...] = ("pending", "sent")
+
+
+class AlertRow(Base):
+    """An alert waiting to be delivered (the outbox), written in the transaction of the
+    screening that raised it, so a committed urgent screening always has its alert.
+
+    It holds rule ids and times, never patient names or answers. ``locked_until`` is the
+    lease of the deliverer sending it now (several app replicas and workers may run);
+    ``email_sent_at``/``webhook_sent_at`` record each channel, so a retry resends only
+    what failed.
+    """
+
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"),
+                                              index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    rule_ids: Mapped[list[str]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    webhook_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_alert_outbox_due", "status", "next_attempt_at"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    )
 
 
 class AuditRow(Base):

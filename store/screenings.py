@@ -18,12 +18,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.evaluation import Evaluation
+from core.vocab import UNREVIEWED, Severity
 from forms.models import Screening
 from forms.validation import normalise_name, parse_document
 from rules.engine import get_engine
-from rules.evaluator import Evaluation
-from store import audit
-from store.db import Store, get_store
+from store import alerts, audit, invitations
+from store.db import Store, get_store, rows_changed
 from store.drafts import PATIENT, find_draft
 from store.models import (
     AcknowledgementView,
@@ -123,7 +124,7 @@ def _new_rows(screening: Screening, evaluation: Evaluation, idempotency_key: str
         count_review=counts["review"],
         count_adjust=counts["adjust"],
         count_info=counts["info"],
-        review_status="unreviewed",
+        review_status=UNREVIEWED,
         language=language,
         document=screening.to_document(),
         evaluation=evaluation.public(),
@@ -140,7 +141,8 @@ def submit_screening(document: dict[str, Any], *, draft_token: str | None = None
 
     Raises ``forms.models.InvalidDocument`` (with ``.problems``) and stores nothing when
     the document is not valid. In one transaction: the screening, one row per flag, the
-    draft marked submitted with its answers cleared, and an audit row ``submit``.
+    draft marked submitted with its answers cleared, an urgent alert in the outbox when a
+    flag is urgent (``store.alerts``), and an audit row ``submit``.
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise ValueError(f"idempotency_key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
@@ -162,6 +164,11 @@ def submit_screening(document: dict[str, Any], *, draft_token: str | None = None
                 flag.screening_id = row.id
             session.add_all(flag_rows)
             draft_id = _mark_draft_submitted(session, draft_token, row.id)
+            if draft_id is not None:  # a screening from an invitation: tied to the appointment
+                invitations.link_submission(session, draft_id, row, screening.answers)
+            if row.urgent:  # the alert is committed with the screening, or neither is
+                alerts.enqueue_urgent_alert(session, row.id,
+                                            [f.rule_id for f in flag_rows if f.urgent], actor=actor)
             audit.write_audit(session, actor, audit.SUBMIT, audit.target_of("screening", row.id), {
                 "public_id": row.public_id,
                 "draft_id": draft_id,
@@ -204,11 +211,11 @@ def _mark_draft_submitted(session: Session, draft_token: str | None,
     if draft is None:
         log.warning("submit with an unknown draft token; screening %s kept", screening_id)
         return None
-    changed = session.execute(
+    changed = rows_changed(session.execute(
         update(DraftRow)
         .where(DraftRow.id == draft.id, DraftRow.submitted_screening_id.is_(None))
         .values(submitted_screening_id=screening_id, answers=None, updated_at=utcnow())
-    ).rowcount
+    ))
     if not changed:
         raise _DraftTaken
     return draft.id
@@ -216,7 +223,7 @@ def _mark_draft_submitted(session: Session, draft_token: str | None,
 
 # --- reading ----------------------------------------------------------------------------
 
-def _counts(row: ScreeningRow) -> dict[str, int]:
+def _counts(row: ScreeningRow) -> dict[Severity, int]:
     return {s: getattr(row, f"count_{s}") for s in SEVERITY_ORDER}
 
 
@@ -268,7 +275,7 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
             counts=_counts(row),
             review_status=row.review_status,
             latest_review_id=row.latest_review_id, document=row.document,
-            evaluation=row.evaluation, reviews=review_history(session, row.id),
+            evaluation=Evaluation.model_validate(row.evaluation), reviews=review_history(session, row.id),
             assigned_to=session.scalar(select(UserRow.username)
                                        .where(UserRow.id == row.assigned_to_id))
             if row.assigned_to_id is not None else None,
@@ -284,9 +291,17 @@ def count_screenings(*, store: Store | None = None) -> int:
         return int(session.scalar(select(func.count()).select_from(ScreeningRow)) or 0)
 
 
+def screening_id_for_public_id(public_id: str, *, store: Store | None = None) -> int | None:
+    """The internal id of a screening's public id (links in alerts), or None."""
+    if not isinstance(public_id, str) or len(public_id) != 36:
+        return None
+    with (store or get_store()).session(readonly=True) as session:
+        return session.scalar(select(ScreeningRow.id).where(ScreeningRow.public_id == public_id))
+
+
 def find_screening_id(public_id: str, *, store: Store | None = None) -> int | None:
-    """The id of the screening with this public id (the one in its link), or None. Any
-    text that is not a UUID is None, without a query."""
+    """The id of the screening with this public id (the one in its link, in any UUID
+    spelling), or None. Any text that is not a UUID is None, without a query."""
     try:
         canonical = str(uuid.UUID(public_id)) if isinstance(public_id, str) and \
             len(public_id) <= 64 else None
@@ -294,6 +309,4 @@ def find_screening_id(public_id: str, *, store: Store | None = None) -> int | No
         canonical = None
     if canonical is None:
         return None
-    with (store or get_store()).session(readonly=True) as session:
-        found = session.scalar(select(ScreeningRow.id).where(ScreeningRow.public_id == canonical))
-        return int(found) if found is not None else None
+    return screening_id_for_public_id(canonical, store=store)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,23 @@ TIMEOUT = 60
 def new_app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
+    return at
+
+
+def staff_app(username: str | None = None, role: str = "clinician", *, page: str | None = None,
+              idle_seconds: float = 0.0, run: bool = True) -> AppTest:
+    """The app (or, with ``page``, one page script run directly, as if navigation were
+    bypassed) with ``username`` signed in as ``role``, last active ``idle_seconds`` ago;
+    no one signed in without a username. The one way tests sign staff in."""
+    from app_pages.auth import SESSION_KEY
+
+    script = str(ROOT / "app_pages" / page) if page else APP
+    at = AppTest.from_file(script, default_timeout=TIMEOUT)
+    if username:
+        at.session_state[SESSION_KEY] = {"username": username, "role": role,
+                                         "last_seen": time.monotonic() - idle_seconds}
+    if run:
+        at.run()
     return at
 
 

@@ -125,6 +125,11 @@ def server(tmp_path_factory) -> Iterator[Server]:
     stop_server(srv)
 
 
+def open_page(browser, **options):
+    """A new browser page (every test opens its pages here)."""
+    return browser.new_page(**options)
+
+
 def wait_idle(page, timeout: float = 90_000) -> None:
     """Wait until the app has finished its current run."""
     page.wait_for_timeout(150)

@@ -10,6 +10,10 @@ import pytest
 
 from forms.branching import prune_hidden
 
+# Fixtures registered once for every suite: the store's (store_db, sqlite_db, store_url)
+# and the real browser's (browser, server).
+pytest_plugins = ("store.testing", "tests.browser")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_VIGNETTES = ROOT.parent / "shared" / "vignettes"
 OWN_CASES = Path(__file__).resolve().parent / "cases"

@@ -3,17 +3,14 @@ filters, the review with its acknowledgement rule, and the audit rows all of it 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
 from forms.intake_state import IntakeState
-from tests.apptest_helpers import APP, TIMEOUT, answer_rows, errors, html_texts, texts
-from tests.conftest import ROOT, make_doc
+from tests.apptest_helpers import answer_rows, errors, html_texts, staff_app, texts
+from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
 PASSWORD = "correct horse battery staple"
 
 
@@ -25,12 +22,7 @@ def database(store_db):
 
 
 def app(user: str | None = None, role: str = "clinician") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if user:
-        at.session_state["staff_user"] = {"username": user, "role": role,
-                                          "last_seen": time.monotonic()}
-    at.run()
-    return at
+    return staff_app(user, role)
 
 
 def login(at: AppTest, username: str, password: str) -> AppTest:
@@ -97,10 +89,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password():
 
 def test_idle_session_is_signed_out(monkeypatch):
     monkeypatch.setenv("IDLE_TIMEOUT_MINUTES", "1")
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
-                                      "last_seen": time.monotonic() - 120}
-    at.run()
+    at = staff_app("dr_grey", idle_seconds=120)
     assert "staff_user" not in at.session_state
     assert "Screenings" not in [t.value for t in at.title]
 
@@ -127,8 +116,7 @@ def test_anonymous_visitor_reaches_no_staff_page(page):
 def test_every_staff_page_checks_the_role_itself(page):
     """Even run directly (as if navigation were bypassed), a page refuses a visitor."""
     seed()
-    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=TIMEOUT)
-    at.run()
+    at = staff_app(page=page)
     assert any("do not have access" in e for e in errors(at))
     assert "Uma" not in texts(at)
 
@@ -137,10 +125,7 @@ def test_clinician_cannot_reach_the_admin_audit_page():
     at = app("dr_grey")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app_pages/audit_log.py").run()
-    direct = AppTest.from_file(str(ROOT / "app_pages" / "audit_log.py"), default_timeout=TIMEOUT)
-    direct.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
-                                          "last_seen": time.monotonic()}
-    direct.run()
+    direct = staff_app("dr_grey", page="audit_log.py")
     assert any("do not have access" in e for e in errors(direct))
 
 
@@ -304,7 +289,7 @@ def test_patient_html_and_markdown_are_shown_as_text():
     title = str(at.html[0].body)
     assert "&lt;b&gt;" in title and "<b>" not in title
     evidence = [t.value for t in at.text if "alert" in t.value]
-    assert evidence == ["Evidence: medication '<script>alert(1)</script>' -> not identified"]
+    assert evidence == ["Evidence: medication '<script>alert(1)</script>' -> not identified (ambiguous)"]
     assert not any("alert" in m.value for m in at.markdown)
     meds = at.dataframe[0].value
     assert list(meds["As typed"]) == ["<script>alert(1)</script>"]  # a table cell is plain text

@@ -15,7 +15,6 @@ from store.reevaluate import ReevaluateOptions, reevaluate
 from tests.apptest_helpers import APP, TIMEOUT, texts
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
 PASSWORD = "correct horse battery staple"
 OVERLAY = """\
 rules:

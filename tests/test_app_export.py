@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
-from tests.apptest_helpers import APP, TIMEOUT, errors
-from tests.conftest import ROOT, make_doc
-
-pytest_plugins = ("store.testing",)
+from tests.apptest_helpers import APP, TIMEOUT, errors, staff_app
+from tests.conftest import make_doc
 
 
 @pytest.fixture(autouse=True)
@@ -25,10 +22,7 @@ def database(store_db):
 
 
 def signed_in() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
-                                      "last_seen": time.monotonic()}
-    at.run()
+    at = staff_app("dr_grey")
     at.switch_page("app_pages/export.py").run()
     return at
 
@@ -41,8 +35,7 @@ def test_export_page_is_not_registered_without_login():
 
 
 def test_export_page_refuses_a_visitor_even_when_run_directly():
-    at = AppTest.from_file(str(ROOT / "app_pages" / "export.py"), default_timeout=TIMEOUT)
-    at.run()
+    at = staff_app(page="export.py")
     assert any("do not have access" in e for e in errors(at))
     assert "x_download" not in [b.key for b in at.get("download_button")]
     assert db.list_audit(db.AuditFilters(action="export"))[1] == 0

@@ -22,8 +22,6 @@ from tests.apptest_helpers import (
 )
 from tests.conftest import CLEAN_ANSWERS, SHARED_VIGNETTES
 
-pytest_plugins = ["store.testing"]
-
 
 @pytest.fixture(autouse=True)
 def fresh_database(store_db):
@@ -222,7 +220,7 @@ def test_full_intake_writes_exactly_one_screening_with_its_flags():
     assert db.count_screenings() == 1
     rows, _total = db.list_queue(db.QueueFilters(), page=1, page_size=10)
     detail = db.get_screening(rows[0].id)
-    assert {f["rule_id"] for f in detail.evaluation["flags"]} == {
+    assert {f.rule_id for f in detail.evaluation.flags} == {
         "benzodiazepine", "bipolar_disorder", "lamotrigine"}
     page = texts(at)
     assert "benzodiazepine" not in page and "Xanax" not in page
@@ -268,7 +266,7 @@ def test_vignette_through_the_ui_matches_the_cli_flags(engine):
     complete_intake(at, answers)
     rows, _ = db.list_queue(db.QueueFilters(), page=1, page_size=10)
     detail = db.get_screening(rows[0].id)
-    fired = {f["rule_id"] for f in detail.evaluation["flags"]}
+    fired = {f.rule_id for f in detail.evaluation.flags}
     assert set(case["must_fire"]) <= fired
     assert not set(case["must_not_fire"]) & fired
 

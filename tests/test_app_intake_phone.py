@@ -13,8 +13,6 @@ from forms.steps import STEP_IDS
 from tests.apptest_helpers import click_next, complete_intake, current_step, errors, new_app, texts
 from tests.conftest import CLEAN_ANSWERS
 
-pytest_plugins = ["store.testing"]
-
 VITALS = STEP_IDS.index("vitals")
 
 

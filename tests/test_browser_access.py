@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import (  # noqa: F401 - browser and server are fixtures
+from tests.browser import (
     DOB,
     DOB_TYPED,
-    browser,
     fill_date,
+    open_page,
     press,
-    server,
     sign_in,
     wait_idle,
 )
@@ -23,7 +22,7 @@ PATIENT = ("Henrietta", "Lacks-Mirror")
 
 
 @pytest.fixture(scope="module")
-def seeded(server):  # noqa: F811
+def seeded(server):
     import store as db
 
     store = db.get_store(server.database_url)
@@ -40,10 +39,10 @@ def seeded(server):  # noqa: F811
 
 
 @pytest.mark.parametrize("token", ["not-a-real-token", "A" * 43, "' OR 1=1 --", ""])
-def test_wrong_resume_token_reveals_nothing(browser, server, seeded, token):  # noqa: F811
+def test_wrong_resume_token_reveals_nothing(browser, server, seeded, token):
     from playwright.sync_api import expect
 
-    page = browser.new_page()
+    page = open_page(browser)
     page.goto(f"{server.url}/?resume={token}")
     wait_idle(page, timeout=60_000)
     if token:
@@ -54,10 +53,10 @@ def test_wrong_resume_token_reveals_nothing(browser, server, seeded, token):  # 
     page.close()
 
 
-def test_right_token_with_wrong_birth_date_reveals_nothing(browser, server, seeded):  # noqa: F811
+def test_right_token_with_wrong_birth_date_reveals_nothing(browser, server, seeded):
     from playwright.sync_api import expect
 
-    page = browser.new_page()
+    page = open_page(browser)
     page.goto(f"{server.url}/?resume={seeded['token']}")
     wait_idle(page, timeout=60_000)
     fill_date(page, "resume_dob", "06/15/1986")
@@ -67,10 +66,10 @@ def test_right_token_with_wrong_birth_date_reveals_nothing(browser, server, seed
     page.close()
 
 
-def test_clinician_typing_the_admin_url_gets_no_admin_page(browser, server, seeded):  # noqa: F811
+def test_clinician_typing_the_admin_url_gets_no_admin_page(browser, server, seeded):
     from playwright.sync_api import expect
 
-    page = browser.new_page()
+    page = open_page(browser)
     sign_in(page, server.url, "nurse_kim", PASSWORD)
     expect(page.get_by_role("heading", name="Screenings")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Audit log")).to_have_count(0)
@@ -85,10 +84,10 @@ def test_clinician_typing_the_admin_url_gets_no_admin_page(browser, server, seed
     page.close()
 
 
-def test_admin_menu_offers_the_audit_log(browser, server, seeded):  # noqa: F811
+def test_admin_menu_offers_the_audit_log(browser, server, seeded):
     from playwright.sync_api import expect
 
-    page = browser.new_page()
+    page = open_page(browser)
     sign_in(page, server.url, "boss", PASSWORD)
     page.get_by_role("link", name="Audit log").click()
     wait_idle(page)
@@ -96,10 +95,10 @@ def test_admin_menu_offers_the_audit_log(browser, server, seeded):  # noqa: F811
     page.close()
 
 
-def test_patients_see_no_staff_menu(browser, server, seeded):  # noqa: F811
+def test_patients_see_no_staff_menu(browser, server, seeded):
     from playwright.sync_api import expect
 
-    page = browser.new_page()
+    page = open_page(browser)
     page.goto(server.url)
     wait_idle(page, timeout=60_000)
     expect(page.get_by_role("link", name="Staff sign-in")).to_have_count(0)
@@ -107,12 +106,12 @@ def test_patients_see_no_staff_menu(browser, server, seeded):  # noqa: F811
     page.close()
 
 
-def test_brute_force_hits_the_lockout(browser, server, seeded):  # noqa: F811
+def test_brute_force_hits_the_lockout(browser, server, seeded):
     from playwright.sync_api import expect
 
     import store as db
 
-    page = browser.new_page()
+    page = open_page(browser)
     for attempt in range(5):
         sign_in(page, server.url, "boss", f"guess number {attempt}")
         expect(page.get_by_text("Sign-in failed")).to_be_visible()
@@ -126,7 +125,7 @@ def test_brute_force_hits_the_lockout(browser, server, seeded):  # noqa: F811
     page.close()
 
 
-def test_server_log_of_this_run_holds_no_patient_data(server, seeded):  # noqa: F811
+def test_server_log_of_this_run_holds_no_patient_data(server, seeded):
     log = server.log()
     assert "You can now view your Streamlit app" in log  # the log really was captured
     assert "locked after 5 failed logins" in log  # the app logs events, by id only

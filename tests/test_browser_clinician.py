@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import (  # noqa: F401 - browser and server are fixtures
-    browser,
-    press,
-    server,
+from tests.browser import (
+    open_page,
     shot,
     sign_in,
     submit_intake,
@@ -37,18 +35,18 @@ def seed_calm_screenings(database_url: str) -> None:
 
 
 
-def test_patient_submits_then_clinician_reviews_it_first(browser, server):  # noqa: F811
+def test_patient_submits_then_clinician_reviews_it_first(browser, server):
     from playwright.sync_api import expect
 
     import store as db
 
     seed_calm_screenings(server.database_url)
-    patient = browser.new_page(viewport={"width": 390, "height": 844})
+    patient = open_page(browser, viewport={"width": 390, "height": 844})
     submit_intake(patient, server.url, "Quentin", "Urgentson",
                   overrides={"suicidal_thoughts": "active_with_plan"}, meds=("klonapin 1mg",))
     patient.close()
 
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page = open_page(browser, viewport={"width": 1366, "height": 900})
     sign_in(page, server.url, "dr_house", "not the password")
     expect(page.get_by_text("Sign-in failed")).to_be_visible()
     sign_in(page, server.url, "dr_house", PASSWORD)
@@ -96,7 +94,7 @@ def test_patient_submits_then_clinician_reviews_it_first(browser, server):  # no
 
 
 @pytest.mark.parametrize("path", STAFF_URLS)
-def test_visitor_without_login_sees_no_staff_page_and_no_patient_data(browser, server, path):  # noqa: F811
+def test_visitor_without_login_sees_no_staff_page_and_no_patient_data(browser, server, path):
     from playwright.sync_api import expect
 
     import store as db
@@ -104,7 +102,7 @@ def test_visitor_without_login_sees_no_staff_page_and_no_patient_data(browser, s
     store = db.get_store(server.database_url)
     doc = make_doc(first_name="Violetta", last_name="Hidden", signature_name="Violetta Hidden")
     db.submit_screening(doc, store=store)
-    page = browser.new_page()
+    page = open_page(browser)
     page.goto(f"{server.url}/{path}")
     wait_idle(page, timeout=60_000)
     # A staff address shows the sign-in there (and returns to it after); nothing else.
@@ -115,7 +113,7 @@ def test_visitor_without_login_sees_no_staff_page_and_no_patient_data(browser, s
     page.close()
 
 
-def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):  # noqa: F811
+def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):
     """A colleague's link, opened signed out: sign in, land on that screening, decide from
     the first screen; clearing with an open review flag asks for confirmation first."""
     from playwright.sync_api import expect
@@ -130,7 +128,7 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):  # noq
                    email="h.mirror@example.com", glaucoma="yes", meds=["Lamictal 100mg"])
     result = db.submit_screening(doc, store=store)
 
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page = open_page(browser, viewport={"width": 1366, "height": 900})
     page.goto(f"{server.url}/detail?id={result.public_id}")
     wait_idle(page, timeout=60_000)
     assert "Henrietta" not in page.content()

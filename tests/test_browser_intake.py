@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import (  # noqa: F401 - browser and server are fixtures
+from tests.browser import (
     ANSWERS,
     DOB,
     DOB_TYPED,
     FIRST,
     LAST,
     STEP_CODES,
-    browser,
     choose,
     expect_step,
     fill,
     fill_date,
+    open_page,
     press,
-    server,
     shot,
     tick,
     wait_idle,
@@ -27,12 +26,12 @@ from tests.browser import (  # noqa: F401 - browser and server are fixtures
 
 pytestmark = pytest.mark.browser
 
-def test_full_intake_with_refresh_and_resume(browser, server):  # noqa: F811
+def test_full_intake_with_refresh_and_resume(browser, server):
     from playwright.sync_api import expect
 
     import store as db
 
-    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page = open_page(browser, viewport={"width": 390, "height": 844})  # a phone
     page.goto(server.url)
     wait_idle(page, timeout=90_000)
     shot(page, "01_welcome")
@@ -117,7 +116,7 @@ def test_full_intake_with_refresh_and_resume(browser, server):  # noqa: F811
     rows, total = db.list_queue(db.QueueFilters(), page=1, page_size=10, store=store)
     assert total == 1
     detail = db.get_screening(rows[0].id, store=store)
-    fired = {f["rule_id"] for f in detail.evaluation["flags"]}
+    fired = {f.rule_id for f in detail.evaluation.flags}
     assert fired == {"benzodiazepine", "lamotrigine", "bipolar_disorder"}
     answers = detail.document["answers"]
     assert answers["first_name"] == FIRST and answers["date_of_birth"] == DOB

@@ -13,7 +13,6 @@ import store as db
 from store.schema import FlagRow, ReviewRow, ScreeningRow
 from tests.concurrency_support import REVIEWER_PASSWORD, documents, run_load
 
-pytest_plugins = ("store.testing",)
 SUBMISSIONS = 2_000
 WORKERS = 8
 

@@ -15,10 +15,7 @@ from sqlalchemy import func, select
 
 import store as db
 from store.schema import DraftRow, FlagRow, ScreeningRow
-from tests.browser import browser  # noqa: F401 - the browser fixture
 from tests.conftest import ROOT
-
-pytest_plugins = ("store.testing",)
 
 
 def _run_until(url: str, start: int, count: int, kill_after_acks: int | None) -> list[str]:
@@ -77,7 +74,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_submission(store_db, store_url
 
 
 @pytest.mark.browser
-def test_app_killed_with_a_draft_in_progress_resumes_after_restart(tmp_path, browser):  # noqa: F811
+def test_app_killed_with_a_draft_in_progress_resumes_after_restart(tmp_path, browser):
     from playwright.sync_api import expect
 
     from tests.browser import (
@@ -87,6 +84,7 @@ def test_app_killed_with_a_draft_in_progress_resumes_after_restart(tmp_path, bro
         fill,
         fill_date,
         fresh_database_url,
+        open_page,
         press,
         start_server,
         stop_server,
@@ -95,7 +93,7 @@ def test_app_killed_with_a_draft_in_progress_resumes_after_restart(tmp_path, bro
 
     url = fresh_database_url(tmp_path, "crash")
     server = start_server(tmp_path, url)
-    page = browser.new_page()
+    page = open_page(browser)
     page.goto(server.url)
     wait_idle(page, timeout=90_000)
     press(page, "start")

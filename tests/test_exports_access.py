@@ -31,8 +31,6 @@ from store.models import AuditFilters
 from store.schema import AuditRow
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 FILES = ["screenings.csv", "flags.csv", "medications.csv", "data_dictionary.csv"]

@@ -13,8 +13,6 @@ from exports import ExportOptions, export_files
 from store import create_user, record_review, submit_screening
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 PASSWORD = "a long enough password"
 
 

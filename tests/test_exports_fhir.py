@@ -28,8 +28,6 @@ from store.models import AuditFilters, ScreeningNotFound
 from tests.conftest import make_doc
 from tests.fhir_support import case_document, case_files, fhir_model, without_empty
 
-pytest_plugins = ("store.testing",)
-
 PASSWORD = "correct horse battery"
 TYPES = ("Questionnaire", "QuestionnaireResponse", "Patient", "DetectedIssue",
          "MedicationStatement")

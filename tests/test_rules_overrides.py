@@ -78,7 +78,7 @@ def test_added_drug_and_brand_are_read_and_flagged(base_engine, overlay_engine):
     assert "benzodiazepine" not in _flags(base_engine, meds=["Zorblax 1 mg"])
     assert _flags(overlay_engine, meds=["Zorblax 1 mg"])["benzodiazepine"] == ("adjust", False)
     evaluation = overlay_engine.evaluate(parse_document(make_doc(meds=["Alpraquell"])))
-    assert evaluation.medications[0].resolution.generic == "alprazolam"
+    assert evaluation.medications[0].generic == "alprazolam"
     assert "benzodiazepine" in {f.rule_id for f in evaluation.flags}
 
 

@@ -16,8 +16,6 @@ from store.models import AuditFilters
 from store.schema import ScreeningRow
 from tests.conftest import ROOT, make_doc
 
-pytest_plugins = ("store.testing",)
-
 
 def run(args: list[str], url: str, stdin: str = "") -> tuple[int, str, str]:
     env = {**os.environ, "DATABASE_URL": url}

@@ -15,8 +15,6 @@ from store.models import AuditFilters
 from tests.conftest import make_doc
 from tests.test_store_cli import run
 
-pytest_plugins = ("store.testing",)
-
 NAMES = ("Zephyrine", "Oakenshield")
 
 

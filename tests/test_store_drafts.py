@@ -24,8 +24,6 @@ from store.models import AuditFilters
 from store.schema import DraftRow, utcnow
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 DOB = "1985-06-15"
 ANSWERS = {"first_name": "Ann", "last_name": "Lee", "date_of_birth": DOB}
 

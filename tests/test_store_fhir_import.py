@@ -18,8 +18,6 @@ from store.schema import ScreeningRow
 from tests.conftest import make_doc
 from tests.fhir_support import without_empty
 
-pytest_plugins = ("store.testing",)
-
 
 def run(args: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()

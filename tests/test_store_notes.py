@@ -63,6 +63,17 @@ def test_unknown_or_inactive_accounts_and_screenings_are_refused(screening):
         db.add_note(999, "doc", "hello")
 
 
+def test_front_desk_accounts_neither_write_notes_nor_take_screenings(screening):
+    db.create_user("desk", PASSWORD, "front_desk")
+    with pytest.raises(db.NoteRefused, match="clinician"):
+        db.add_note(screening, "desk", "hello")
+    with pytest.raises(db.NoteRefused, match="clinician"):
+        db.assign(screening, "desk", by="doc")
+    with pytest.raises(db.NoteRefused, match="clinician"):
+        db.assign(screening, "doc", by="desk")
+    assert db.list_notes(screening) == [] and db.assignment_history(screening) == []
+
+
 @pytest.mark.parametrize("statement", ["UPDATE screening_notes SET body = 'changed'",
                                        "DELETE FROM screening_notes",
                                        "UPDATE screening_assignments SET assignee_id = NULL",

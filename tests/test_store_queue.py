@@ -12,8 +12,6 @@ from store.queue import COUNT_LIMIT, QUEUE_ORDER, ROW_COLUMNS, queue_conditions
 from store.schema import SEVERITY_RANK, FlagRow, ScreeningRow
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 # key: (first name, last name, submitted at, answers that give the wanted flags)
 SEEDS = {
     "none": ("Ann", "Lee", "2026-11-08T09:00:00Z", {}),

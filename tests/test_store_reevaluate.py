@@ -32,8 +32,6 @@ from store.reevaluate import ReevaluateOptions, reevaluate
 from store.schema import EvaluationChangeRow, FlagRow, ReevaluationRunRow, ScreeningRow
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 PASSWORD = "correct horse battery"
 NEW_DRUG = "Qwixorblat"  # a name no table knows until the overlay adds it
 OVERLAY = f"""\
@@ -78,8 +76,7 @@ def _submit(**answers) -> int:
 
 def _review(screening_id: int, acks: dict[str, str | None] | None = None) -> None:
     detail = get_screening(screening_id)
-    must = {f["rule_id"]: None for f in detail.evaluation["flags"]
-            if f["severity"] == "defer" or f["urgent"]}
+    must = {f.rule_id: None for f in detail.evaluation.flags if f.requires_ack}
     record_review(screening_id, "doc", "cleared", "ok", {**must, **(acks or {})},
                   detail.latest_review_id, confirm_open_flags=True)
 
@@ -310,3 +307,13 @@ def test_command_line_refuses_a_bad_date(capsys):
         main(["reevaluate", "--since", "yesterday"])
     assert caught.value.code == 2
     assert "use a date like 2026-11-01" in capsys.readouterr().err
+
+
+def test_a_screening_that_gains_an_urgent_flag_gets_one_alert_in_the_outbox(db, scene, overlay_engine):
+    from store.alerts import alerts_for
+
+    reevaluate(overlay_engine, ReevaluateOptions(actor="nightly"))
+    reevaluate(overlay_engine, ReevaluateOptions(actor="nightly"))  # nothing changes: no second alert
+    (alert,) = alerts_for(scene["glaucoma_reviewed"])
+    assert alert["rule_ids"] == ["glaucoma"]
+    assert alerts_for(scene["bipolar_reviewed"]) == []  # gained defer, not urgent

@@ -23,8 +23,6 @@ from store.models import AuditFilters
 from store.schema import AckRow, ReviewRow
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 PASSWORD = "correct horse battery"
 
 

@@ -12,11 +12,10 @@ from store import audit, database_url, get_store, reset_stores
 from store.db import DEFAULT_SQLITE_PATH, SQLITE_BUSY_TIMEOUT_MS, _ensure_schema
 from store.schema import AuditRow, FlagRow
 
-pytest_plugins = ("store.testing",)
-
 TABLES = {"drafts", "screenings", "screening_flags", "users", "reviews", "flag_acknowledgements",
-          "audit_log", "alembic_version", "reevaluation_runs", "screening_evaluations",
-          "screening_notes", "screening_assignments"}
+          "audit_log", "alembic_version", "reevaluation_runs", "screening_evaluations"}
+TABLES |= {"alert_outbox", "invitations"}  # issue 13
+TABLES |= {"screening_notes", "screening_assignments"}  # issue 14
 
 
 def _schema(store) -> dict:
@@ -155,16 +154,17 @@ def test_migrations_match_the_models(store_db):
 def test_database_made_before_migrations_is_stamped_and_kept(tmp_path):
     """A database from create_all (before Alembic) keeps its rows and is brought under
     migrations instead of failing on 'table already exists'."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine, text
 
-    from store.schema import Base
+    from store.db import MIGRATIONS_DIR, _alembic_config
 
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     old = create_engine(url)
-    first_schema = {"drafts", "screenings", "screening_flags", "users", "reviews",
-                    "flag_acknowledgements", "audit_log"}  # the tables of revision 0001
-    Base.metadata.create_all(old, tables=[t for t in Base.metadata.sorted_tables
-                                          if t.name in first_schema])
+    with old.begin() as conn:  # the schema of 0001, as create_all made it, without alembic_version
+        command.upgrade(_alembic_config(conn), "0001")
+        conn.execute(text("DROP TABLE alembic_version"))
     with old.begin() as conn:
         conn.execute(text("INSERT INTO audit_log (at, actor, action, details) "
                           "VALUES ('2026-01-01 00:00:00', 'system', 'import', '{}')"))
@@ -172,11 +172,7 @@ def test_database_made_before_migrations_is_stamped_and_kept(tmp_path):
     reset_stores()
     store = get_store(url)
     with store.engine.connect() as conn:
-        from alembic.script import ScriptDirectory
-
-        from store.db import _alembic_config
-
-        head = ScriptDirectory.from_config(_alembic_config(conn)).get_current_head()
+        head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1
     reset_stores()

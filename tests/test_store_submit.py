@@ -24,8 +24,6 @@ from store.models import AuditFilters
 from store.schema import AuditRow, DraftRow, FlagRow, ScreeningRow
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
-
 
 def counts(store) -> dict[str, int]:
     with store.session(readonly=True) as session:
@@ -41,7 +39,8 @@ def test_submit_stores_one_screening_with_its_flags(store_db, engine):
     assert result.created and result.urgent
     assert result.flags == tuple(f.rule_id for f in expected.flags)
     assert set(result.flags) == {"suicidal_plan", "glaucoma", "benzodiazepine"}
-    assert counts(store_db) == {"screenings": 1, "screening_flags": 3, "audit_log": 1}
+    # audit: the submit and the urgent alert queued with it (issue 13)
+    assert counts(store_db) == {"screenings": 1, "screening_flags": 3, "audit_log": 2}
 
     with store_db.session(readonly=True) as session:
         row = session.get(ScreeningRow, result.screening_id)
@@ -58,7 +57,7 @@ def test_submit_stores_one_screening_with_its_flags(store_db, engine):
     assert row.ruleset_version == engine.version
     assert row.document == parse_document(doc).to_document()
     assert row.evaluation == json.loads(json.dumps(expected.public()))
-    assert get_screening(result.screening_id).evaluation == row.evaluation
+    assert get_screening(result.screening_id).evaluation.public() == row.evaluation  # round trip
 
 
 @pytest.mark.parametrize("doc", [

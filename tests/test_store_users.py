@@ -21,8 +21,6 @@ from store import users as users_module
 from store.models import AuditFilters
 from store.schema import UserRow, utcnow
 
-pytest_plugins = ("store.testing",)
-
 PASSWORD = "correct horse battery"
 
 

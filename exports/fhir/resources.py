@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from exports.render import describe_evidence, iso_utc
+from core.evidence import format_evidence as describe_evidence
+from exports.render import iso_utc
 from forms.definition import QUESTIONS
 from forms.fhir import build_questionnaire, document_to_response
 from forms.fhir.canonical import BASE, DRUG_CLASS_SYSTEM, RULE_SYSTEM, SCREENING_ID_SYSTEM

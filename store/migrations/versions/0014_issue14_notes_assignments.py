@@ -1,7 +1,7 @@
 """Notes, contacts and hand-offs on a screening (append-only), and its current assignee
 
 Revision ID: 0014_issue14
-Revises: 0012_issue12
+Revises: 0013_issue13
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.schema
 
 revision = "0014_issue14"
-down_revision = "0012_issue12"
+down_revision = "0013_issue13"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,123 @@
+"""The patient side of an invitation (``?invite=<token>``): the date-of-birth check, then
+the invitation's draft with name and date of birth filled in and locked.
+
+Called from the intake page with a few lines; the core is ``store.invitations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+
+from app_pages.services import store
+from forms import intake_state as flow
+from forms.clock import clinic_timezone
+from store import invitations
+
+STATE = "intake"
+INVITATION = "intake_invitation"
+PARAM = "invite"
+
+
+def wanted(s: flow.IntakeState) -> bool:
+    """The page was opened from an invitation link and the draft is not open yet."""
+    return s.token is None and bool(st.query_params.get(PARAM))
+
+
+def appointment_text(iso: str) -> str:
+    """'Thursday 3 December at 2:00 pm' in the clinic's time zone."""
+    from datetime import datetime
+
+    local = datetime.fromisoformat(iso).astimezone(clinic_timezone())
+    hour = local.strftime("%I:%M %p").lstrip("0").lower()
+    return f"{local:%A} {local.day} {local:%B} at {hour}"
+
+
+def _on_open() -> None:
+    token = st.query_params.get(PARAM)
+    dob = st.session_state.get("invite_dob")
+    st.session_state.pop("invite_failed", None)
+    st.session_state.pop("invite_expired", None)
+    if not token or not isinstance(dob, date):
+        st.session_state["invite_failed"] = True
+        return
+    try:
+        opened = invitations.open_invitation(token, dob.isoformat(), store=store())
+    except invitations.InvitationExpired:
+        st.session_state["invite_expired"] = True
+        return
+    if opened is None:
+        st.session_state["invite_failed"] = True
+        return
+    view = opened.draft
+    state = flow.from_draft(view.answers, view.step, opened.draft_token, submitted=bool(view.submitted))
+    if not view.submitted:
+        flow.prefill(state, opened.prefilled, lock=True)  # the clinic's record, not editable
+    st.session_state[STATE] = state
+    st.session_state[INVITATION] = {"token": opened.draft_token, "id": opened.invitation_id,
+                                    "appointment_at": opened.appointment_at.isoformat(),
+                                    "email": opened.email}
+
+
+def current(s: flow.IntakeState) -> dict | None:
+    """The invitation of this intake (appointment time, email), or None for a walk-in."""
+    found = st.session_state.get(INVITATION)
+    return found if found and s.token and found["token"] == s.token else None
+
+
+def draw(on_restart: Callable[[], None]) -> None:
+    st.title("Your screening before your visit")
+    st.write("Your clinic has asked you to answer some questions before your appointment. It "
+             "takes about 10 minutes, and your answers are saved after each step: this same "
+             "link brings you back to where you stopped.")
+    st.write("To keep your answers private, please enter your date of birth.")
+    st.date_input("Date of birth", key="invite_dob", value=None, min_value=date(1900, 1, 1),
+                  max_value=date.today(), format="MM/DD/YYYY")
+    if st.session_state.get("invite_failed"):
+        st.error("We could not open your clinic's link with that date of birth. Check the date; "
+                 "if it still does not work, call the clinic.")
+    if st.session_state.get("invite_expired"):
+        st.error("This link has expired because the appointment has passed. Please call the "
+                 "clinic for a new one.")
+    st.button("Continue", key="invite_open", type="primary", on_click=_on_open, width="stretch")
+    st.button("Start a new screening instead", key="restart", on_click=on_restart)
+
+
+def _link(s: flow.IntakeState) -> str:
+    """The patient's way back: the clinic's invitation link, else the draft's resume link."""
+    base = (getattr(st.context, "url", "") or "").split("?")[0]
+    token = st.query_params.get(PARAM)
+    if token and current(s):
+        return f"{base}?{PARAM}={token}"
+    return f"{base}?resume={s.token}"
+
+
+def _on_email_me() -> None:
+    from store.patient_mail import send_continue_email
+
+    s = st.session_state[STATE]
+    invitation = current(s) or {}
+    address = s.answers.get("email") or invitation.get("email") or ""
+    st.session_state["email_me_result"] = send_continue_email(
+        address, _link(s), target=f"invitation:{invitation['id']}" if invitation else None,
+        store=store())
+
+
+def email_me_link(s: flow.IntakeState) -> None:
+    """"Email me a link to continue", on every step once an email address is known."""
+    invitation = current(s) or {}
+    if not s.token or not (s.answers.get("email") or invitation.get("email")):
+        return
+    st.button("Email me a link to continue", key="email_me", icon=":material/mail:",
+              on_click=_on_email_me)
+    result = st.session_state.pop("email_me_result", None)
+    if result == "sent":
+        st.success("We emailed you a link to continue. It may take a few minutes to arrive.")
+    elif result == "failed":
+        st.warning("We could not send the email just now. Copy this link instead:")
+        st.code(_link(s), language=None)
+    elif result == "not_configured":
+        st.info("Email is not set up at this clinic. Copy this link to come back later:")
+        st.code(_link(s), language=None)

@@ -1,0 +1,139 @@
+"""The declared shape of an evaluation: flags, their evidence, and the medication readings.
+
+The rules evaluator builds these; the store keeps ``Evaluation.public()`` (plain JSON,
+the same keys as before these models existed) and reads it back with
+``Evaluation.model_validate``; pages, exports and every later consumer use the models.
+Imports only pydantic and ``core``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+
+from core.evidence import format_evidence_item
+from core.vocab import NO_FLAG, SEVERITIES, HighestSeverity, ReadingStatus, Severity, requires_ack
+
+# An answer as the document holds it: a code, a number, yes/no, or a list of codes.
+AnswerValue = bool | int | float | str | list[str] | None
+MedicationUse = Literal["current", "past"]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidence(_Shape):
+    """What made a rule fire: an answer, a derived value (age, BMI) or a medication line."""
+
+    kind: Literal["answer", "derived", "medication"]
+    code: str | None = None  # question code or derived value name
+    answer: AnswerValue = None  # what was given (answer code, number)
+    label: str | None = None  # the answer in the patient's words, for people
+    medication: str | None = None  # the medication text as typed
+    dose: str | None = None
+    frequency: str | None = None
+    matched: str | None = None
+    generic: str | None = None
+    method: str | None = None
+    classes: tuple[str, ...] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_blanks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Stored without the fields that do not apply to its kind (the stored form).
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None}
+
+    def describe(self, *, deidentified: bool = False) -> str:
+        """For staff: ``pregnant = Yes``, ``medication 'Xanax' -> alprazolam (brand)``."""
+        return format_evidence_item(self.model_dump(), labels=True, deidentified=deidentified)
+
+
+class Flag(_Shape):
+    rule_id: str
+    severity: Severity
+    urgent: bool
+    reason: str
+    evidence: tuple[Evidence, ...]
+    source: str
+
+    @property
+    def requires_ack(self) -> bool:
+        """Must be acknowledged before a review decision (``core.vocab.requires_ack``)."""
+        return requires_ack(self.severity, self.urgent)
+
+    def public(self) -> dict[str, Any]:
+        """The stored form of this flag (JSON types only)."""
+        data: dict[str, Any] = self.model_dump(mode="json")
+        return data
+
+
+class MedicationMatch(_Shape):
+    """One drug read in a medication line."""
+
+    query: str  # the words of the line that matched
+    matched: str  # the product name
+    generic: str
+    classes: tuple[str, ...]
+    method: str  # generic | alias | brand | combination | misspelling | dictionary | fuzzy ...
+    score: float | None = None
+
+
+class MedicationCandidate(_Shape):
+    """A look-alike of an ambiguous line, for a clinician to choose from."""
+
+    matched: str
+    generic: str
+    score: float
+
+
+class MedicationReading(_Shape):
+    """One line of the medication list: as typed, and what it was read as."""
+
+    text: str  # as typed
+    status: ReadingStatus
+    matched: str | None = None
+    generic: str | None = None
+    classes: tuple[str, ...] = ()
+    method: str | None = None
+    matches: tuple[MedicationMatch, ...] = ()
+    candidates: tuple[MedicationCandidate, ...] = ()
+    unmatched: tuple[str, ...] = ()  # words nothing could read
+    dose: str = ""
+    frequency: str = ""
+    use: MedicationUse = "current"
+    position: int  # 0-based, in the patient's list
+
+    @property
+    def current(self) -> bool:
+        return self.use == "current"
+
+
+class Evaluation(_Shape):
+    ruleset_version: str
+    flags: tuple[Flag, ...]  # urgent first, then by severity, then catalogue order
+    medications: tuple[MedicationReading, ...] = ()
+    to_measure: tuple[str, ...] = ()  # vitals not given: the clinic measures them, never assumes
+
+    @property
+    def urgent(self) -> bool:
+        return any(f.urgent for f in self.flags)
+
+    @property
+    def highest_severity(self) -> HighestSeverity:
+        return self.flags[0].severity if self.flags else NO_FLAG
+
+    def counts(self) -> dict[Severity, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for flag in self.flags:
+            counts[flag.severity] += 1
+        return counts
+
+    def by_severity(self, severity: Severity) -> tuple[Flag, ...]:
+        return tuple(f for f in self.flags if f.severity == severity)
+
+    def public(self) -> dict[str, Any]:
+        """The stored form (JSON types only)."""
+        data: dict[str, Any] = self.model_dump(mode="json")
+        return data

@@ -1,0 +1,273 @@
+"""Invitations: the clinic asks a patient to screen before an appointment.
+
+Staff create one (name, date of birth, appointment in the clinic's time zone, optional
+email); the patient gets a link with a secret token (``secrets.token_urlsafe(32)``, only
+its SHA-256 is stored). Opening it needs the date of birth, with the same answer for an
+unknown token and a wrong date, and the same lock-out as resume links
+(``MAX_RESUME_FAILURES`` wrong dates). The token leads to one draft, prefilled with the
+name and date of birth, and so to one screening, which is tied to the appointment:
+opening the link again continues that draft; after submission it shows that the
+screening was sent. The token stops working ``EXPIRES_AFTER`` the appointment.
+
+The draft's own token is derived from the invitation token (never stored either), so the
+same link always reaches the same draft without the patient copying a resume link.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forms.clock import clinic_timezone
+from forms.validation import normalise_name
+from store import audit
+from store.db import Store, get_store
+from store.drafts import MAX_RESUME_FAILURES, PATIENT, find_draft, hash_token
+from store.models import DraftView
+from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
+
+log = logging.getLogger(__name__)
+
+EXPIRES_AFTER = timedelta(hours=12)
+MAX_NAME = 100
+MAX_EMAIL = 254
+_NO_DATE = "0000-00-00"
+PREFILLED: tuple[str, ...] = ("first_name", "last_name", "date_of_birth")
+
+InvitationStatus = Literal["not_opened", "in_progress", "submitted", "expired"]
+
+
+class InvitationView(BaseModel):
+    """An invitation as the staff pages show it (names: staff are signed in)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    email: str | None
+    appointment_at: datetime
+    expires_at: datetime
+    created_by: str
+    created_at: datetime
+    status: InvitationStatus
+    screening_id: int | None
+
+
+class OpenedInvitation(BaseModel):
+    """What the patient's browser gets after the date-of-birth check."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    invitation_id: int
+    draft_token: str
+    draft: DraftView
+    appointment_at: datetime
+    email: str | None
+    prefilled: dict[str, str]
+
+
+class InvitationExpired(Exception):
+    """The link is right (and the date of birth) but the appointment is over."""
+
+
+def invitation_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/').split('?')[0]}/?invite={token}"
+
+
+def draft_token_for(token: str) -> str:
+    """The draft token of an invitation token (deterministic, never stored)."""
+    digest = hmac.new(token.encode("utf-8", "surrogatepass"), b"invitation-draft",
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def parse_appointment(text: str, *, now: datetime | None = None) -> datetime:
+    """``YYYY-MM-DD HH:MM`` in the clinic's time zone, as an aware datetime (UTC).
+
+    ValueError, naming what is allowed, for another format or a time already past.
+    """
+    try:
+        local = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValueError("appointment must be YYYY-MM-DD HH:MM (24-hour clock, clinic time), "
+                         "e.g. 2026-12-03 14:00") from None
+    return check_appointment(local.replace(tzinfo=clinic_timezone()), now=now)
+
+
+def check_appointment(when: datetime, *, now: datetime | None = None) -> datetime:
+    if when.tzinfo is None:
+        raise ValueError("appointment time needs a time zone")
+    if when <= (now or utcnow()):
+        raise ValueError("appointment must be in the future")
+    return when
+
+
+def _clean_name(value: str, field: str) -> str:
+    text = " ".join((value or "").split())
+    if not 1 <= len(text) <= MAX_NAME or any(not c.isprintable() for c in text):
+        raise ValueError(f"{field} must be 1-{MAX_NAME} printable characters")
+    return text
+
+
+def _clean_email(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    local, at, domain = text.rpartition("@")
+    if (not at or not local or "." not in domain or len(text) > MAX_EMAIL
+            or any(c.isspace() or not c.isprintable() for c in text)):
+        raise ValueError("email must be an address like name@example.org")
+    return text
+
+
+def create_invitation(first_name: str, last_name: str, date_of_birth: date,
+                      appointment_at: datetime, email: str | None = None, *, actor: str,
+                      store: Store | None = None) -> tuple[InvitationView, str]:
+    """A new invitation; returns it and the token to put in the link (shown once)."""
+    first = _clean_name(first_name, "first name")
+    last = _clean_name(last_name, "last name")
+    address = _clean_email(email)
+    if not isinstance(date_of_birth, date) or isinstance(date_of_birth, datetime):
+        raise ValueError("date of birth must be a date")
+    if not date(1900, 1, 1) <= date_of_birth <= utcnow().date():
+        raise ValueError("date of birth must be between 1900-01-01 and today")
+    appointment = check_appointment(appointment_at)
+    token = secrets.token_urlsafe(32)
+    with (store or get_store()).session() as session:
+        row = InvitationRow(token_hash=hash_token(token), first_name=first, last_name=last,
+                            date_of_birth=date_of_birth, email=address,
+                            appointment_at=appointment, expires_at=appointment + EXPIRES_AFTER,
+                            created_by=actor, created_at=utcnow(), failed_opens=0)
+        session.add(row)
+        session.flush()
+        audit.write_audit(session, actor, audit.INVITATION_CREATE,
+                          audit.target_of("invitation", row.id),
+                          {"appointment_at": appointment.isoformat(), "with_address": bool(address)})
+        view = _view(row, None)
+    log.info("invitation %s created", view.id)
+    return view, token
+
+
+def _status(row: InvitationRow, draft_submitted: bool, now: datetime) -> InvitationStatus:
+    if row.screening_id is not None or draft_submitted:
+        return "submitted"
+    if now >= row.expires_at:
+        return "expired"
+    return "in_progress" if row.opened_at is not None else "not_opened"
+
+
+def _view(row: InvitationRow, screening_id: int | None, now: datetime | None = None) -> InvitationView:
+    screening_id = row.screening_id or screening_id
+    return InvitationView(
+        id=row.id, first_name=row.first_name, last_name=row.last_name,
+        date_of_birth=row.date_of_birth, email=row.email, appointment_at=row.appointment_at,
+        expires_at=row.expires_at, created_by=row.created_by, created_at=row.created_at,
+        status=_status(row, screening_id is not None, now or utcnow()), screening_id=screening_id)
+
+
+def _find(session: Session, token: str) -> InvitationRow | None:
+    if not isinstance(token, str) or not 0 < len(token) <= 128:
+        return None
+    return session.scalar(select(InvitationRow).where(InvitationRow.token_hash == hash_token(token)))
+
+
+def open_invitation(token: str, date_of_birth: str | date, *, now: datetime | None = None,
+                    store: Store | None = None) -> OpenedInvitation | None:
+    """Check the date of birth and return the invitation's draft (made on first opening).
+
+    None for an unknown token, a wrong or malformed date and a locked invitation (after
+    the same work); InvitationExpired once the appointment is over (right date only).
+    """
+    try:
+        given = date.fromisoformat(date_of_birth.strip()) if isinstance(date_of_birth, str) \
+            else date_of_birth
+    except ValueError:
+        given = None
+    given_text = given.isoformat() if isinstance(given, date) else "invalid"
+    now = now or utcnow()
+    with (store or get_store()).session() as session:
+        row = _find(session, token)
+        stored = row.date_of_birth.isoformat() if row is not None else _NO_DATE
+        matches = hmac.compare_digest(stored.encode(), given_text.encode())
+        if row is None:
+            audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, None,
+                              {"ok": False, "known_token": False})
+            return None
+        target = audit.target_of("invitation", row.id)
+        if row.failed_opens >= MAX_RESUME_FAILURES or not matches:
+            row.failed_opens += 1
+            audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
+                              {"ok": False, "failed_opens": row.failed_opens})
+            return None
+        row.failed_opens = 0
+        draft = find_draft(session, draft_token_for(token))
+        submitted = draft is not None and draft.submitted_screening_id is not None
+        if now >= row.expires_at and not submitted and row.screening_id is None:
+            audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
+                              {"ok": False, "expired": True})
+            raise InvitationExpired("this invitation has expired")
+        prefilled = {"first_name": row.first_name, "last_name": row.last_name,
+                     "date_of_birth": row.date_of_birth.isoformat()}
+        if draft is None:
+            draft = DraftRow(token_hash=hash_token(draft_token_for(token)), answers=dict(prefilled),
+                             step=0, date_of_birth=row.date_of_birth, failed_resumes=0,
+                             created_at=now, updated_at=now)
+            session.add(draft)
+            session.flush()
+            audit.write_audit(session, PATIENT, audit.DRAFT_CREATE,
+                              audit.target_of("draft", draft.id), {"invitation_id": row.id})
+        row.draft_id = draft.id
+        row.opened_at = row.opened_at or now
+        audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
+                          {"ok": True, "draft_id": draft.id})
+        from store.drafts import _view as draft_view
+
+        return OpenedInvitation(invitation_id=row.id, draft_token=draft_token_for(token),
+                                draft=draft_view(session, draft), appointment_at=row.appointment_at,
+                                email=row.email, prefilled=prefilled)
+
+
+def link_submission(session: Session, draft_id: int, screening: ScreeningRow,
+                    answers: dict[str, object]) -> int | None:
+    """Tie a screening submitted from an invitation's draft to the appointment (in the
+    submit transaction). The invitation's name and date of birth are kept over anything
+    else sent. Returns the invitation id, or None for a walk-in."""
+    row = session.scalar(select(InvitationRow).where(InvitationRow.draft_id == draft_id))
+    if row is None:
+        return None
+    row.screening_id = screening.id
+    screening.invitation_id = row.id
+    screening.appointment_at = row.appointment_at
+    if (normalise_name(str(answers.get("first_name", ""))) != normalise_name(row.first_name)
+            or normalise_name(str(answers.get("last_name", ""))) != normalise_name(row.last_name)
+            or str(answers.get("date_of_birth")) != row.date_of_birth.isoformat()):
+        log.warning("screening %s: identity differs from its invitation %s", screening.id, row.id)
+    return row.id
+
+
+def list_invitations(*, actor: str, since: datetime | None = None, limit: int = 200,
+                     store: Store | None = None) -> list[InvitationView]:
+    """Invitations with appointments from ``since`` (default: the start of today in the
+    clinic's time zone), soonest first. Audited: it lists patient names."""
+    if since is None:
+        today = datetime.now(clinic_timezone()).replace(hour=0, minute=0, second=0, microsecond=0)
+        since = today
+    now = utcnow()
+    with (store or get_store()).session() as session:
+        rows = session.execute(
+            select(InvitationRow, DraftRow.submitted_screening_id)
+            .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
+            .where(InvitationRow.appointment_at >= since)
+            .order_by(InvitationRow.appointment_at, InvitationRow.id).limit(limit)).all()
+        audit.write_audit(session, actor, audit.INVITATION_LIST, None,
+                          {"since": since.isoformat(), "shown": len(rows)})
+        return [_view(row, submitted, now) for row, submitted in rows]

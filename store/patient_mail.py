@@ -1,0 +1,135 @@
+"""Emails to patients: the invitation, "email me a link to continue", and the reminder the
+day before with the preparation times. They carry no health information: the clinic's name
+(``CLINIC_NAME``), the appointment time, the preparation times and a link, never a name or
+an answer. Each send is audited (the address itself is not logged)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+
+from core.vocab import AuditAction
+from forms.clock import clinic_timezone
+from forms.prep import clock, day, prep_times
+from store import audit
+from store.db import Store, get_store
+from store.mailer import MailError, MailNotConfigured, send_email, smtp_settings
+from store.schema import InvitationRow, utcnow
+
+log = logging.getLogger(__name__)
+
+SendResult = Literal["sent", "not_configured", "failed", "no_address"]
+CONTINUE_EMAIL: AuditAction = "continue_email"
+REMINDER_EMAIL: AuditAction = "reminder_email"
+
+
+def clinic_name() -> str:
+    return os.environ.get("CLINIC_NAME", "").strip() or "Your clinic"
+
+
+def email_configured() -> bool:
+    try:
+        return smtp_settings() is not None
+    except ValueError:
+        return False
+
+
+def when_text(appointment_at: datetime) -> str:
+    local = appointment_at.astimezone(clinic_timezone())
+    return f"{day(local)} at {clock(local)}"
+
+
+def invitation_message(appointment_at: datetime, link: str) -> tuple[str, str]:
+    name = clinic_name()
+    return (f"{name}: your screening before your appointment",
+            f"Hello,\n\n{name} asks you to answer a short screening before your appointment on "
+            f"{when_text(appointment_at)}. It takes about 10 minutes; your answers are saved "
+            f"as you go, and this link brings you back to where you stopped:\n\n{link}\n\n"
+            "You will need your date of birth to open it. Please do not forward this email.\n")
+
+
+def continue_message(link: str) -> tuple[str, str]:
+    name = clinic_name()
+    return (f"{name}: continue your screening",
+            f"Hello,\n\nHere is the link to continue your screening for {name}:\n\n{link}\n\n"
+            "You will need your date of birth to open it. If you did not ask for this email, "
+            "you can ignore it.\n")
+
+
+def reminder_message(appointment_at: datetime) -> tuple[str, str]:
+    name = clinic_name()
+    times = prep_times(appointment_at)
+    return (f"{name}: your appointment tomorrow",
+            f"Hello,\n\nA reminder of your appointment at {name} on {when_text(appointment_at)}.\n\n"
+            f"{times.sentence()[0].upper()}{times.sentence()[1:]}\n\n"
+            "If you have not finished your screening yet, please use the link in the clinic's "
+            "invitation email. To change the appointment, call the clinic.\n")
+
+
+def _send(address: str, message: tuple[str, str]) -> SendResult:
+    try:
+        send_email([address], *message)
+    except MailNotConfigured:
+        return "not_configured"
+    except (MailError, ValueError) as err:
+        log.warning("patient email not sent: %s", err)
+        return "failed"
+    return "sent"
+
+
+def send_invitation_email(invitation_id: int, link: str, *, actor: str,
+                          store: Store | None = None) -> SendResult:
+    """Email the invitation's link to its address (the token is in ``link`` only)."""
+    store = store or get_store()
+    with store.session(readonly=True) as session:
+        row = session.get(InvitationRow, invitation_id)
+        if row is None or not row.email:
+            return "no_address"
+        address, appointment = row.email, row.appointment_at
+    result = _send(address, invitation_message(appointment, link))
+    audit.record_audit(actor, audit.INVITATION_EMAIL, audit.target_of("invitation", invitation_id),
+                       {"result": result}, store=store)
+    return result
+
+
+def send_continue_email(address: str, link: str, *, target: str | None,
+                        store: Store | None = None) -> SendResult:
+    """The patient's own "email me a link to continue"."""
+    if not address or "@" not in address:
+        return "no_address"
+    result = _send(address.strip(), continue_message(link))
+    audit.record_audit("patient", CONTINUE_EMAIL, target, {"result": result}, store=store)
+    return result
+
+
+def send_reminders(*, now: datetime | None = None, store: Store | None = None) -> dict[str, int]:
+    """Email every invited patient whose appointment is tomorrow (clinic day) once."""
+    store = store or get_store()
+    zone = clinic_timezone()
+    today = (now or utcnow()).astimezone(zone).date()
+    start = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    end = start + timedelta(days=1)
+    counts = {"sent": 0, "failed": 0, "not_configured": 0}
+    with store.session(readonly=True) as session:
+        due = session.execute(select(InvitationRow.id, InvitationRow.email, InvitationRow.appointment_at)
+                              .where(InvitationRow.appointment_at >= start,
+                                     InvitationRow.appointment_at < end,
+                                     InvitationRow.email.is_not(None),
+                                     InvitationRow.reminded_at.is_(None))).all()
+    for invitation_id, address, appointment in due:
+        result = _send(str(address), reminder_message(appointment))
+        counts[result if result in counts else "failed"] += 1
+        with store.session() as session:
+            if result == "sent":
+                row = session.get(InvitationRow, invitation_id)
+                if row is not None:
+                    row.reminded_at = utcnow()
+            audit.write_audit(session, "system", REMINDER_EMAIL,
+                              audit.target_of("invitation", invitation_id), {"result": result})
+        if result == "not_configured":
+            break
+    return counts

@@ -1,0 +1,66 @@
+"""Crisis help on the step and on the confirmation page (AppTest)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.apptest_helpers import click_next, complete_intake, current_step, fill_step, new_app, texts
+from tests.conftest import CLEAN_ANSWERS
+
+pytest_plugins = ("store.testing",)
+
+
+@pytest.fixture(autouse=True)
+def fresh_database(store_db, monkeypatch):
+    for name in ("ALERT_EMAIL", "ALERT_WEBHOOK_URL", "SMTP_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALERT_DELIVERY_IN_APP", "0")
+    return store_db
+
+
+def links(at) -> list[str]:
+    return sorted(el.proto.url for el in at.get("link_button"))
+
+
+def to_mental_health(at) -> None:
+    at.button(key="start").click().run()
+    fill_step(at, CLEAN_ANSWERS)
+    click_next(at)
+    assert current_step(at).id == "mental_health"
+
+
+@pytest.mark.parametrize(("code", "value"), [("suicidal_thoughts", "active_with_plan"),
+                                             ("suicide_attempt_past_year", "yes")])
+def test_callout_appears_at_once_and_goes_when_the_answer_changes(code, value):
+    at = new_app()
+    to_mental_health(at)
+    assert links(at) == []
+    at.radio(key=f"q_{code}").set_value(value).run()
+    assert links(at) == ["sms:988", "tel:988"]
+    assert "If you are in danger now, call [911](tel:911)" in texts(at)
+    at.radio(key=f"q_{code}").set_value(CLEAN_ANSWERS[code]).run()
+    assert links(at) == [] and "911" not in texts(at)
+
+
+@pytest.mark.parametrize(("channel", "said"), [
+    ({}, "do not wait for their call"),
+    ({"ALERT_WEBHOOK_URL": "https://hooks.clinic.test/x"}, "The clinic has been alerted"),
+])
+def test_confirmation_repeats_it_and_says_whether_the_clinic_was_alerted(monkeypatch, channel, said):
+    for name, value in channel.items():
+        monkeypatch.setenv(name, value)
+    answers = copy.deepcopy(CLEAN_ANSWERS)
+    answers["suicidal_thoughts"] = "active_with_plan"
+    at = new_app()
+    complete_intake(at, answers)
+    assert "Your answers were sent" in texts(at)
+    assert said in texts(at)
+    assert links(at) == ["sms:988", "tel:988"]
+
+
+def test_no_callout_on_a_calm_confirmation():
+    at = new_app()
+    complete_intake(at, copy.deepcopy(CLEAN_ANSWERS))
+    assert "Your answers were sent" in texts(at) and links(at) == []

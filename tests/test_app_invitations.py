@@ -1,0 +1,185 @@
+"""Invitations in the app: staff (front desk included) create one and get the link; the
+patient opens it with their date of birth, finds name and birth date filled in and locked,
+comes back through the same link to the same draft, and the screening is tied to the
+appointment. The front desk sees no clinical page."""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+import store as db
+from forms.prep import prep_times
+from forms.steps import STEPS
+from store import invitations as inv
+from store.schema import InvitationRow, ScreeningRow, utcnow
+from tests.apptest_helpers import (
+    APP,
+    TIMEOUT,
+    click_next,
+    current_step,
+    errors,
+    fill_step,
+    texts,
+)
+from tests.conftest import CLEAN_ANSWERS
+from tests.mail_support import smtp_server  # noqa: F401 - fixture
+
+pytest_plugins = ("store.testing",)
+PASSWORD = "correct horse battery staple"
+DOB = date(1985, 6, 15)
+
+
+@pytest.fixture(autouse=True)
+def database(store_db):
+    return store_db
+
+
+def staff_app(username: str, role: str) -> AppTest:
+    db.create_user(username, PASSWORD, role)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["staff_user"] = {"username": username, "role": role,
+                                      "last_seen": time.monotonic()}
+    at.run()
+    return at
+
+
+def patient_app(token: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["invite"] = token
+    at.run()
+    return at
+
+
+def open_with(at: AppTest, dob: date) -> None:
+    at.date_input(key="invite_dob").set_value(dob)
+    at.button(key="invite_open").click().run()
+
+
+def new_invitation(**changes) -> tuple[inv.InvitationView, str]:
+    when = changes.pop("appointment_at", utcnow() + timedelta(days=2))
+    return inv.create_invitation("Ann", "Lee", DOB, when, changes.pop("email", None), actor="desk")
+
+
+def test_front_desk_creates_an_invitation_and_sees_no_clinical_page():
+    at = staff_app("desk1", "front_desk")
+    assert [t.value for t in at.title] == ["Invitations"]
+    at.text_input(key="inv_first").input("Ann")
+    at.text_input(key="inv_last").input("Lee")
+    at.date_input(key="inv_dob").set_value(DOB)
+    at.date_input(key="inv_day").set_value(date.today() + timedelta(days=3))
+    at.time_input(key="inv_time").set_value(datetime(2026, 1, 1, 14, 0).time())
+    at.button(key="inv_create").click().run()
+    assert not errors(at), errors(at)
+    [link] = [c.value for c in at.code]
+    token = re.search(r"\?invite=(\S+)$", link).group(1)
+    assert inv.open_invitation(token, DOB) is not None
+    assert "Lee, Ann" in str(at.dataframe[0].value.to_dict())
+    created, _ = db.list_audit(db.AuditFilters(action="invitation_create"))
+    assert [a.actor for a in created] == ["desk1"]
+
+    # the queue and the detail are not pages of the front desk, and refuse it themselves
+    db.submit_screening(
+        {"form_version": "1", "answers": {**CLEAN_ANSWERS, "first_name": "Zed",
+                                          "signature_name": "Zed Lee"}})
+    for page in ("app_pages/queue.py", "app_pages/screening.py", "app_pages/export.py"):
+        try:
+            at.switch_page(page).run()
+        except Exception:
+            continue
+        assert "Zed" not in texts(at)
+        assert "Screenings" not in [t.value for t in at.title]
+
+
+def test_incomplete_invitation_form_names_what_is_missing():
+    at = staff_app("desk2", "front_desk")
+    at.text_input(key="inv_first").input("Ann")
+    at.button(key="inv_create").click().run()
+    assert any("last name" in e and "appointment date" in e for e in errors(at)), errors(at)
+
+
+def test_patient_opens_the_link_with_name_locked_and_resumes_by_the_same_link(monkeypatch,
+                                                                               smtp_server):  # noqa: F811
+    monkeypatch.setenv("SMTP_URL", smtp_server.url)
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    view, token = new_invitation(email="ann@example.org")
+    at = patient_app(token)
+    assert "Your screening before your visit" in texts(at)
+    open_with(at, date(1985, 6, 16))
+    assert any("could not open" in e for e in errors(at))
+    open_with(at, DOB)
+    assert current_step(at).id == "about"
+    first = at.text_input(key="q_first_name")
+    assert first.value == "Ann" and first.disabled
+    assert at.text_input(key="q_last_name").disabled
+    assert at.date_input(key="q_date_of_birth").disabled
+    at.button(key="email_me").click().run()  # "email me a link to continue"
+    [mail] = smtp_server.wait_for(1)
+    assert f"?invite={token}" in mail.body and mail.rcpt_tos == ["ann@example.org"]
+    assert "Ann" not in mail.message.as_string()
+    fill_step(at, {"sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no"})
+    click_next(at)
+    assert current_step(at).id == "mental_health", errors(at)
+
+    again = patient_app(token)  # another day, the same link
+    open_with(again, DOB)
+    assert current_step(again).id == "mental_health"
+    answers = {k: v for k, v in copy.deepcopy(CLEAN_ANSWERS).items()
+               if k not in ("first_name", "last_name", "date_of_birth")}
+    for step in STEPS[1:-1]:
+        assert current_step(again).id == step.id, (current_step(again).id, errors(again))
+        if step.id == "medications":
+            again.checkbox(key="q_takes_no_medications").check().run()
+        else:
+            fill_step(again, answers)
+        click_next(again)
+        assert not errors(again), errors(again)
+    fill_step(again, answers)
+    again.button(key="submit").click().run()
+    assert "Your answers were sent" in texts(again)
+    times = prep_times(view.appointment_at)
+    for line in times.lines():  # clock times in the clinic's zone, and a calendar file
+        assert line[1:] in texts(again)
+    assert again.get("download_button")
+
+    with db.get_store().session(readonly=True) as session:
+        row = session.scalar(select(ScreeningRow))
+        invitation = session.get(InvitationRow, view.id)
+        assert (row.first_name, row.last_name, str(row.date_of_birth)) == ("Ann", "Lee", "1985-06-15")
+        assert row.appointment_at == view.appointment_at and row.invitation_id == view.id
+        assert invitation.screening_id == row.id
+
+    done = patient_app(token)  # the link now shows that it was sent, nothing to edit
+    open_with(done, DOB)
+    assert "Your answers were sent" in texts(done)
+
+
+def test_expired_link_says_so_and_walk_ins_still_work(monkeypatch):
+    _, token = new_invitation()
+    real = inv.utcnow
+    monkeypatch.setattr(inv, "utcnow", lambda: real() + timedelta(days=5))
+    at = patient_app(token)
+    open_with(at, DOB)
+    assert any("expired" in e for e in errors(at))
+    at.button(key="restart").click().run()
+    assert "invite" not in at.query_params
+    at.button(key="start").click().run()
+    assert current_step(at).id == "about"
+    assert not at.text_input(key="q_first_name").disabled
+
+
+
+def test_without_smtp_the_patient_is_told_and_shown_the_link(monkeypatch):
+    monkeypatch.delenv("SMTP_URL", raising=False)
+    _, token = new_invitation(email="ann@example.org")
+    at = patient_app(token)
+    open_with(at, DOB)
+    at.button(key="email_me").click().run()
+    assert "Email is not set up at this clinic" in texts(at)
+    assert any(f"?invite={token}" in c.value for c in at.code)

@@ -1,0 +1,121 @@
+"""Patient emails through a real SMTP server on loopback (aiosmtpd): the invitation, the
+"email me a link" message and the day-before reminder with clock-time preparation. No name,
+birth date or answer in any of them. Also the preparation times and the calendar file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from forms.prep import calendar_file, prep_times
+from store import invitations as inv
+from store import list_audit, patient_mail
+from store.models import AuditFilters
+from store.schema import utcnow
+from tests.conftest import ROOT
+from tests.mail_support import smtp_server  # noqa: F401 - fixture
+
+pytest_plugins = ("store.testing",)
+NY = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def mail_env(monkeypatch, smtp_server):  # noqa: F811
+    monkeypatch.setenv("SMTP_URL", smtp_server.url)
+    monkeypatch.setenv("SMTP_FROM", "desk@calm.clinic.test")
+    monkeypatch.setenv("CLINIC_NAME", "Calm Clinic")
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    return smtp_server
+
+
+def no_patient_data(text: str) -> None:
+    for secret in ("Ann", "Lee", "1985", "06/15"):
+        assert secret not in text, secret
+
+
+@pytest.mark.parametrize(("appointment", "expected"), [
+    (datetime(2026, 12, 3, 14, 0, tzinfo=NY),
+     "No food after 8:00 am on Thursday 3 December; clear liquids until 12:00 pm; "
+     "arrive with the adult who will drive you home at 2:00 pm."),
+    (datetime(2026, 12, 4, 4, 30, tzinfo=NY),  # the fast starts the evening before
+     "No food after 10:30 pm on Thursday 3 December; clear liquids until 2:30 am on Friday "
+     "4 December; arrive with the adult who will drive you home at 4:30 am."),
+    (datetime(2026, 3, 8, 7, 0, tzinfo=NY),  # clocks go forward at 2 am: still 6 real hours
+     "No food after 12:00 am on Sunday 8 March; clear liquids until 5:00 am; "
+     "arrive with the adult who will drive you home at 7:00 am."),
+])
+def test_prep_times_are_clock_times_in_the_clinic_zone(appointment, expected):
+    assert prep_times(appointment.astimezone(UTC), NY).sentence() == expected
+
+
+def test_calendar_file_has_the_appointment_and_an_alarm_when_the_fast_starts():
+    from icalendar import Calendar
+
+    times = prep_times(datetime(2026, 12, 3, 19, 0, tzinfo=UTC), NY)
+    calendar = Calendar.from_ical(calendar_file(times, "Calm Clinic", "appointment-7"))
+    [event] = calendar.walk("VEVENT")
+    assert event.decoded("dtstart") == datetime(2026, 12, 3, 14, 0, tzinfo=NY)
+    assert str(event["summary"]) == "Appointment at Calm Clinic"
+    [alarm] = event.walk("VALARM")
+    assert alarm.decoded("trigger") == -timedelta(hours=6)
+    assert calendar.walk("VTIMEZONE")
+    no_patient_data(calendar_file(times, "Calm Clinic", "appointment-7").decode())
+
+
+def test_invite_command_emails_the_link_or_says_email_is_off(store_db, store_url, mail_env):
+    day = (datetime.now(NY) + timedelta(days=3)).date().isoformat()
+    args = [sys.executable, "-m", "store", "invite", "--first-name", "Ann", "--last-name", "Lee",
+            "--dob", "1985-06-15", "--appointment", f"{day} 14:00", "--email", "ann@example.org"]
+    env = {**os.environ, "DATABASE_URL": store_url, "APP_BASE_URL": "https://screening.clinic.test"}
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "emailed to the patient" in proc.stdout
+    link = re.search(r"^(https://\S+)$", proc.stdout, re.M).group(1)
+    [mail] = mail_env.wait_for(1)
+    assert mail.rcpt_tos == ["ann@example.org"] and mail.message["From"] == "desk@calm.clinic.test"
+    assert "Calm Clinic" in mail.message["Subject"]
+    assert link in mail.body and "at 2:00 pm" in mail.body
+    no_patient_data(mail.message.as_string())
+    [sent] = list_audit(AuditFilters(action="invitation_email"))[0]
+    assert sent.details == {"result": "sent"}
+
+    off = {k: v for k, v in env.items() if k != "SMTP_URL"}
+    proc = subprocess.run(args, cwd=ROOT, env=off, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "email is not configured" in proc.stdout
+    assert len(mail_env.messages) == 1
+
+
+def test_continue_email_and_unreachable_server(store_db, mail_env, monkeypatch):
+    link = "https://screening.clinic.test/?invite=abc"
+    assert patient_mail.send_continue_email("ann@example.org", link, target=None) == "sent"
+    [mail] = mail_env.wait_for(1)
+    assert link in mail.body
+    no_patient_data(mail.message.as_string())
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:9")  # nothing listens there
+    assert patient_mail.send_continue_email("ann@example.org", link, target=None) == "failed"
+    monkeypatch.delenv("SMTP_URL")
+    assert patient_mail.send_continue_email("ann@example.org", link, target=None) == "not_configured"
+    assert patient_mail.send_continue_email("", link, target=None) == "no_address"
+
+
+def test_reminders_go_the_day_before_once(store_db, mail_env):
+    now = utcnow()
+    tomorrow = (now.astimezone(NY) + timedelta(days=1)).replace(hour=14, minute=0, second=0,
+                                                                microsecond=0)
+    inv.create_invitation("Ann", "Lee", date(1985, 6, 15), tomorrow, "ann@example.org", actor="d")
+    inv.create_invitation("Bo", "Lee", date(1985, 6, 15), tomorrow, None, actor="d")  # no address
+    inv.create_invitation("Cy", "Lee", date(1985, 6, 15), tomorrow + timedelta(days=1),
+                          "cy@example.org", actor="d")
+    assert patient_mail.send_reminders(now=now) == {"sent": 1, "failed": 0, "not_configured": 0}
+    [mail] = mail_env.wait_for(1)
+    assert mail.rcpt_tos == ["ann@example.org"]
+    assert prep_times(tomorrow).sentence()[1:] in mail.body
+    no_patient_data(mail.message.as_string())
+    assert patient_mail.send_reminders(now=now)["sent"] == 0  # once
+    assert len(mail_env.messages) == 1
