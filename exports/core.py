@@ -30,7 +30,6 @@ import itertools
 import logging
 import multiprocessing
 import os
-import secrets
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -54,6 +53,7 @@ from exports.columns import (
     medication_header,
     screening_columns,
 )
+from exports.deid import new_id_key
 from exports.reader import Bounds, ReadPlan, Statement, read_chunk
 from exports.render import LINE_TERMINATOR, RAW_FIELDS, Renderer, Spec
 from exports.safety import text_cell
@@ -246,7 +246,7 @@ def render_spec(deidentified: bool, id_key: bytes | None = None) -> Spec:
             questions.append((column.kind, column.code, ()))
     withheld = frozenset(q.code for q in QUESTIONS if q.identifying or q.free_text)
     if deidentified and not id_key:
-        id_key = secrets.token_bytes(32)
+        id_key = new_id_key()
     return Spec(deidentified=deidentified, questions=tuple(questions), withheld=withheld,
                 id_key=id_key if deidentified and id_key else b"")
 
