@@ -78,8 +78,10 @@ def render(question: Question, problem: str | None, *, disabled: bool = False,
         if question.free_text and (question.max or 0) > 200:
             st.text_area(label, key=key, disabled=disabled)
         else:
-            st.text_input(label, key=key, autocomplete=_autocomplete(question.code),
-                          type=_input_type(question.code), disabled=disabled)
+            kind = _input_type(question.code)
+            example = {"phone": "phone_example", "email": "email_example"}.get(kind)
+            st.text_input(label, key=key, autocomplete=_autocomplete(question.code), type=kind,
+                          disabled=disabled, placeholder=tx.ui(example) if example else None)
     elif question.type == "date":
         # A future date is let through so validation can say what is wrong with it.
         st.date_input(tx.ui("date_format", label=label), key=key, min_value=date(1900, 1, 1),

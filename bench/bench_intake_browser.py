@@ -55,8 +55,8 @@ def main() -> None:
                 return lambda: page.locator(f".st-key-{key} button").click()
 
             def step_shown(n: int):
-                return lambda: expect(page.get_by_text(f"Step {n} of 9", exact=False)).to_be_visible(
-                    timeout=120_000)
+                return lambda: expect(page.locator("[data-testid='stProgress']")).to_contain_text(
+                    f"Step {n} of 9", timeout=120_000)
 
             figures["page load to welcome (ms)"] = timed(
                 lambda: page.goto(server.url),

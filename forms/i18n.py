@@ -88,6 +88,8 @@ UI: dict[str, str] = {
     "weight_in_kg": "Weight in kilograms",
     "blank_if_unknown": "Leave blank if unknown",
     "enter_number": "Enter a number",
+    "phone_example": "e.g. 555 123 4567",
+    "email_example": "e.g. name@example.com",
     "optional": "{label} (optional)",
     "date_format": "{label} (month/day/year)",
     "bmi_question": ("Your height and weight give a body mass index (BMI) of {bmi}, which is "
@@ -171,9 +173,9 @@ def load(language: str) -> Translation | None:
         if question is not None:
             unknown += [f"questions.{code}.options.{v}" for v in text.options
                         if v not in question.values]
-    for key, text in data.ui.items():
-        if key in UI and _fields(text) != _fields(UI[key]):
-            unknown.append(f"ui.{key}: placeholders {sorted(_fields(text))} "
+    for key, ui_text in data.ui.items():
+        if key in UI and _fields(ui_text) != _fields(UI[key]):
+            unknown.append(f"ui.{key}: placeholders {sorted(_fields(ui_text))} "
                            f"!= {sorted(_fields(UI[key]))}")
     if unknown:
         raise TranslationError(f"{path}: not in the English source: {', '.join(unknown)}")

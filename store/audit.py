@@ -60,9 +60,9 @@ def _check_details(details: Any, path: str = "details") -> None:
             _check_details(item, path)
 
 
-def write_audit(session: Session, actor: str, action: str, target: str | None = None,
-                details: dict[str, Any] | None = None) -> None:
-    """Add one audit row in the caller's transaction (committed, or not, with its work)."""
+def audit_values(actor: str, action: str, target: str | None = None,
+                 details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One checked audit row as column values, for a bulk ``insert(AuditRow)`` of many."""
     if not actor or len(actor) > 64:
         raise ValueError("audit actor must be 1-64 characters")
     if not _ACTION_RE.match(action):
@@ -71,8 +71,13 @@ def write_audit(session: Session, actor: str, action: str, target: str | None = 
         raise ValueError("audit target must be at most 64 characters")
     details = dict(details or {})
     _check_details(details)
-    session.add(AuditRow(at=utcnow(), actor=actor, action=action, target=target,
-                         details=details))
+    return {"at": utcnow(), "actor": actor, "action": action, "target": target, "details": details}
+
+
+def write_audit(session: Session, actor: str, action: str, target: str | None = None,
+                details: dict[str, Any] | None = None) -> None:
+    """Add one audit row in the caller's transaction (committed, or not, with its work)."""
+    session.add(AuditRow(**audit_values(actor, action, target, details)))
 
 
 def record_audit(actor: str, action: str, target: str | None = None,

@@ -44,6 +44,7 @@ from store.db import Store, get_store
 from store.evaluations import FlagDiff, diff_flags, flag_map, requeue_reason
 from store.schema import (
     SEVERITY_RANK,
+    AuditRow,
     EvaluationChangeRow,
     FlagRow,
     ReevaluationRunRow,
@@ -232,6 +233,8 @@ def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str
     written: list[ScreeningChange] = []
     history: list[dict[str, Any]] = []
     flags: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
     for item in pending:
         change, evaluation = item.change, item.evaluation
         row = locked.get(change.screening_id)
@@ -243,15 +246,12 @@ def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str
                                            "requeue_reason": reason})
         c = evaluation.counts()
         highest = evaluation.highest_severity
-        values: dict[str, Any] = dict(
-            ruleset_version=evaluation.ruleset_version, urgent=evaluation.urgent,
-            highest_severity=highest, severity_rank=SEVERITY_RANK[highest],
-            count_defer=c["defer"], count_review=c["review"], count_adjust=c["adjust"],
-            count_info=c["info"], evaluation=evaluation.public())
-        if reason:
-            values["review_status"] = "unreviewed"
-        session.execute(update(ScreeningRow).where(ScreeningRow.id == row.id).values(**values)
-                        .execution_options(synchronize_session=False))
+        updates.append({
+            "id": row.id, "ruleset_version": evaluation.ruleset_version, "urgent": evaluation.urgent,
+            "highest_severity": highest, "severity_rank": SEVERITY_RANK[highest],
+            "count_defer": c["defer"], "count_review": c["review"], "count_adjust": c["adjust"],
+            "count_info": c["info"], "evaluation": evaluation.public(),
+            "review_status": "unreviewed" if reason else row.review_status})
         flags.extend({"screening_id": row.id, "position": i, "rule_id": f.rule_id,
                       "severity": f.severity, "urgent": f.urgent}
                      for i, f in enumerate(evaluation.flags))
@@ -266,9 +266,9 @@ def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str
             "requeued_from": row.review_status if reason else None,
             "requeue_reason": reason, "previous": row.evaluation,
         })
-        audit.write_audit(session, actor, REEVALUATE, audit.target_of("screening", row.id), {
+        audits.append(audit.audit_values(actor, REEVALUATE, audit.target_of("screening", row.id), {
             "run_id": run_id, "from_version": change.from_version, "to_version": change.to_version,
-            **diff.rule_ids(), "requeued": bool(reason)})
+            **diff.rule_ids(), "requeued": bool(reason)}))
         if diff.gained_urgent:
             _enqueue_urgent_alert(session, row.id, diff.gained_urgent)
         counts.changed += 1
@@ -278,11 +278,14 @@ def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str
         written.append(change)
     done = [w.screening_id for w in written]
     if done:
+        # one executemany each (not a statement per screening): most of a run's write time
+        session.execute(update(ScreeningRow), updates)
         session.execute(delete(FlagRow).where(FlagRow.screening_id.in_(done))
                         .execution_options(synchronize_session=False))
         if flags:
             session.execute(insert(FlagRow), flags)
         session.execute(insert(EvaluationChangeRow), history)
+        session.execute(insert(AuditRow), audits)
     return written
 
 

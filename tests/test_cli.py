@@ -13,7 +13,7 @@ from tests.conftest import ROOT, make_doc
 
 def run(args: list[str], stdin: str = "") -> tuple[int, str, str]:
     proc = subprocess.run([sys.executable, "-m", "rules", *args], input=stdin, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)
     return proc.returncode, proc.stdout, proc.stderr
 
 
