@@ -30,7 +30,6 @@ import itertools
 import logging
 import multiprocessing
 import os
-import secrets
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -55,6 +54,7 @@ from exports.columns import (
     medication_header,
     screening_columns,
 )
+from exports.deid import new_id_key
 from exports.reader import Bounds, ReadPlan, Statement, read_chunk
 from exports.render import LINE_TERMINATOR, RAW_FIELDS, Renderer, Spec
 from exports.safety import text_cell
@@ -248,7 +248,7 @@ def render_spec(deidentified: bool, id_key: bytes | None = None) -> Spec:
             questions.append((column.kind, column.code, ()))
     withheld = frozenset(q.code for q in QUESTIONS if q.identifying or q.free_text)
     if deidentified and not id_key:
-        id_key = secrets.token_bytes(32)
+        id_key = new_id_key()
     return Spec(deidentified=deidentified, questions=tuple(questions), withheld=withheld,
                 id_key=id_key if deidentified and id_key else b"")
 
@@ -300,12 +300,15 @@ def _in_workers(plan: ReadPlan, spec: Spec, ranges: Iterator[Bounds], workers: i
 # --- writing -----------------------------------------------------------------------------
 
 def write_tables(sinks: Mapping[str, TextIO], options: ExportOptions, store: Store, *,
-                 chunk_size: int = CHUNK_SIZE, workers: int | None = None) -> dict[str, int]:
+                 chunk_size: int = CHUNK_SIZE, workers: int | None = None,
+                 id_key: bytes | None = None) -> dict[str, int]:
     """Write the four files to open text sinks (keyed by file name); returns row counts
     (data rows, headers excluded). The sinks' encoding (BOM or not) is the caller's.
 
     ``workers``: processes reading and rendering chunks; by default none for fewer than
-    ``PARALLEL_FROM`` selected screenings, else one per CPU up to ``MAX_WORKERS``."""
+    ``PARALLEL_FROM`` selected screenings, else one per CPU up to ``MAX_WORKERS``.
+    ``id_key``: the de-identified export's random id key; drawn afresh when not given (tests
+    pass one to compare two runs)."""
     headers = {
         SCREENINGS: [c.name for c in screening_columns(options.deidentified)],
         FLAGS: list(flag_header(options.deidentified)),
@@ -316,7 +319,7 @@ def write_tables(sinks: Mapping[str, TextIO], options: ExportOptions, store: Sto
     counts = dict.fromkeys(FILES, 0)
     where = conditions(options)
     plan = read_plan(store, options)
-    spec = render_spec(options.deidentified)
+    spec = render_spec(options.deidentified, id_key)
     with store.session(readonly=True) as session:
         if store.dialect == "postgresql":  # one snapshot for every chunk read here
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})

@@ -1,6 +1,7 @@
 """Rendering one chunk of stored screenings into the CSV text of the three data files.
 
-Pure and self-contained (standard library, ``exports.safety`` and ``core.evidence`` only), so that it runs
+Pure and self-contained (standard library, ``core.evidence``, ``exports.deid`` and ``exports.safety``
+only), so that it runs
 in the exporting process or in worker processes (large exports): a ``Spec`` (plain
 data, derived from ``exports.columns``) says which columns to write.
 
@@ -14,8 +15,6 @@ contains question codes and option values from ``forms.definition``, each writte
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -23,9 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core.evidence import AGE_90_PLUS as AGE_90_PLUS
-from core.evidence import OLDEST_AGE_SHOWN as OLDEST_AGE_SHOWN
-from core.evidence import format_evidence, safe_age
+from core.evidence import format_evidence
+from exports.deid import pseudonym as deid_pseudonym
+from exports.deid import safe_age, year_only
 from exports.safety import FORMULA_TRIGGERS, number_cell, text_cell
 
 LINE_TERMINATOR = "\r\n"  # RFC 4180
@@ -57,18 +56,11 @@ class Spec:
     id_key: bytes = b""
 
 
-# --- HIPAA Safe Harbor (45 CFR 164.514(b)(2)) for de-identified exports -------------------
-
-
-def year_only(moment: str | None) -> str | None:
-    """``2026`` from an ISO timestamp or date: Safe Harbor keeps only the year of a date."""
-    return moment[:4] if moment else moment
-
+# --- HIPAA Safe Harbor: the rules live in exports.deid (shared with the FHIR export) -------
 
 def pseudonym(spec: Spec, screening_id: Any) -> str:
     """The random id of a screening in one de-identified export (16 hex digits)."""
-    digest = hmac.new(spec.id_key, str(screening_id).encode(), hashlib.sha256).hexdigest()
-    return digest[:16]
+    return deid_pseudonym(spec.id_key, screening_id)
 
 
 def _deidentify_leading(spec: Spec, cells: list[Any]) -> list[Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -195,3 +196,98 @@ def test_bundle_of_one_screening_is_valid_and_audited(staff):
         screening_bundle_json(screening_id, "nobody", "clinician")
     with pytest.raises(ScreeningNotFound):
         screening_bundle_json(screening_id + 100, "dr.kay", "clinician")
+
+
+# --- HIPAA Safe Harbor in the de-identified FHIR export (the CSV export's rules) ----------
+
+@pytest.fixture
+def elderly(staff, monkeypatch) -> int:
+    """A patient born in 1929 (97 at submission), submitted and reviewed at exact times."""
+    doc = make_doc(date_of_birth="1929-03-04", meds=["Xanax 0.5mg"])
+    doc["submitted_at"] = "2026-11-21T14:03:27Z"
+    screening_id = submit_screening(doc).screening_id
+    submit_screening(make_doc(first_name="Young", signature_name="Young Lee"))
+    monkeypatch.setattr(reviews_module, "utcnow",
+                        lambda: datetime(2026, 11, 22, 9, 41, 5, tzinfo=UTC))
+    record_review(screening_id, "dr.kay", "needs_follow_up", "called",
+                  {"age_over_65": "ok", "benzodiazepine": None}, None)
+    return screening_id
+
+
+def _export(out_dir: Path, deidentified: bool) -> dict[str, list[dict[str, Any]]]:
+    result = export_fhir_to_dir(ExportOptions(deidentified=deidentified), "dr.kay", "clinician",
+                                out_dir)
+    return {name.removesuffix(".ndjson"): read(out_dir, name.removesuffix(".ndjson"))
+            for name in result.files}
+
+
+def _evidence_texts(issue: dict[str, Any]) -> list[str]:
+    return [c["text"] for e in issue["evidence"] for c in e.get("code", ())]
+
+
+# (resource type, dateTime field): year only when de-identified, exact when identified
+DATE_FIELDS = [("QuestionnaireResponse", "authored"), ("DetectedIssue", "identifiedDateTime"),
+               ("MedicationStatement", "dateAsserted")]
+
+
+@pytest.mark.parametrize(("kind", "field"), DATE_FIELDS)
+def test_deidentified_dates_keep_the_year_only(elderly, out_dir, kind, field):
+    resources = _export(out_dir, deidentified=True)[kind]
+    assert resources and {r[field] for r in resources if field in r} == {"2026"}
+    identified = _export(out_dir.with_name("identified"), deidentified=False)[kind]
+    mine = [r for r in identified if f"screening-{elderly}" in json.dumps(r)]
+    assert mine and {r[field] for r in mine} == {"2026-11-21T14:03:27Z"}
+
+
+# patterns that must not match anywhere in a de-identified export (Safe Harbor identifiers)
+LEAKS = [("birth year", "1929"), ("age over 89", "age=97"), ("exact time", "14:03"),
+         ("exact date", "2026-11-21"), ("review time", "09:41"), ("review date", "2026-11-22"),
+         ("database screening id", r"screening-{sid}(?![0-9a-f])"),
+         ("database id as identifier", r'"value":"{sid}"')]
+
+
+@pytest.mark.parametrize(("what", "leak"), LEAKS, ids=[w for w, _ in LEAKS])
+def test_deidentified_fhir_export_leaks_no_safe_harbor_identifier(elderly, out_dir, what, leak):
+    _export(out_dir, deidentified=True)
+    text = "".join(p.read_text(encoding="utf-8") for p in out_dir.iterdir())
+    assert not re.search(leak.format(sid=elderly), text), what
+
+
+def test_deidentified_fhir_ids_are_random_per_export_and_consistent(elderly, out_dir):
+    files = _export(out_dir, deidentified=True)
+    for items in files.values():
+        for resource in items:
+            fhir_model(resource)  # every resource still parses (R4B)
+    responses = files["QuestionnaireResponse"]
+    ids = {r["identifier"]["value"] for r in responses}
+    assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{16}", i) for i in ids)
+    assert {r["id"] for r in responses} == {f"screening-{i}" for i in ids}
+    assert {r["subject"]["identifier"]["value"] for r in responses} == ids
+    issues, statements = files["DetectedIssue"], files["MedicationStatement"]
+    old = next(r for r in responses if r["identifier"]["value"] in
+               {i["patient"]["identifier"]["value"] for i in issues
+                if i["code"]["text"] == "age_over_65"})["identifier"]["value"]
+    assert {i["patient"]["identifier"]["value"] for i in issues} <= ids
+    assert all(i["id"].startswith(f"screening-{i['patient']['identifier']['value']}-flag-")
+               for i in issues)
+    statement_ids = {s["id"] for s in statements}
+    assert {s["derivedFrom"][0]["reference"] for s in statements} == {
+        f"QuestionnaireResponse/screening-{old}"}
+    assert {s["subject"]["identifier"]["value"] for s in statements} == {old}
+    implicated = {ref["reference"] for i in issues for ref in i.get("implicated", ())}
+    assert implicated and implicated <= {f"MedicationStatement/{s}" for s in statement_ids}
+    age = next(i for i in issues if i["code"]["text"] == "age_over_65")
+    assert _evidence_texts(age) == ["age=90+"]
+
+    again = _export(out_dir.with_name("again"), deidentified=True)
+    assert not ids & {r["identifier"]["value"] for r in again["QuestionnaireResponse"]}
+
+
+def test_identified_fhir_export_keeps_exact_values(elderly, out_dir):
+    files = _export(out_dir, deidentified=False)
+    response = next(r for r in files["QuestionnaireResponse"]
+                    if r["identifier"]["value"] == str(elderly))
+    assert response["id"] == f"screening-{elderly}"
+    assert response["authored"] == "2026-11-21T14:03:27Z"
+    age = next(i for i in files["DetectedIssue"] if i["code"]["text"] == "age_over_65")
+    assert _evidence_texts(age) == ["age=97"]

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from exports.core import CHUNK_SIZE, ExportOptions, conditions, id_ranges
+from exports.deid import new_id_key
 from exports.fhir.resources import RESOURCE_TYPES, StoredScreening, screening_resources
 from forms.fhir import build_questionnaire
 from store.db import Store
@@ -41,6 +42,7 @@ def write_ndjson(sinks: Mapping[str, TextIO], options: ExportOptions, store: Sto
     sinks["Questionnaire.ndjson"].write(_line(build_questionnaire()))
     counts["Questionnaire.ndjson"] = 1
     where = conditions(options)
+    id_key = new_id_key() if options.deidentified else b""  # one random key per export
     with store.session(readonly=True) as session:
         if store.dialect == "postgresql":  # one snapshot for every chunk
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -53,7 +55,7 @@ def write_ndjson(sinks: Mapping[str, TextIO], options: ExportOptions, store: Sto
                 screening = StoredScreening(id=row.id, submitted_at=row.submitted_at,
                                             document=row.document, evaluation=row.evaluation,
                                             language=row.language)
-                for resource in screening_resources(screening, options.deidentified):
+                for resource in screening_resources(screening, options.deidentified, id_key=id_key):
                     name = f"{resource['resourceType']}.ndjson"
                     sinks[name].write(_line(resource))
                     counts[name] += 1
