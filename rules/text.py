@@ -43,6 +43,10 @@ def fold(text: str) -> str:
 _WITH_RE = re.compile(r"\bw/o\b|\bw/")
 # A name with a dose glued to it: "ativan2mg", "lamictal25mg", "klonopin0.5".
 _GLUED_RE = re.compile(r"\b([^\W\d_]{3,})(\d+(?:[.,]\d+)?(?:[^\W\d_]{1,5})?)\b")
+# The last word of a longer name, one or two letters, with a dose and a real unit glued to
+# it: "levo t2mg" (Levo-T). A bare number stays glued ("b12", "d3", "t3" are names).
+_SHORT_GLUED_RE = re.compile(
+    r"(?<=[\s-])([^\W\d_]{1,2})(\d+(?:[.,]\d+)?(?:mg|mgs|mcg|ug|g|gm|gms|ml|mls|cc|iu|units?|meq|mmol))\b")
 _TOKEN_RE = re.compile(r"#?[^\W_]+%?(?:[.,/][^\W_]+%?)*|[&+]|[,;:/()\[\]{}\n\r|•·*]")
 _PART_SEP = frozenset(",;:/()[]{}\n\r|•·*")
 _SEP_RE = re.compile(r"[.,/]")
@@ -60,7 +64,7 @@ def line_tokens(folded: str) -> list[str]:
     if "w/" in folded:
         folded = _WITH_RE.sub(lambda m: " without " if m.group(0) == "w/o" else " with ", folded)
     if any(c.isdigit() for c in folded):
-        folded = _GLUED_RE.sub(_glued, folded)
+        folded = _SHORT_GLUED_RE.sub(_glued, _GLUED_RE.sub(_glued, folded))
     out: list[str] = []
     for token in _TOKEN_RE.findall(folded):
         if token in _PART_SEP:

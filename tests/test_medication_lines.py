@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rules.engine import get_engine
@@ -494,6 +494,8 @@ def _case(text: str, how: int) -> str:
        before=st.lists(st.tuples(st.sampled_from(AROUND), st.sampled_from(SEPARATORS)), max_size=3),
        after=st.lists(st.tuples(st.sampled_from(SEPARATORS), st.sampled_from(AROUND)), max_size=3),
        glued=st.booleans(), how=st.integers(0, 3), accents=st.integers(0, 2**16 - 1))
+# Found by this property in CI: a dose glued to a one-letter last word ("levo t2mg") hid Levo-T.
+@example(name="levo t", before=[], after=[], glued=True, how=0, accents=0)
 def test_a_watched_name_never_loses_its_flag(name, before, after, glued, how, accents):
     engine = get_engine()
     alone = engine.resolve(name)
