@@ -179,6 +179,8 @@ class QueueRow(_View):
     assigned_to: str | None = None
     reviewed_before: bool = False  # unreviewed again: a re-evaluation sent it back
     appointment_at: datetime | None = None  # None: a walk-in
+    checked_in_at: datetime | None = None
+    checkin_severity: HighestSeverity | None = None
 
 
 # --- screening detail and reviews -------------------------------------------------------
@@ -223,6 +225,8 @@ class ScreeningDetail(_View):
     evaluation: Evaluation
     reviews: tuple[ReviewView, ...]  # newest first
     assigned_to: str | None = None
+    appointment_at: datetime | None = None  # None: a walk-in
+    checked_in_at: datetime | None = None  # the latest day-of check-in
 
 
 class NoteView(_View):
