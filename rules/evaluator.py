@@ -175,6 +175,20 @@ def _compile(cond: Condition) -> Check:
     raise ValueError(f"unknown operator in {cond!r}")  # pragma: no cover - closed set, checked at load
 
 
+_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _READINGS)
+
+
+def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
+    """Evidence when the condition holds, else None (``rules.checkin`` judges check-ins
+    with it); compiled once per condition."""
+    entry = _CONDITIONS.get(id(cond))
+    if entry is None or entry[0] is not cond:
+        if len(_CONDITIONS) >= 4096:
+            _CONDITIONS.clear()
+        entry = _CONDITIONS[id(cond)] = (cond, _compile(cond))
+    return entry[1](ctx)
+
+
 class _Compiled:
     """A catalogue's rules as functions, with their order (built once per catalogue)."""
 
