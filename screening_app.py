@@ -7,7 +7,7 @@ the role again. Patients see only the intake; staff sign in at /staff.
 import streamlit as st
 
 from app_pages.alert_link import open_linked_screening
-from app_pages.auth import current_user, sign_out, watch_idle
+from app_pages.auth import current_user, sign_out, watch_idle, write_device_cookie
 from app_pages.oneshot import install as install_one_time_downloads
 from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer, warm_up_in_background
 
@@ -61,5 +61,6 @@ else:
             sign_out()
             st.rerun()
     navigation = st.navigation(pages, position="sidebar")
+    write_device_cookie()  # after a sign-in from a browser not remembered yet
     open_linked_screening(user)  # the link in an urgent alert: ?screening=<public id>
     navigation.run()
