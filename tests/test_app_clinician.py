@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import store as db
 from forms.intake_state import IntakeState
+from services import intake
 from tests.apptest_helpers import answer_rows, errors, html_texts, staff_app, texts
 from tests.conftest import make_doc
 
@@ -47,7 +48,7 @@ def seed() -> dict[str, int]:
     ids = {}
     for i, (key, doc) in enumerate(docs.items()):
         doc["submitted_at"] = f"2026-11-{10 + i:02d}T09:00:00Z"
-        ids[key] = db.submit_screening(doc).screening_id
+        ids[key] = intake.submit(doc).screening_id
     return ids
 
 
@@ -279,7 +280,7 @@ def test_patient_html_and_markdown_are_shown_as_text():
     doc = make_doc(first_name="<b>Bo</b>", last_name="[x](http://evil)",
                    signature_name="<b>Bo</b> [x](http://evil)",
                    meds=["<script>alert(1)</script>"])
-    sid = db.submit_screening(doc).screening_id
+    sid = intake.submit(doc).screening_id
     at = app("dr_grey")
     queue_row = next(str(h.body) for h in at.html if "Bo" in str(h.body))
     assert "&lt;b&gt;Bo&lt;/b&gt;" in queue_row and "<b>" not in queue_row
@@ -328,8 +329,8 @@ def test_sign_out_clears_a_patient_form_left_open_on_the_device():
 
 def test_the_patients_language_is_shown_with_english_labels():
     doc = make_doc(first_name="Sofia", last_name="Reyes", signature_name="Sofia Reyes")
-    sid = db.submit_screening(doc, language="es").screening_id
-    english = db.submit_screening(make_doc()).screening_id
+    sid = intake.submit(doc, language="es").screening_id
+    english = intake.submit(make_doc()).screening_id
     at = _open(app("dr_grey"), sid)
     notes = [i.value for i in at.info]
     assert any("answered in **Español** (es)" in n for n in notes)

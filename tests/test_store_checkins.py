@@ -11,6 +11,7 @@ import pytest
 
 import store as db
 from forms.checkin import CheckIn, check_checkin
+from services import intake
 from store.checkins import CheckInRefused, checkin_candidates, latest_checkin, record_checkin
 from store.schema import CheckInRow, ScreeningRow
 from tests.conftest import make_doc
@@ -28,8 +29,8 @@ def staff(store_db):
 
 def submit(first: str = "Ann", last: str = "Lee", appointment: datetime | None = APPOINTMENT,
            **answers) -> int:
-    sid = db.submit_screening(make_doc(first_name=first, last_name=last,
-                                       signature_name=f"{first} {last}", **answers)).screening_id
+    sid = intake.submit(make_doc(first_name=first, last_name=last,
+                                 signature_name=f"{first} {last}", **answers)).screening_id
     with db.get_store().session() as session:
         session.get(ScreeningRow, sid).appointment_at = appointment
     return sid

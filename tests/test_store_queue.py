@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from store import QueueFilters, create_user, list_queue, record_review, submit_screening
+from services import intake
+from store import QueueFilters, create_user, list_queue, record_review
 from store.queue import COUNT_LIMIT, QUEUE_ORDER, ROW_COLUMNS, queue_conditions
 from store.schema import SEVERITY_RANK, FlagRow, ScreeningRow
 from tests.conftest import make_doc
@@ -35,7 +36,7 @@ def seeded(store_db):
         doc = make_doc(first_name=first, last_name=last, signature_name=f"{first} {last}",
                        **answers)
         doc["submitted_at"] = at
-        ids[key] = submit_screening(doc).screening_id
+        ids[key] = intake.submit(doc).screening_id
     return ids
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import store.schema
 
 revision = "0018_issue13"
-down_revision = "0014_issue14"
+down_revision = "0017_issue11"
 branch_labels = None
 depends_on = None
 
