@@ -12,6 +12,7 @@ import streamlit as st
 
 import store as db
 from app_pages.questions import md_escape
+from app_pages.queue_view import SEVERITY_BADGES
 from app_pages.review_model import clinic_time
 from app_pages.services import store
 from core.evaluation import Flag
@@ -44,6 +45,9 @@ def summary(detail: db.ScreeningDetail, checkin: db.CheckInView | None) -> None:
     st.markdown(f"**Checked in** {clinic_time(checkin.checked_in_at)} by "
                 f"{md_escape(checkin.recorded_by)} · {len(flags)} check-in flag"
                 f"{'s' if len(flags) != 1 else ''}{worst}")
+    if flags:  # the check-in's own flags, most severe first (details below the fold)
+        st.markdown("\n".join(f"- {SEVERITY_BADGES[f.severity]} {md_escape(f.reason)}"
+                              for f in flags))
     reopened = reopened_review(detail, checkin)
     if reopened is not None:
         st.warning(f"**Needs a look again:** the decision *{DECISION_LABELS[reopened.decision]}* "

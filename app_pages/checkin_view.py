@@ -20,6 +20,7 @@ from core.vocab import CLINICAL_ROLES
 from forms.checkin import CheckIn, check_checkin
 from forms.clock import clinic_timezone, now_in_clinic
 from forms.prep import clock, day, prep_times
+from services import checkin as checkin_service
 
 ROWS = 3  # lines for doses and for new medicines (a fourth is rare; the note field is the clinician's)
 YES_NO = {"yes": "Yes", "no": "No"}
@@ -198,7 +199,7 @@ def checkin_form(chosen: db.CheckInCandidate, user: Mapping[str, Any]) -> None:
 
 def _record(chosen: db.CheckInCandidate, checked: CheckIn, user: Mapping[str, Any]) -> None:
     try:
-        db.record_checkin(chosen.id, checked, user["username"], store=store())
+        checkin_service.record(chosen.id, checked, user["username"], store=store())
     except (db.CheckInRefused, db.ScreeningNotFound) as err:
         st.error(f"The check-in was not recorded: {err}.")
         return

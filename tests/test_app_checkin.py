@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import store as db
 from forms.clock import clinic_timezone, now_in_clinic
+from services import intake
 from store.schema import ScreeningRow
 from tests.apptest_helpers import errors, staff_app, texts
 from tests.conftest import make_doc
@@ -28,7 +29,7 @@ def database(store_db, monkeypatch):
 
 
 def submit(first: str, last: str, appointment: datetime | None, **answers) -> int:
-    sid = db.submit_screening(make_doc(first_name=first, last_name=last,
+    sid = intake.submit(make_doc(first_name=first, last_name=last,
                                        signature_name=f"{first} {last}", **answers)).screening_id
     with db.get_store().session() as session:
         session.get(ScreeningRow, sid).appointment_at = appointment

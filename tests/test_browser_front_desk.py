@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from services import intake
 from store.schema import ScreeningRow, utcnow
 from tests.browser import (  # noqa: F401 - browser is a fixture
     ANSWERS,
@@ -61,7 +62,7 @@ def clinic(tmp_path_factory):
     # Henrietta screened for an appointment an hour from now (today, clinic time: UTC).
     doc = make_doc(first_name="Henrietta", last_name="Lacks-Mirror",
                    signature_name="Henrietta Lacks-Mirror")
-    checkin_id = db.submit_screening(doc, store=store).screening_id
+    checkin_id = intake.submit(doc, store=store).screening_id
     with store.session() as session:
         session.get(ScreeningRow, checkin_id).appointment_at = min(
             utcnow() + timedelta(hours=1), utcnow().replace(hour=23, minute=59))
@@ -212,11 +213,11 @@ def test_patient_screens_from_the_emailed_link_closes_the_tab_and_comes_back(bro
     for code in STEP_CODES["mental_health"]:
         choose(tab, code, ANSWERS[code])
     press(tab, "next")
-    expect(tab.get_by_text("Step 3 of 9", exact=False)).to_be_visible(timeout=30_000)
+    expect(tab.get_by_text("Step 3 of 9", exact=False).first).to_be_visible(timeout=30_000)
     tab.close()  # the patient closes the tab mid-way
 
     tab = _open_invitation(browser, link)  # the same link continues the draft
-    expect(tab.get_by_text("Step 3 of 9", exact=False)).to_be_visible(timeout=30_000)
+    expect(tab.get_by_text("Step 3 of 9", exact=False).first).to_be_visible(timeout=30_000)
     shot(tab, "invitation_resumed_phone")
     for code in STEP_CODES["substances"]:
         choose(tab, code, ANSWERS[code])
