@@ -50,7 +50,13 @@ from store.notes import (
 )
 from store.queue import COUNT_LIMIT, list_queue
 from store.reviews import open_flags_of, record_review
-from store.screenings import count_screenings, find_screening_id, get_screening, submit_screening
+from store.screenings import (
+    count_screenings,
+    find_screening_id,
+    find_submitted,
+    get_screening,
+    save_screening,
+)
 from store.users import (
     authenticate,
     create_user,
@@ -98,6 +104,7 @@ __all__ = [
     "current_assignee",
     "database_url",
     "find_screening_id",
+    "find_submitted",
     "get_screening",
     "get_store",
     "get_user",
@@ -113,9 +120,9 @@ __all__ = [
     "reset_stores",
     "resume_draft",
     "save_draft",
+    "save_screening",
     "set_password",
     "set_user_active",
-    "submit_screening",
     "target_of",
     "unlock_user",
     "write_audit",

@@ -329,12 +329,30 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # SHA-256 over this row's content and the previous row's chain_hash (``store.chain``):
+    # a deleted, inserted or edited row breaks the chain (``python -m store verify``).
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_audit_log_action", "action", "at"),
         Index("ix_audit_log_actor", "actor", "at"),
         Index("ix_audit_log_target", "target", "at"),
     )
+
+
+class TrustedDeviceRow(Base):
+    """A browser that signed in to an account before (issue 11): a correct password from it
+    passes the per-account sign-in throttle. Only the SHA-256 of its random token is kept."""
+
+    __tablename__ = "trusted_devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class NoteRow(Base):

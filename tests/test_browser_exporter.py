@@ -20,11 +20,12 @@ def test_exporter_sees_export_only_and_exports(browser, server):  # noqa: F811
     from playwright.sync_api import expect
 
     import store as db
+    from services import intake
 
     store = db.get_store(server.database_url)
     db.create_user("records_ivy", PASSWORD, "exporter", store=store)
     db.create_user("dr_ivy", PASSWORD, "clinician", store=store)
-    screening_id = db.submit_screening(
+    screening_id = intake.submit(
         make_doc(first_name="Quirina", last_name="Vexley", signature_name="Quirina Vexley",
                  bipolar_disorder="yes"), store=store).screening_id
     db.record_review(screening_id, "dr_ivy", "needs_follow_up", "call back Tuesday", {}, None,

@@ -26,7 +26,8 @@ from exports import (
     write_export_zip,
 )
 from exports.core import write_tables
-from store import create_user, list_audit, set_user_active, submit_screening
+from services import intake
+from store import create_user, list_audit, set_user_active
 from store.models import AuditFilters
 from store.schema import AuditRow
 from tests.conftest import make_doc
@@ -45,7 +46,7 @@ def seeded(store_db):
     create_user("desk", PASSWORD, "front_desk")
     set_user_active("gone", False, actor="system")
     for i, extra in enumerate([{}, {"glaucoma": "yes"}, {"meds": ["Xanax 1mg", "Zoloft"]}]):
-        submit_screening({**make_doc(**extra), "submitted_at": f"2026-11-0{i + 1}T10:00:00Z"})
+        intake.submit({**make_doc(**extra), "submitted_at": f"2026-11-0{i + 1}T10:00:00Z"})
     return store_db
 
 

@@ -17,7 +17,8 @@ from exports.core import render_spec, write_tables
 from exports.render import compile_screening_row, reference_screening_row, review_cells
 from forms.definition import QUESTIONS
 from rules.engine import get_engine
-from store import create_user, get_screening, record_review, submit_screening
+from services import intake
+from store import create_user, get_screening, record_review
 from store.schema import ScreeningRow
 from tests.conftest import make_doc
 
@@ -31,7 +32,7 @@ def at(text: str) -> datetime:
 
 
 def submit(doc: dict, submitted_at: str) -> int:
-    return submit_screening({**doc, "submitted_at": submitted_at}).screening_id
+    return intake.submit({**doc, "submitted_at": submitted_at}).screening_id
 
 
 def review(monkeypatch, screening_id: int, who: str, decision: str, acks: dict, when: str,

@@ -16,6 +16,7 @@ TABLES = {"drafts", "screenings", "screening_flags", "users", "reviews", "flag_a
           "audit_log", "alembic_version", "reevaluation_runs", "screening_evaluations"}
 TABLES |= {"alert_outbox", "invitations"}  # issue 13
 TABLES |= {"screening_notes", "screening_assignments"}  # issue 14
+TABLES |= {"trusted_devices"}  # issue 11
 
 
 def _schema(store) -> dict:
