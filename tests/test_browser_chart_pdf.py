@@ -23,11 +23,12 @@ def test_clinician_prints_a_chart_summary(browser, server, tmp_path):  # noqa: F
     from playwright.sync_api import expect
 
     import store as db
+    from services import intake
 
     store = db.get_store(server.database_url)
     doc = make_doc(meds=["Xanax 0.5mg"], first_name="Renée", last_name="Østergård",
                    signature_name="Renée Østergård", bipolar_disorder="yes")
-    screening_id = db.submit_screening(doc, store=store).screening_id
+    screening_id = intake.submit(doc, store=store).screening_id
     db.create_user("dr_print", PASSWORD, "clinician", store=store)
 
     page = browser.new_page(viewport={"width": 1366, "height": 900})

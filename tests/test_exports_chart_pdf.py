@@ -18,7 +18,8 @@ import pytest
 from exports.api import ExportRefused
 from exports.chart_pdf import MISSING_GLYPH, chart_summary_pdf, printable
 from exports.cli import main as exports_main
-from store import create_user, list_audit, record_review, submit_screening
+from services.intake import submit as submit_screening
+from store import create_user, list_audit, record_review
 from store.models import AuditFilters, ScreeningNotFound
 from tests.conftest import make_doc
 
