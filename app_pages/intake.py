@@ -19,6 +19,7 @@ from forms.models import InvalidDocument
 from forms.patient_messages import patient_message
 from forms.steps import STEPS
 from forms.validation import base_code
+from services import intake
 from store import submit_limits
 from store.drafts import hash_token
 from store.throttle import RateLimit, session_limit
@@ -144,8 +145,12 @@ def _submission_wait() -> int:
 def on_submit() -> None:
     s = state()
     s.retry_after = 0
-    document = flow.submit(s, _step_values(s), ui.today(), now_in_clinic())
-    if document is None:
+    document = flow.submit(s, _step_values(s), now_in_clinic())
+    try:
+        # Checked here once, then evaluated and stored; nothing is stored when refused.
+        screening = intake.validate(document)
+    except InvalidDocument as err:
+        flow.refused(s, err.problems)
         return
     _save(s)  # the answers are kept in the draft whatever happens next
     try:
@@ -157,11 +162,8 @@ def on_submit() -> None:
         return
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
-        db.submit_screening(document, draft_token=s.token, idempotency_key=hash_token(s.token),
-                            store=store(), language=s.language)
-    except InvalidDocument as err:
-        s.problems = {base_code(p.code): p.message for p in err.problems}
-        return
+        intake.submit(screening, draft_token=s.token, idempotency_key=hash_token(s.token),
+                      store=store(), language=s.language, engine=engine())
     except (db.StoreError, SQLAlchemyError):
         s.save_failed = True
         return

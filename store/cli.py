@@ -52,15 +52,15 @@ from typing import Any, TextIO
 
 from forms.clock import clinic_timezone
 from forms.definition import QUESTIONS_BY_CODE, Question
-from forms.models import InvalidDocument, Problem
-from forms.validation import load_json, parse_document
+from forms.models import InvalidDocument, Problem, Screening
+from forms.validation import load_json
 from store import audit, chain, privileges
 from store.alerts import app_base_url
 from store.db import get_store
 from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
 from store.models import StoreError
 from store.schema import ROLES, utcnow
-from store.screenings import document_key, submit_screening
+from store.screenings import document_key
 from store.users import create_user, list_users, set_password, set_user_active, unlock_user
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -199,7 +199,8 @@ def _fhir_documents(path: str, raw: Any, text: str) -> list[tuple[str, Any, int,
     if isinstance(raw, NdjsonLines):
         return [(f"{path}:{line}", item, start, end) for line, start, end, item in raw.items]
     if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
-        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+        entry = raw.get("entry")
+        entries: list[Any] = entry if isinstance(entry, list) else []
         return [(f"{path}: entry[{i}]", e.get("resource") if isinstance(e, dict) else e,
                  0, len(text)) for i, e in enumerate(entries)]
     return [(path, raw, 0, len(text))]
@@ -242,6 +243,10 @@ def _print_problems(label: str, problems: Sequence[Problem], err: TextIO,
 
 def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
     """Import one file; prints one line per document; returns whether it all went in."""
+    # The command line sits above the service layer that validates and evaluates once;
+    # imported here so account commands do not load it.
+    from services import intake
+
     details: dict[str, Any] = {"ok": False}
     if fmt != "json":
         details["format"] = fmt
@@ -263,18 +268,18 @@ def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
 
     failed: list[str] = []
     invalid = 0
-    converted: list[tuple[str, Any]] = []
+    validated: list[tuple[str, str, Screening]] = []  # label, idempotency key, screening
     for label, document, start, end in documents:
         try:
-            converted.append((label, _as_document(document, fmt)))
+            answer_document = _as_document(document, fmt)
         except InvalidDocument as exc:  # FHIR envelope problems quote no answer: as they are
             for problem in exc.problems:
                 err.write(f"ERROR {label}: {problem.code}: {problem.message}\n")
             failed.extend(p.code for p in exc.problems)
             invalid += 1
             continue
-        try:
-            parse_document(converted[-1][1])
+        try:  # validated once here; submit stores this screening without a second check
+            validated.append((label, document_key(answer_document), intake.validate(answer_document)))
         except InvalidDocument as exc:
             def line_of(code: str, start: int = start, end: int = end) -> int:
                 return _line_of(text, code, start, end)
@@ -289,8 +294,8 @@ def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
         return False
 
     ids: list[int] = []
-    for label, document in converted:
-        result = submit_screening(document, idempotency_key=document_key(document), actor=SYSTEM)
+    for label, key, screening in validated:
+        result = intake.submit(screening, idempotency_key=key, actor=SYSTEM)
         ids.append(result.screening_id)
         flags = ", ".join(result.flags) or "none"
         again = "already imported; " if not result.created else ""

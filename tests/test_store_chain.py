@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import ProgrammingError
 
-from store import audit, chain, get_store, record_audit, reset_stores, submit_screening
+from services.intake import submit as submit_screening
+from store import audit, chain, get_store, record_audit, reset_stores
 from store.db import create_audit_triggers, database_url, drop_audit_triggers
 from store.privileges import app_role_grants, grant_app_role
 from store.schema import AuditRow, ScreeningRow, utcnow
@@ -213,3 +214,14 @@ def test_the_app_role_works_but_cannot_change_history(app_role, store_db):
             conn.rollback()
     with app.engine.begin() as conn:  # the columns a review changes stay writable
         conn.execute(text("UPDATE screenings SET reviewed_at = reviewed_at WHERE id = :i"), {"i": sid})
+
+
+def test_grant_app_role_command_prints_the_sql_and_refuses_sqlite(store_url):
+    code, out, err = run(["grant-app-role", "screening_app", "--print"], store_url)
+    assert code == 0, err
+    assert "GRANT SELECT, INSERT ON audit_log" in out and "DELETE ON screenings" not in out
+    assert "GRANT UPDATE (review_status" in out and "document" not in out
+    if not store_url.startswith("postgresql"):
+        code, _, err = run(["grant-app-role", "screening_app"], store_url)
+        assert code == 1 and "PostgreSQL" in err
+    assert run(["grant-app-role", "x; DROP TABLE users", "--print"], store_url)[0] == 1
