@@ -166,6 +166,17 @@ def test_existing_rows_are_chained_by_the_migration(store_url, tmp_path):
         conn.execute(text("DELETE FROM audit_log"))
 
 
+def test_every_table_and_screenings_column_has_a_privilege():
+    from store import privileges
+    from store.schema import Base
+
+    classified = {"screenings", "screening_flags", *privileges.APPEND_ONLY, *privileges.WORKING}
+    assert classified == set(Base.metadata.tables)
+    columns = {c.name for c in ScreeningRow.__table__.columns}
+    assert set(privileges.SCREENING_UPDATABLE) | set(privileges.SCREENING_SEALED) == columns
+    assert not set(privileges.SCREENING_UPDATABLE) & set(privileges.SCREENING_SEALED)
+
+
 def test_app_role_grants_refuse_a_bad_role_name():
     with pytest.raises(ValueError, match="identifier"):
         app_role_grants("app; DROP TABLE users")
