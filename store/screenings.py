@@ -25,6 +25,7 @@ from core.vocab import UNREVIEWED, Severity
 from forms.models import Screening
 from forms.validation import normalise_name
 from store import alerts, audit, invitations
+from store.chain import document_sha256
 from store.db import Store, get_store, rows_changed
 from store.drafts import PATIENT, find_draft
 from store.models import (
@@ -177,6 +178,8 @@ def save_screening(screening: Screening, evaluation: Evaluation, *,
                 "highest_severity": row.highest_severity,
                 "urgent": row.urgent,
                 "ruleset_version": row.ruleset_version,
+                # sealed: ``python -m store verify`` finds answers rewritten later
+                "document_sha256": document_sha256(row.document),
             })
             result = _result(row, [f.rule_id for f in flag_rows], created=True)
     except _DraftTaken:
@@ -280,6 +283,7 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
             assigned_to=session.scalar(select(UserRow.username)
                                        .where(UserRow.id == row.assigned_to_id))
             if row.assigned_to_id is not None else None,
+            appointment_at=row.appointment_at, checked_in_at=row.checked_in_at,
         )
         if viewer is not None:
             audit.write_audit(session, viewer, audit.SCREENING_VIEW,
