@@ -11,6 +11,7 @@ import pytest
 from tests.browser import (  # noqa: F401 - browser is a fixture
     DOB,
     DOB_TYPED,
+    act,
     browser,
     fill_date,
     fresh_database_url,
@@ -60,8 +61,8 @@ def test_front_desk_menu_has_invitations_and_no_clinical_page(browser, clinic): 
     wait_idle(page, timeout=120_000)
     page.locator(".st-key-login_username input").fill("desk_amy")
     page.locator(".st-key-login_password input").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page, timeout=120_000)  # argon2 and a loaded machine: wait for the run to end
+    # argon2 and a loaded machine: wait for the run to end
+    act(page, page.get_by_role("button", name="Sign in").click, timeout=120_000)
     expect(page.get_by_role("heading", name="Invitations")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("link", name="Invitations")).to_be_visible()
     for name in ("Screenings", "Screening detail", "Export CSV", "Audit log"):
