@@ -193,7 +193,8 @@ def _fhir_documents(path: str, raw: Any, text: str) -> list[tuple[str, Any, int,
     if isinstance(raw, NdjsonLines):
         return [(f"{path}:{line}", item, start, end) for line, start, end, item in raw.items]
     if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
-        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+        entry = raw.get("entry")
+        entries: list[Any] = entry if isinstance(entry, list) else []
         return [(f"{path}: entry[{i}]", e.get("resource") if isinstance(e, dict) else e,
                  0, len(text)) for i, e in enumerate(entries)]
     return [(path, raw, 0, len(text))]

@@ -139,7 +139,7 @@ def test_no_file_is_handed_out_when_the_audit_row_cannot_be_written(seeded, tmp_
     (ExportOptions(), 3, "fork"),
     (ExportOptions(), 3, "spawn"),
     (ExportOptions(since=date(2026, 11, 2), until=date(2026, 11, 2), deidentified=True), 1, "fork"),
-    (ExportOptions(review_status=["unreviewed"], until=date(2026, 11, 2)), 2, "fork"),
+    (ExportOptions(review_status=("unreviewed",), until=date(2026, 11, 2)), 2, "fork"),
 ])
 def test_worker_processes_write_the_same_bytes(seeded, monkeypatch, options, selected, start):
     monkeypatch.setattr(core, "_process_context", lambda: multiprocessing.get_context(start))
