@@ -19,6 +19,7 @@ from forms.models import InvalidDocument
 from forms.patient_messages import patient_message
 from forms.steps import STEPS
 from forms.validation import base_code
+from services import intake
 from store.drafts import hash_token
 
 STATE = "intake"
@@ -120,18 +121,19 @@ def on_edit(index: int) -> None:
 
 def on_submit() -> None:
     s = state()
-    document = flow.submit(s, _step_values(s), ui.today(), now_in_clinic())
-    if document is None:
+    document = flow.submit(s, _step_values(s), now_in_clinic())
+    try:
+        # Checked here once, then evaluated and stored; nothing is stored when refused.
+        screening = intake.validate(document)
+    except InvalidDocument as err:
+        flow.refused(s, err.problems)
         return
     if s.token is None:
         _save(s)
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
-        db.submit_screening(document, draft_token=s.token, idempotency_key=hash_token(s.token),
-                            store=store(), language=s.language)
-    except InvalidDocument as err:
-        s.problems = {base_code(p.code): p.message for p in err.problems}
-        return
+        intake.submit(screening, draft_token=s.token, idempotency_key=hash_token(s.token),
+                      store=store(), language=s.language, engine=engine())
     except (db.StoreError, SQLAlchemyError):
         s.save_failed = True
         return

@@ -33,9 +33,11 @@ RAW_FIELDS: tuple[str, ...] = (
     "id", "form_version", "ruleset_version", "submitted_at", "age", "bmi", "count_defer",
     "count_review", "count_adjust", "count_info", "urgent", "highest_severity", "review_status",
     "decision", "reviewer", "reviewed_at", "latest_review_id", "document", "evaluation",
+    "review_note",
 )
-_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION = (RAW_FIELDS.index(f) for f in (
-    "id", "latest_review_id", "document", "evaluation"))
+_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION, _NOTE = (RAW_FIELDS.index(f) for f in (
+    "id", "latest_review_id", "document", "evaluation", "review_note"))
+FIXED_LEADING = 16  # the leading cells the row builders write; review_cells() follow them
 
 # (review id, rule id) -> (acknowledged by, acknowledged at, note)
 Acks = Mapping[tuple[int, str], tuple[str, datetime | str, str | None]]
@@ -159,6 +161,16 @@ def _positions(questions: Sequence[tuple[str, str, tuple[str, ...]]], kind: str)
     return tuple(i for i, (k, _, _) in enumerate(questions) if k == kind)
 
 
+def review_cells(spec: Spec, r: Sequence[Any], evaluation: Mapping[str, Any]) -> list[Any]:
+    """The cells of ``exports.columns.REVIEW_CELLS`` (after the fixed leading cells): the
+    latest review's note (not in de-identified exports) and the flags' rule ids."""
+    flags = evaluation.get("flags") or ()
+    ids = ";".join(str(f.get("rule_id")) for f in flags) or None
+    if spec.deidentified:
+        return [text_cell(ids)]
+    return [text_cell(r[_NOTE] or None), text_cell(ids)]
+
+
 # --- flags.csv and medications.csv -------------------------------------------------------
 
 def _neutralised(cells: list[Any]) -> list[Any]:
@@ -235,6 +247,7 @@ class Renderer:
             document = _loads(r[_DOCUMENT]) or {}
             evaluation = _loads(r[_EVALUATION]) or {}
             row = build(r, document.get("answers") or {})
+            row[FIXED_LEADING:FIXED_LEADING] = review_cells(spec, r, evaluation)
             screenings.append(_deidentify_leading(spec, row) if spec.deidentified else row)
             flags += flag_rows(spec, r[_ID], r[_REVIEW_ID], evaluation, acks)
             medications += medication_rows(spec, r[_ID], evaluation)

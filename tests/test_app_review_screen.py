@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
+from services import intake
 from tests.apptest_helpers import answer_rows, errors, html_texts, staff_app, texts
 from tests.conftest import make_doc
 
@@ -32,7 +33,7 @@ def open_screening(screening_id: int) -> AppTest:
 
 
 def submit(**answers) -> db.SubmitResult:
-    return db.submit_screening(make_doc(**answers))
+    return intake.submit(make_doc(**answers))
 
 
 def reason_of(rule_id: str) -> str:

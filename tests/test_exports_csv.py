@@ -15,10 +15,11 @@ import store.reviews as reviews_module
 from core.vocab import Decision
 from exports import ExportOptions, export_files, neutralise, screening_columns
 from exports.core import render_spec, write_tables
-from exports.render import ScreeningRowBuilder
+from exports.render import FIXED_LEADING, ScreeningRowBuilder, review_cells
 from forms.definition import QUESTIONS
 from rules.engine import get_engine
-from store import create_user, get_screening, record_review, submit_screening
+from services import intake
+from store import create_user, get_screening, record_review
 from store.schema import ScreeningRow
 from tests.conftest import make_doc
 
@@ -32,12 +33,13 @@ def at(text: str) -> datetime:
 
 
 def submit(doc: dict, submitted_at: str) -> int:
-    return submit_screening({**doc, "submitted_at": submitted_at}).screening_id
+    return intake.submit({**doc, "submitted_at": submitted_at}).screening_id
 
 
-def review(monkeypatch, screening_id: int, who: str, decision: Decision, acks: dict, when: str) -> None:
+def review(monkeypatch, screening_id: int, who: str, decision: Decision, acks: dict, when: str,
+           note: str = "") -> None:
     monkeypatch.setattr(reviews_module, "utcnow", lambda: at(when))
-    record_review(screening_id, who, decision, "", acks, None, confirm_open_flags=True)
+    record_review(screening_id, who, decision, note, acks, None, confirm_open_flags=True)
 
 
 def export(**options) -> dict[str, str]:
@@ -70,7 +72,8 @@ def fixed(staff, monkeypatch) -> list[int]:
     ids = [submit(ann, "2026-11-01T09:15:00Z"), submit(zoe, "2026-11-15T23:59:59Z"),
            submit(bo, "2026-11-21T00:00:00Z")]
     review(monkeypatch, ids[0], "dr.kay", "cleared_with_conditions",
-           {"benzodiazepine": "taper plan with prescriber"}, "2026-11-02T10:00:00Z")
+           {"benzodiazepine": "taper plan with prescriber"}, "2026-11-02T10:00:00Z",
+           note="-2 mg taper; recheck BP, call Tue")  # a leading '-': neutralised
     review(monkeypatch, ids[2], "admin.lu", "cleared", {}, "2026-11-22T08:30:00Z")
     return ids
 
@@ -80,7 +83,7 @@ def fixed(staff, monkeypatch) -> list[int]:
 SCREENINGS_HEADER = (
     "screening_id,form_version,ruleset_version,submitted_at,age,bmi,flags_defer,flags_review,"
     "flags_adjust,flags_info,urgent,highest_severity,review_status,review_decision,reviewed_by,"
-    "reviewed_at,first_name,last_name,date_of_birth,sex_at_birth,phone,email,pregnant,"
+    "reviewed_at,review_note,flag_ids,first_name,last_name,date_of_birth,sex_at_birth,phone,email,pregnant,"
     "breastfeeding,reasons___depression,reasons___anxiety,reasons___ptsd,reasons___ocd,"
     "reasons___bipolar_depression,reasons___chronic_pain,reasons___other,bipolar_disorder,"
     "mania_current,psychosis_current,psychosis_history,suicidal_thoughts,"
@@ -96,18 +99,18 @@ SCREENINGS_HEADER = (
     "takes_no_medications,systolic_bp,diastolic_bp,heart_rate,height_cm,weight_kg,"
     "escort_arranged,will_drive_after,fasting_understood,consent_accurate,signature_name"
 )
-# The leading columns (up to reviewed_at) then the answers; {rs} is the ruleset version.
+# The leading columns (up to flag_ids) then the answers; {rs} is the ruleset version.
 SCREENINGS_ROWS = [
     "1,1,{rs},2026-11-01T09:15:00Z,41,27.7,0,1,1,0,0,review,cleared_with_conditions,"
-    "cleared_with_conditions,dr.kay,2026-11-02T10:00:00Z,"
-    "Ann,Lee,1985-06-15,female,,,no,no,1,0,0,0,0,0,0,yes,no,no,no,none,no,no,no,no,no,2,none,"
+    "cleared_with_conditions,dr.kay,2026-11-02T10:00:00Z,\"'-2 mg taper; recheck BP, call Tue\","
+    "bipolar_disorder;benzodiazepine,Ann,Lee,1985-06-15,female,,,no,no,1,0,0,0,0,0,0,yes,no,no,no,none,no,no,no,no,no,2,none,"
     "no,,0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,0,,,,170,80,yes,no,1,1,Ann Lee",
-    "2,1,{rs},2026-11-15T23:59:59Z,41,,2,0,0,0,1,defer,unreviewed,,,,"
+    "2,1,{rs},2026-11-15T23:59:59Z,41,,2,0,0,0,1,defer,unreviewed,,,,,suicidal_plan;bp_severe,"
     "Zoë,Ångström-Núñez,1985-06-15,male,,,,,1,0,0,0,0,0,0,no,no,no,no,active_with_plan,no,no,"
     "no,no,no,2,none,no,,0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,1,165,95,,,,yes,"
     "no,1,1,Zoë Ångström-Núñez",
     "3,1,{rs},2026-11-21T00:00:00Z,76,,0,1,0,0,0,review,cleared,cleared,admin.lu,"
-    "2026-11-22T08:30:00Z,"
+    "2026-11-22T08:30:00Z,,age_over_65,"
     "Bo,Chen,1950-02-01,female,,,no,no,0,1,0,0,0,1,0,no,no,no,no,none,no,no,no,no,no,2,none,no,"
     ",0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,1,,,,,,yes,no,1,1,Bo Chen",
 ]
@@ -169,7 +172,9 @@ def test_data_dictionary_describes_every_column(fixed):
     assert by_column["takes_no_medications"]["allowed"] == "1=Yes | 0=No"
     identifying = {e["column"] for e in entries if e["identifying"] == "1"}
     assert identifying == {"first_name", "last_name", "date_of_birth", "phone", "email",
-                           "signature_name", "allergies"}
+                           "signature_name", "allergies", "review_note"}
+    assert by_column["review_note"]["type"] == "notes"
+    assert by_column["flag_ids"]["section"] == "flags" and "';'-separated" in by_column["flag_ids"]["label"]
 
 
 # --- round trip --------------------------------------------------------------------------
@@ -334,7 +339,7 @@ def test_formula_payloads_come_out_inert_and_numbers_stay_numbers(staff):
 # --- de-identified ------------------------------------------------------------------------
 
 IDENTIFYING = {"first_name", "last_name", "date_of_birth", "phone", "email", "signature_name",
-               "allergies"}
+               "allergies", "review_note"}
 
 
 def test_deidentified_export_has_no_identifying_column_nor_any_patient_detail(staff, monkeypatch):
@@ -347,7 +352,9 @@ def test_deidentified_export_has_no_identifying_column_nor_any_patient_detail(st
     sid = submit(doc, "2026-11-03T10:00:00Z")
     review(monkeypatch, sid, "dr.kay", "needs_follow_up",
            {"suicidal_plan": "called Quillon Zarathustra at home",
-            "medication_unrecognized": "Quillon to bring the bottle"}, "2026-11-03T12:00:00Z")
+            "medication_unrecognized": "Quillon to bring the bottle"}, "2026-11-03T12:00:00Z",
+           note="Spoke with Quillon; his sister Ada drives him")
+    assert export()["screenings.csv"].count("Spoke with Quillon") == 1  # identified: kept
     files = export(deidentified=True)
     header = next(csv.reader(io.StringIO(files["screenings.csv"])))
     assert not IDENTIFYING & set(header)
@@ -366,6 +373,8 @@ def test_deidentified_export_has_no_identifying_column_nor_any_patient_detail(st
             assert secret.casefold() not in text.casefold(), (name, secret)
     (screening,) = rows(files["screenings.csv"])
     assert screening["age"] == "55" and screening["review_decision"] == "needs_follow_up"
+    assert screening["flag_ids"] == "suicidal_plan;medication_unrecognized"
+    assert screening["reviewed_by"] == "dr.kay"
     evidence = {f["rule_id"]: f["evidence"] for f in rows(files["flags.csv"])}
     assert evidence["medication_unrecognized"] == "medication #1 -> not identified (unrecognized)"
     assert evidence["suicidal_plan"] == "suicidal_thoughts=active_with_plan"
@@ -431,7 +440,7 @@ ODD_ANSWERS = [
      "fasting_understood": 1, "allergies": 5},
 ]
 RAW = (7, "1", "=rs", "2026-11-21 14:03:00.000000", 40, 22.5, 1, 0, 0, 2, True, "defer",
-       "unreviewed", None, None, None, None, "{}", "{}")
+       "unreviewed", None, None, None, None, "{}", "{}", "+note")
 
 
 def expected_cell(column, answers: dict):
@@ -455,7 +464,11 @@ def expected_cell(column, answers: dict):
 @pytest.mark.parametrize("answers", ODD_ANSWERS)
 def test_row_builder_writes_every_question_column_as_the_column_table_says(deidentified, answers):
     columns = screening_columns(deidentified)
-    built = ScreeningRowBuilder(render_spec(deidentified))(RAW, answers)
+    spec = render_spec(deidentified)
+    built = ScreeningRowBuilder(spec)(RAW, answers)
+    extra = review_cells(spec, RAW, {"flags": [{"rule_id": "a"}, {"rule_id": "b"}]})
+    assert extra == (["a;b"] if deidentified else ["'+note", "a;b"])
+    built[FIXED_LEADING:FIXED_LEADING] = extra  # as the Renderer does
     assert len(built) == len(columns)
     assert built[:4] == [7, "1", "'=rs", "2026-11-21T14:03:00Z"]
     questions = [(c, cell) for c, cell in zip(columns, built, strict=True) if c.code]
@@ -466,7 +479,10 @@ def test_row_builder_writes_every_question_column_as_the_column_table_says(deide
 
 def test_row_builder_on_odd_values():
     columns = [c.name for c in screening_columns(False)]
-    row = dict(zip(columns, ScreeningRowBuilder(render_spec(False))(RAW, ODD_ANSWERS[3]), strict=True))
+    spec = render_spec(False)
+    built = ScreeningRowBuilder(spec)(RAW, ODD_ANSWERS[3])
+    built[FIXED_LEADING:FIXED_LEADING] = review_cells(spec, RAW, {})
+    row = dict(zip(columns, built, strict=True))
     assert row["first_name"] == "'-x"
     assert row["alcohol_drinks_per_week"] == "'=2"  # a stray text in a number column
     assert row["systolic_bp"] == 120.5
@@ -476,6 +492,7 @@ def test_row_builder_on_odd_values():
     assert row["heart_conditions___none"] == 1
     assert row["last_name"] is None and row["diastolic_bp"] is None
     assert row["consent_accurate"] is None
+    assert row["review_note"] == "'+note" and row["flag_ids"] is None
 
 
 def test_row_builder_refuses_an_unknown_column_kind():
