@@ -15,6 +15,7 @@ from datetime import UTC, date
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from forms.clock import now_in_clinic
 from forms.definition import (
@@ -193,7 +194,7 @@ def _check_medications(value: Any) -> tuple[list[Problem], list[Medication]]:
     return problems, meds
 
 
-def _medication_message(field: str, error: dict) -> str:
+def _medication_message(field: str, error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "is not a medicine field; allowed: name, dose, frequency, status"
@@ -268,8 +269,9 @@ def check_answers(
         if controller and (controller in invalid or controller not in cleaned):
             continue
         is_asked = asked(question, cleaned)
-        if not is_asked and code in answers and answers[code] is not None and code not in invalid:
-            condition = question.when
+        condition = question.when
+        if (not is_asked and condition is not None and code in answers and answers[code] is not None
+                and code not in invalid):
             problems.append(Problem(
                 code=code,
                 message=(f"was not asked because {condition.code} is "
