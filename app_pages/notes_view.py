@@ -19,7 +19,7 @@ from core.vocab import CLINICAL_ROLES
 from core.vocab import CONTACT_CHANNEL_LABELS as CONTACT_CHANNELS
 
 # A stored note's channel is plain text: look its label up by text.
-CHANNEL_LABELS: dict[str, str] = dict(CONTACT_CHANNELS)
+CHANNEL_LABELS: dict[str, str] = {str(k): label for k, label in CONTACT_CHANNELS.items()}
 
 
 def _colleagues() -> list[str]:
@@ -84,7 +84,7 @@ def thread(detail: db.ScreeningDetail, user: Mapping[str, Any]) -> None:
             st.markdown(f"{what}**{md_escape(note.author)}**, {clinic_time(note.created_at)}")
             if note.body:
                 st.text(note.body)
-    kinds: dict[str, str] = {"note": "Note", **CONTACT_CHANNELS}
+    kinds: dict[str, str] = {"note": "Note", **CHANNEL_LABELS}
     st.segmented_control("Add", list(kinds), format_func=kinds.__getitem__, key="note_kind",
                          default="note")
     st.text_area("Note", key="note_body", max_chars=4000, height=68,

@@ -28,13 +28,14 @@ from core.vocab import (
     Severity,
 )
 from core.vocab import REVIEW_STATUS_LABELS as REVIEW_STATUSES
+from store.models import QueueOrder
 
 PAGE_SIZE = 25
 TABS = {"To review": OPEN_REVIEW_STATUSES, "Reviewed": DONE_REVIEW_STATUSES}
 SEVERITY_COLOURS = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
-DUE = {"any": "Any day", "today": "Due today", "tomorrow": "Due tomorrow"}
-ORDERS = {"priority": "Urgency", "appointment": "Appointment"}
-SEVERITY_BADGES = {**{s: f":{SEVERITY_COLOURS[s]}-background[{SEVERITY_LABELS[s].upper()}]"
+DUE: dict[str, str] = {"any": "Any day", "today": "Due today", "tomorrow": "Due tomorrow"}
+ORDERS: dict[QueueOrder, str] = {"priority": "Urgency", "appointment": "Appointment"}
+SEVERITY_BADGES: dict[str, str] = {**{s: f":{SEVERITY_COLOURS[s]}-background[{SEVERITY_LABELS[s].upper()}]"
                       for s in SEVERITIES}, NO_FLAG: ":gray-background[NO FLAGS]"}
 
 
@@ -57,8 +58,9 @@ def filters(tab_statuses: tuple[ReviewStatus, ...], username: str) -> db.QueueFi
     mine = mine_col.toggle("Assigned to me", key="f_mine")
     due = due_col.segmented_control("Appointment", tuple(DUE), format_func=DUE.__getitem__, key="f_due",
                                     default="any") or "any"
-    order = order_col.segmented_control("Sort by", tuple(ORDERS), format_func=ORDERS.__getitem__,
-                                        key="f_order", default="priority") or "priority"
+    order: QueueOrder = order_col.segmented_control(
+        "Sort by", tuple(ORDERS), format_func=ORDERS.__getitem__, key="f_order",
+        default="priority") or "priority"
     with st.expander(f"Filters ({active} active)" if active else "Filters", expanded=False):
         left, right = st.columns(2)
         statuses = left.multiselect("Review status", tab_statuses, format_func=REVIEW_STATUSES.__getitem__,

@@ -132,17 +132,20 @@ def open_page(browser, **options):
 
 # Streamlit's front end marks a run only once the server says it has started: right after
 # a click the app still reads idle (data-test-script-state='notRunning'). So the page keeps
-# its own count of runs (a MutationObserver on that attribute) and notes when it last sent
-# the server a message. ``act`` notes the count, acts, and waits until a run that started
-# after the action has finished. A run the page never showed as running (nothing changed,
-# or its start and end drawn in one frame), or an action that changed nothing, counts as
-# done once the app has been idle and silent for QUIET_MS.
+# its own record: how many runs it has shown (a MutationObserver on that attribute), when it
+# last sent the server a message and when the server last answered. ``act`` notes the count,
+# acts, and waits until the app is idle again and either a run started after the action, or
+# the server answered the action's message and has been silent for SETTLE_MS (a run drawn
+# in a single frame never shows as running). An action that sent nothing (it changed
+# nothing) is done once the page has been quiet for QUIET_MS.
+SETTLE_MS = 500
 QUIET_MS = 3000
 _MARK = """() => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app) return null;
   if (window.__stRuns === undefined) {
-    const watch = {count: 0, lastSend: 0, state: app.dataset.testScriptState};
+    const watch = {count: 0, lastSend: 0, lastReceive: 0, state: app.dataset.testScriptState,
+                   sockets: new WeakSet()};
     new MutationObserver(() => {
       const state = app.dataset.testScriptState;
       if (state !== 'notRunning' && watch.state === 'notRunning') watch.count++;
@@ -150,6 +153,10 @@ _MARK = """() => {
     }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (...args) {
+      if (!watch.sockets.has(this)) {
+        watch.sockets.add(this);
+        this.addEventListener('message', () => { watch.lastReceive = performance.now(); });
+      }
       watch.lastSend = performance.now();
       return send.apply(this, args);
     };
@@ -158,14 +165,18 @@ _MARK = """() => {
   window.__stRuns.mark = [window.__stRuns.count, performance.now()];
   return window.__stRuns.mark;
 }"""
-_RAN = """([mark, quiet]) => {
+_RAN = """([mark, settle, quiet]) => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
   const watch = window.__stRuns;
   if (watch === undefined) return true;  // a new page load, and its first run is done
   const [since, start] = mark || watch.mark;
+  const now = performance.now();
   if (watch.count > since) return true;
-  return performance.now() - Math.max(start, watch.lastSend) > quiet;
+  if (watch.lastSend > start) {  // the action reached the server: wait for its answer
+    return watch.lastReceive > watch.lastSend && now - watch.lastReceive > settle;
+  }
+  return now - start > quiet;
 }"""
 
 
@@ -176,7 +187,7 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     if page.evaluate("() => window.__stRuns === undefined"):
         page.wait_for_selector(IDLE, timeout=timeout)
     else:
-        page.wait_for_function(_RAN, arg=[None, QUIET_MS], timeout=timeout)
+        page.wait_for_function(_RAN, arg=[None, SETTLE_MS, QUIET_MS], timeout=timeout)
     page.evaluate(_MARK)
 
 
@@ -188,7 +199,7 @@ def act(page, action: Callable[[], object], timeout: float = 90_000) -> None:
     if mark is None:  # no app on the page yet
         page.wait_for_selector(IDLE, timeout=timeout)
     else:
-        page.wait_for_function(_RAN, arg=[mark, QUIET_MS], timeout=timeout)
+        page.wait_for_function(_RAN, arg=[mark, SETTLE_MS, QUIET_MS], timeout=timeout)
     page.evaluate(_MARK)  # the action may have loaded a new page: watch that one too
 
 
