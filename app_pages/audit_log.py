@@ -22,7 +22,7 @@ left, right = st.columns(2)
 actor = left.text_input("User", key="a_actor", max_chars=64)
 action = right.selectbox("Action", ["any", *AUDIT_ACTIONS], key="a_action",
                          format_func=lambda a: "Any" if a == "any" else f"{AUDIT_ACTION_LABELS[a]} ({a})")
-dates = st.date_input("Between", value=(), key="a_dates", format="YYYY-MM-DD")
+dates = st.date_input("Between", value=[], key="a_dates", format="YYYY-MM-DD")
 since = until = None
 if isinstance(dates, tuple) and dates:
     since = datetime.combine(dates[0], time.min, UTC)

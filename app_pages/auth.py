@@ -92,7 +92,9 @@ def sign_out(reason: str = "") -> None:
 def idle_expired() -> bool:
     """Whether the signed-in session has been idle too long (does not count as activity)."""
     user = st.session_state.get(SESSION_KEY)
-    return bool(user) and time.monotonic() - user["last_seen"] > idle_timeout_seconds()
+    if not user:
+        return False
+    return bool(time.monotonic() - user["last_seen"] > idle_timeout_seconds())
 
 
 def idle_check_seconds() -> float:

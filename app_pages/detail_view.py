@@ -9,7 +9,7 @@ history follow below. Patient-typed text (name, contact, evidence, answers) goes
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +23,7 @@ from app_pages.services import store
 from core.evaluation import Flag
 from core.vocab import DECISION_LABELS as DECISIONS
 from core.vocab import REVIEW_STATUS_LABELS as REVIEW_STATUSES
-from core.vocab import SEVERITIES
+from core.vocab import SEVERITIES, Decision
 from core.vocab import SEVERITY_HEADINGS as SEVERITY_TITLES
 from forms.contact import Contact, email_link, phone_link
 from forms.definition import QUESTIONS_BY_CODE
@@ -185,7 +185,7 @@ def decision_panel(detail: db.ScreeningDetail, flags: Sequence[Flag], user: Mapp
                 for flag in flags:
                     st.text_input(f"Note on: {md_escape(flag.reason)}",
                                   key=f"acknote_{flag.rule_id}", max_chars=500)
-        decision = st.radio("Decision", list(DECISIONS), format_func=DECISIONS.get, index=None,
+        decision = st.radio("Decision", list(DECISIONS), format_func=DECISIONS.__getitem__, index=None,
                             key="decision", horizontal=True)
         note = st.text_area("Decision note", key="review_note", max_chars=2000, height=68,
                             placeholder="Conditions, follow-up plan, who was contacted")
@@ -219,7 +219,7 @@ def _record(screening_id: int, user: Mapping[str, Any], flags: Sequence[Flag],
     # A confirmation counts only for the very flags it was shown for.
     confirmed = bool(st.session_state.get("confirm_clear")) and list(open_now) == confirm_needed
     try:
-        db.record_review(screening_id, user["username"], decision, (note or "").strip(), acks,
+        db.record_review(screening_id, user["username"], cast(Decision, decision), (note or "").strip(), acks,
                          st.session_state.get("review_base"), confirm_open_flags=confirmed,
                          store=store())
     except db.ClearingNeedsConfirmation as err:

@@ -12,9 +12,10 @@ from app_pages.oneshot import OneTimeFile
 from app_pages.services import store
 from core.vocab import DECISION_LABELS, EXPORT_ROLES, REVIEW_STATUS_LABELS
 from exports.api import ExportRefused, export_zip
-from exports.core import ExportOptions
+from exports.core import ExportOptions, StatusFilter
 
-STATUSES = {"unreviewed": REVIEW_STATUS_LABELS["unreviewed"], "reviewed": "Reviewed (any decision)"}
+STATUSES: dict[StatusFilter, str] = {"unreviewed": REVIEW_STATUS_LABELS["unreviewed"],
+                                     "reviewed": "Reviewed (any decision)"}
 
 user = require_role(*EXPORT_ROLES)
 st.title("Export screenings")
@@ -23,11 +24,12 @@ st.write("Download completed screenings as CSV files (screenings, flags, medicat
          "data dictionary gives their labels.")
 
 with st.form("export_form", enter_to_submit=False):
-    dates = st.date_input("Submitted between (optional)", value=(), format="YYYY-MM-DD",
+    dates = st.date_input("Submitted between (optional)", value=[], format="YYYY-MM-DD",
                           key="x_dates")
-    statuses = st.multiselect("Review status", list(STATUSES), format_func=STATUSES.get,
+    statuses = st.multiselect("Review status", list(STATUSES), format_func=STATUSES.__getitem__,
                               key="x_status", placeholder="Any")
-    decisions = st.multiselect("Latest decision", list(DECISION_LABELS), format_func=DECISION_LABELS.get,
+    decisions = st.multiselect("Latest decision", list(DECISION_LABELS),
+                               format_func=DECISION_LABELS.__getitem__,
                                key="x_decision", placeholder="Any")
     deidentified = st.checkbox("De-identified: leave out names, date of birth, phone, email, "
                                "signature and free text (age is kept)", key="x_deid")

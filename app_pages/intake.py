@@ -85,13 +85,16 @@ def _med_values(s: flow.IntakeState) -> dict[str, dict[str, str]]:
     return values
 
 
-def _save(s: flow.IntakeState) -> None:
-    """Save the draft server-side; the first save creates it and puts the token in the URL."""
-    if s.token is None:
-        _, s.token = db.create_draft(store=store())
-        st.query_params["resume"] = s.token
+def _save(s: flow.IntakeState) -> str:
+    """Save the draft server-side; the first save creates it and puts the token in the URL.
+    Returns the draft's token."""
+    token = s.token
+    if token is None:
+        _, token = db.create_draft(store=store())
+        s.token = token
+        st.query_params["resume"] = token
     try:
-        db.save_draft(s.token, answers=flow.draft_answers(s), step=s.step or 0,
+        db.save_draft(token, answers=flow.draft_answers(s), step=s.step or 0,
                       date_of_birth=s.answers.get("date_of_birth"), store=store())
     except db.DraftAlreadySubmitted:
         s.submitted = True
@@ -99,6 +102,7 @@ def _save(s: flow.IntakeState) -> None:
         s.save_failed = True
     else:
         s.save_failed = False
+    return token
 
 
 def on_next() -> None:
@@ -152,7 +156,7 @@ def on_submit() -> None:
     except InvalidDocument as err:
         flow.refused(s, err.problems)
         return
-    _save(s)  # the answers are kept in the draft whatever happens next
+    token = _save(s)  # the answers are kept in the draft whatever happens next
     try:
         s.retry_after = _submission_wait()
     except (db.StoreError, SQLAlchemyError):
@@ -162,7 +166,7 @@ def on_submit() -> None:
         return
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
-        intake.submit(screening, draft_token=s.token, idempotency_key=hash_token(s.token),
+        intake.submit(screening, draft_token=token, idempotency_key=hash_token(token),
                       store=store(), language=s.language, engine=engine())
     except (db.StoreError, SQLAlchemyError):
         s.save_failed = True
@@ -195,7 +199,7 @@ def on_resume() -> None:
     token = st.query_params.get("resume")
     dob = st.session_state.get("resume_dob")
     view = db.resume_draft(token, dob.isoformat(), store=store()) if token and dob else None
-    if view is None:
+    if view is None or not token:
         st.session_state["resume_failed"] = True
         return
     st.session_state.pop("resume_failed", None)
@@ -409,6 +413,8 @@ def draw_height(s: flow.IntakeState, tx: Text) -> None:
         st.number_input(tx.ui("height_in_cm"), key="q_height_cm", step=1, format="%d",
                         placeholder=tx.ui("blank_if_unknown"))
     else:
+        feet: float | None
+        inches: float | None
         feet, inches = units.feet_inches(cm)
         if units.height_cm(s.entered.get("q_height_ft"), s.entered.get("q_height_in")) == cm:
             feet, inches = s.entered.get("q_height_ft"), s.entered.get("q_height_in")
@@ -431,7 +437,7 @@ def draw_weight(s: flow.IntakeState, tx: Text) -> None:
         st.number_input(tx.ui("weight_in_kg"), key="q_weight_kg", step=1, format="%d",
                         placeholder=tx.ui("blank_if_unknown"))
     else:
-        pounds = units.pounds(kg)
+        pounds: float | None = units.pounds(kg)
         if units.weight_kg(s.entered.get("q_weight_lb")) == kg:
             pounds = s.entered.get("q_weight_lb")
         _seed("q_weight_lb", pounds)
@@ -444,7 +450,7 @@ def draw_weight(s: flow.IntakeState, tx: Text) -> None:
 
 
 def draw_step(s: flow.IntakeState, tx: Text) -> None:
-    index = s.step
+    index = s.step or 0
     step = STEPS[index]
     title, intro = tx.section(step.id)
     _progress(index, tx)
@@ -524,10 +530,11 @@ def draw_review(s: flow.IntakeState, tx: Text) -> None:
     other = {c: m for c, m in s.problems.items()
              if base_code(c) not in STEPS[-1].codes}
     for code, message in other.items():
-        question = QUESTIONS_BY_CODE.get(base_code(code))
+        problem_question = QUESTIONS_BY_CODE.get(base_code(code))
         where = next((tx.section(st_.id)[0] for st_ in STEPS if base_code(code) in st_.codes), "")
         st.error(tx.ui("fix_with_edit", where=where,
-                       question=ui.md_escape(tx.label(question) if question else code),
+                       question=ui.md_escape(tx.label(problem_question) if problem_question
+                                             else code),
                        problem=ui.md_escape(patient_message(code, message, s.language))))
     st.subheader(tx.ui("sign"), anchor=False)
     for question in STEPS[-1].questions():

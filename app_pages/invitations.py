@@ -51,7 +51,7 @@ if send:
     problems = [label for label, value in (("first name", first.strip()), ("last name", last.strip()),
                                            ("date of birth", dob), ("appointment date", day),
                                            ("appointment time", at)) if not value]
-    if problems:
+    if problems or dob is None or day is None or at is None:  # (None only when listed)
         st.error("Please fill in: " + ", ".join(problems) + ".")
     else:
         try:

@@ -18,6 +18,9 @@ from app_pages.services import store
 from core.vocab import CLINICAL_ROLES
 from core.vocab import CONTACT_CHANNEL_LABELS as CONTACT_CHANNELS
 
+# A stored note's channel is plain text: look its label up by text.
+CHANNEL_LABELS: dict[str, str] = {str(k): label for k, label in CONTACT_CHANNELS.items()}
+
 
 def _colleagues() -> list[str]:
     return [u.username for u in db.list_users(store=store())
@@ -76,13 +79,13 @@ def thread(detail: db.ScreeningDetail, user: Mapping[str, Any]) -> None:
         st.caption("No notes yet.")
     for note in notes:
         with st.container(border=True, key=f"note_{note.id}"):
-            what = (f":blue-background[{CONTACT_CHANNELS.get(note.channel or '', note.channel)}] "
+            what = (f":blue-background[{CHANNEL_LABELS.get(note.channel or '', note.channel)}] "
                     if note.kind == "contact" else "")
             st.markdown(f"{what}**{md_escape(note.author)}**, {clinic_time(note.created_at)}")
             if note.body:
                 st.text(note.body)
-    kinds = {"note": "Note", **CONTACT_CHANNELS}
-    st.segmented_control("Add", list(kinds), format_func=kinds.get, key="note_kind",
+    kinds: dict[str, str] = {"note": "Note", **CHANNEL_LABELS}
+    st.segmented_control("Add", list(kinds), format_func=kinds.__getitem__, key="note_kind",
                          default="note")
     st.text_area("Note", key="note_body", max_chars=4000, height=68,
                  placeholder="e.g. Called patient, BP recheck on arrival",

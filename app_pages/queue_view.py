@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -18,19 +18,28 @@ from app_pages import plain
 from app_pages.questions import md_escape
 from app_pages.review_model import clinic_time
 from app_pages.services import engine, store
-from core.vocab import DONE_REVIEW_STATUSES, NO_FLAG, OPEN_REVIEW_STATUSES, SEVERITIES, SEVERITY_LABELS
+from core.vocab import (
+    DONE_REVIEW_STATUSES,
+    NO_FLAG,
+    OPEN_REVIEW_STATUSES,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    ReviewStatus,
+    Severity,
+)
 from core.vocab import REVIEW_STATUS_LABELS as REVIEW_STATUSES
+from store.models import QueueOrder
 
 PAGE_SIZE = 25
 TABS = {"To review": OPEN_REVIEW_STATUSES, "Reviewed": DONE_REVIEW_STATUSES}
 SEVERITY_COLOURS = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
-DUE = {"any": "Any day", "today": "Due today", "tomorrow": "Due tomorrow"}
-ORDERS = {"priority": "Urgency", "appointment": "Appointment"}
-SEVERITY_BADGES = {**{s: f":{SEVERITY_COLOURS[s]}-background[{SEVERITY_LABELS[s].upper()}]"
+DUE: dict[str, str] = {"any": "Any day", "today": "Due today", "tomorrow": "Due tomorrow"}
+ORDERS: dict[QueueOrder, str] = {"priority": "Urgency", "appointment": "Appointment"}
+SEVERITY_BADGES: dict[str, str] = {**{s: f":{SEVERITY_COLOURS[s]}-background[{SEVERITY_LABELS[s].upper()}]"
                       for s in SEVERITIES}, NO_FLAG: ":gray-background[NO FLAGS]"}
 
 
-def choose_tab() -> tuple[tuple[str, ...], Any]:
+def choose_tab() -> tuple[tuple[ReviewStatus, ...], Any]:
     """The tabs; returns the review statuses of the open one (only it is queried) and its
     container."""
     tabs = st.tabs(list(TABS), key="queue_tab", on_change="rerun")
@@ -40,28 +49,30 @@ def choose_tab() -> tuple[tuple[str, ...], Any]:
     return TABS["To review"], tabs[0]
 
 
-def filters(tab_statuses: tuple[str, ...], username: str) -> db.QueueFilters:
+def filters(tab_statuses: tuple[ReviewStatus, ...], username: str) -> db.QueueFilters:
     """The filters, folded away; the label says how many are active."""
     active = sum(bool(st.session_state.get(k))
                  for k in ("f_status", "f_name", "f_urgent", "f_dates", "f_changed")) \
         + sum(st.session_state.get(k, "any") != "any" for k in ("f_severity", "f_rule"))
     mine_col, due_col, order_col = st.columns([1, 2, 2], vertical_alignment="bottom")
     mine = mine_col.toggle("Assigned to me", key="f_mine")
-    due = due_col.segmented_control("Appointment", tuple(DUE), format_func=DUE.get, key="f_due",
+    due = due_col.segmented_control("Appointment", tuple(DUE), format_func=DUE.__getitem__, key="f_due",
                                     default="any") or "any"
-    order = order_col.segmented_control("Sort by", tuple(ORDERS), format_func=ORDERS.get,
-                                        key="f_order", default="priority") or "priority"
+    order: QueueOrder = order_col.segmented_control(
+        "Sort by", tuple(ORDERS), format_func=ORDERS.__getitem__, key="f_order",
+        default="priority") or "priority"
     with st.expander(f"Filters ({active} active)" if active else "Filters", expanded=False):
         left, right = st.columns(2)
-        statuses = left.multiselect("Review status", tab_statuses, format_func=REVIEW_STATUSES.get,
+        statuses = left.multiselect("Review status", tab_statuses, format_func=REVIEW_STATUSES.__getitem__,
                                     key="f_status", placeholder="Any in this tab")
-        severity = right.selectbox("Has a flag of severity", ("any", *SEVERITIES), key="f_severity",
-                                   format_func=lambda s: "Any" if s == "any" else s)
+        severity: Severity | Literal["any"] = right.selectbox(
+            "Has a flag of severity", ("any", *SEVERITIES), key="f_severity",
+            format_func=lambda s: "Any" if s == "any" else s)
         rule_ids = ["any", *sorted(r.id for r in engine().catalogue.rules)]
         rule = left.selectbox("Has flag", rule_ids, key="f_rule",
                               format_func=lambda r: "Any" if r == "any" else flag_name(r))
         name = right.text_input("Patient name contains", key="f_name", max_chars=100)
-        dates = st.date_input("Submitted between", value=(), key="f_dates", format="YYYY-MM-DD",
+        dates = st.date_input("Submitted between", value=[], key="f_dates", format="YYYY-MM-DD",
                               max_value=date.today())
         urgent_only = st.checkbox("Urgent only", key="f_urgent")
         changed_only = st.checkbox("Changed since review (rules updated after the review)",

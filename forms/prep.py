@@ -5,7 +5,7 @@ start of the fast. The hours come from ``forms/data/visit_prep.yaml``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from forms.clock import clinic_timezone
@@ -19,8 +19,8 @@ def clock(moment: datetime) -> str:
     return moment.strftime("%I:%M %p").lstrip("0").lower()
 
 
-def day(moment: datetime) -> str:
-    """'Thursday 3 December'."""
+def day(moment: date) -> str:
+    """'Thursday 3 December' (a date, or a datetime's date)."""
     return f"{moment:%A} {moment.day} {moment:%B}"
 
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -27,7 +27,6 @@ from forms.definition import (
     QUESTIONS,
     QUESTIONS_BY_CODE,
     Question,
-    When,
 )
 from forms.models import (
     PLAIN_TEXT_TYPE,
@@ -278,8 +277,9 @@ def check_answers(
         if controller and (controller in invalid or controller not in cleaned):
             continue
         is_asked = asked(question, cleaned)
-        if not is_asked and code in answers and answers[code] is not None and code not in invalid:
-            condition = cast(When, question.when)  # not asked: it has a condition
+        condition = question.when
+        if (not is_asked and condition is not None and code in answers and answers[code] is not None
+                and code not in invalid):
             problems.append(Problem(
                 code=code,
                 message=(f"was not asked because {condition.code} is "

@@ -35,7 +35,7 @@ from rules.lexicon import DrugDef, LexiconFile
 from rules.text import key
 
 ENV_VAR = "RULES_OVERRIDES"
-FAIL_SAFE_RULES: dict[str, str] = {"medication_unrecognized": "review"}  # rule -> lowest severity
+FAIL_SAFE_RULES: dict[str, Severity] = {"medication_unrecognized": "review"}  # rule -> lowest severity
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 

@@ -14,6 +14,8 @@ fi
 scripts/ensure-poppler.sh  # pdftotext/pdftoppm read the chart-summary PDF in the tests
 echo "==> ruff"
 "$VENV/bin/ruff" check .
+echo "==> mypy (strict: forms rules store exports core; default level: pages, tests)"
+scripts/typecheck.sh
 echo "==> pytest (SQLite)"
 "$VENV/bin/python" -m pytest --durations=15 "$@"
 if [ $# -eq 0 ] && [ -z "${SKIP_POSTGRES_TESTS:-}" ]; then

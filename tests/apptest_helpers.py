@@ -43,7 +43,7 @@ def staff_app(username: str | None = None, role: str = "clinician", *, page: str
 
 def texts(at: AppTest) -> str:
     """Everything a person would read on the page, as one string."""
-    parts = []
+    parts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
                  "info", "success", "text"):
         parts.extend(str(el.value) for el in getattr(at, kind))

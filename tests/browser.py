@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,10 +130,77 @@ def open_page(browser, **options):
     return browser.new_page(**options)
 
 
+# Streamlit's front end marks a run only once the server says it has started: right after
+# a click the app still reads idle (data-test-script-state='notRunning'). So the page keeps
+# its own record: how many runs it has shown (a MutationObserver on that attribute), when it
+# last sent the server a message and when the server last answered. ``act`` notes the count,
+# acts, and waits until the app is idle again and either a run started after the action, or
+# the server answered the action's message and has been silent for SETTLE_MS (a run drawn
+# in a single frame never shows as running). An action that sent nothing (it changed
+# nothing) is done once the page has been quiet for QUIET_MS.
+SETTLE_MS = 500
+QUIET_MS = 3000
+_MARK = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app) return null;
+  if (window.__stRuns === undefined) {
+    const watch = {count: 0, lastSend: 0, lastReceive: 0, state: app.dataset.testScriptState,
+                   sockets: new WeakSet()};
+    new MutationObserver(() => {
+      const state = app.dataset.testScriptState;
+      if (state !== 'notRunning' && watch.state === 'notRunning') watch.count++;
+      watch.state = state;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (...args) {
+      if (!watch.sockets.has(this)) {
+        watch.sockets.add(this);
+        this.addEventListener('message', () => { watch.lastReceive = performance.now(); });
+      }
+      watch.lastSend = performance.now();
+      return send.apply(this, args);
+    };
+    window.__stRuns = watch;
+  }
+  window.__stRuns.mark = [window.__stRuns.count, performance.now()];
+  return window.__stRuns.mark;
+}"""
+_RAN = """([mark, settle, quiet]) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  const watch = window.__stRuns;
+  if (watch === undefined) return true;  // a new page load, and its first run is done
+  const [since, start] = mark || watch.mark;
+  const now = performance.now();
+  if (watch.count > since) return true;
+  if (watch.lastSend > start) {  // the action reached the server: wait for its answer
+    return watch.lastReceive > watch.lastSend && now - watch.lastReceive > settle;
+  }
+  return now - start > quiet;
+}"""
+
+
 def wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until the app has finished its current run."""
-    page.wait_for_timeout(150)
-    page.wait_for_selector(IDLE, timeout=timeout)
+    """Wait until the app has run since the last wait (or ``act``) on this page and is idle
+    again; after ``page.goto``, until its first run is done. Prefer ``act`` for actions:
+    it notes the run count right before acting."""
+    if page.evaluate("() => window.__stRuns === undefined"):
+        page.wait_for_selector(IDLE, timeout=timeout)
+    else:
+        page.wait_for_function(_RAN, arg=[None, SETTLE_MS, QUIET_MS], timeout=timeout)
+    page.evaluate(_MARK)
+
+
+def act(page, action: Callable[[], object], timeout: float = 90_000) -> None:
+    """Do something that makes the app run (a click, typing then Tab) and wait until that
+    run has finished."""
+    mark = page.evaluate(_MARK)
+    action()
+    if mark is None:  # no app on the page yet
+        page.wait_for_selector(IDLE, timeout=timeout)
+    else:
+        page.wait_for_function(_RAN, arg=[mark, SETTLE_MS, QUIET_MS], timeout=timeout)
+    page.evaluate(_MARK)  # the action may have loaded a new page: watch that one too
 
 
 # -- driving the intake ---------------------------------------------------------------------
@@ -174,35 +241,42 @@ def shot(page, name: str) -> None:
 
 
 def fill(page, key: str, value: str) -> None:
-    box = page.locator(f".st-key-{key} input").first
-    box.fill(value)
-    box.press("Tab")
-    wait_idle(page)
+    fill_nth(page, page.locator(f".st-key-{key} input").first, value)
+
+
+def fill_nth(page, box, value: str) -> None:
+    """Type into one located text box, then Tab (the app runs on leaving the box)."""
+
+    def typed() -> None:
+        box.fill(value)
+        box.press("Tab")
+
+    act(page, typed)
 
 
 def fill_date(page, key: str, mm_dd_yyyy: str) -> None:
     """Streamlit's date field is three spin buttons: type the digits from the month on."""
-    page.locator(f".st-key-{key} [data-type='month']").click()
-    page.keyboard.type(mm_dd_yyyy.replace("/", ""))
-    page.keyboard.press("Tab")
-    page.keyboard.press("Escape")  # close the calendar pop-up if focus opened it
-    wait_idle(page)
+
+    def typed() -> None:
+        page.locator(f".st-key-{key} [data-type='month']").click()
+        page.keyboard.type(mm_dd_yyyy.replace("/", ""))
+        page.keyboard.press("Tab")
+        page.keyboard.press("Escape")  # close the calendar pop-up if focus opened it
+
+    act(page, typed)
 
 
 def choose(page, code: str, value: str) -> None:
     label = QUESTIONS_BY_CODE[code].label_of(value)
-    page.locator(f".st-key-q_{code}").get_by_text(label, exact=True).click()
-    wait_idle(page)
+    act(page, page.locator(f".st-key-q_{code}").get_by_text(label, exact=True).click)
 
 
 def tick(page, key: str) -> None:
-    page.locator(f".st-key-{key} label").first.click()
-    wait_idle(page)
+    act(page, page.locator(f".st-key-{key} label").first.click)
 
 
 def press(page, key: str) -> None:
-    page.locator(f".st-key-{key} button").click()
-    wait_idle(page)
+    act(page, page.locator(f".st-key-{key} button").click)
 
 
 def expect_step(page, number: int, title: str) -> None:
@@ -241,9 +315,7 @@ def submit_intake(page, url: str, first: str, last: str, overrides: dict | None 
         for i, med in enumerate(meds):
             if i:
                 press(page, "add_med")
-            names.nth(i).fill(med)
-            names.nth(i).press("Tab")
-            wait_idle(page)
+            fill_nth(page, names.nth(i), med)
     else:
         tick(page, "q_takes_no_medications")
     press(page, "next")
@@ -263,5 +335,4 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     wait_idle(page, timeout=60_000)
     page.locator(".st-key-login_username input").fill(username)
     page.locator(".st-key-login_password input").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page, timeout=90_000)
+    act(page, page.get_by_role("button", name="Sign in").click)

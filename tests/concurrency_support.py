@@ -81,7 +81,7 @@ def _review_worker(url: str, reviewer: str, screening_ids: list[int], rounds: in
     for _ in range(rounds):
         for sid in rng.sample(screening_ids, len(screening_ids)):
             detail = db.get_screening(sid, store=store)
-            acks = {f.rule_id: None for f in detail.evaluation.flags}
+            acks: dict[str, str | None] = {f.rule_id: None for f in detail.evaluation.flags}
             try:
                 review = db.record_review(sid, reviewer, rng.choice(["cleared", "needs_follow_up"]),
                                           f"round by {reviewer}", acks, detail.latest_review_id,

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis.internal.charmap import CategoryName
 
 from forms.definition import (
     MEDICATION_FIELD_MAX,
@@ -31,7 +32,7 @@ from forms.models import Problem
 from tests.conftest import SUBMITTED_AT, make_doc
 
 # Characters the form refuses in text (validation._has_control_chars).
-_REFUSED = ("Cc", "Cf", "Cs", "Co")
+_REFUSED: tuple[CategoryName, ...] = ("Cc", "Cf", "Cs", "Co")
 
 # --- properties of a rejection ------------------------------------------------------------
 
@@ -471,7 +472,7 @@ def valid_documents(draw: st.DrawFn, *, max_meds: int = 6) -> dict[str, Any]:
         answers["systolic_bp"], answers["diastolic_bp"] = pressure
     meds = draw(valid_medications(max_meds))
     answers["takes_no_medications"] = not any(m["status"] == "current" for m in meds)
-    if meds or draw(st.booleans()):
+    if bool(meds) or draw(st.booleans()):
         answers["medications"] = meds
     return {"form_version": "1", "answers": answers, "submitted_at": SUBMITTED_AT}
 

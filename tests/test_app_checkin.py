@@ -32,7 +32,9 @@ def submit(first: str, last: str, appointment: datetime | None, **answers) -> in
     sid = intake.submit(make_doc(first_name=first, last_name=last,
                                        signature_name=f"{first} {last}", **answers)).screening_id
     with db.get_store().session() as session:
-        session.get(ScreeningRow, sid).appointment_at = appointment
+        row = session.get(ScreeningRow, sid)
+        assert row is not None
+        row.appointment_at = appointment
     return sid
 
 

@@ -3,6 +3,8 @@ filters, the review with its acknowledgement rule, and the audit rows all of it 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -382,12 +384,14 @@ def test_the_patients_language_is_shown_with_english_labels():
     assert not any("answered in" in i.value for i in at.info)
 
 
-def _book(ids: dict[str, int], when: dict[str, object]) -> None:
+def _book(ids: dict[str, int], when: dict[str, datetime | None]) -> None:
     from store.schema import ScreeningRow
 
     with db.get_store().session() as session:
         for key, at in when.items():
-            session.get(ScreeningRow, ids[key]).appointment_at = at
+            row = session.get(ScreeningRow, ids[key])
+            assert row is not None
+            row.appointment_at = at
 
 
 def test_queue_knows_the_day_due_today_tomorrow_and_sort_by_appointment(monkeypatch):

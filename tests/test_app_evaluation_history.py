@@ -4,8 +4,6 @@ review, and the evaluation history."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -13,7 +11,7 @@ import store as db
 from rules.engine import build_engine
 from services import intake
 from store.reevaluate import ReevaluateOptions, reevaluate
-from tests.apptest_helpers import APP, TIMEOUT, texts
+from tests.apptest_helpers import staff_app, texts
 from tests.conftest import make_doc
 
 PASSWORD = "correct horse battery staple"
@@ -52,11 +50,7 @@ def reevaluated(store_db, overlay_engine):
 
 
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
-                                      "last_seen": time.monotonic()}
-    at.run()
-    return at
+    return staff_app("dr_grey")
 
 
 def test_queue_filter_changed_since_review_and_status(reevaluated):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import re
-import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 import store as db
+from core.vocab import Role
 from forms.prep import prep_times
 from forms.steps import STEPS
 from services import intake
@@ -27,6 +27,7 @@ from tests.apptest_helpers import (
     current_step,
     errors,
     fill_step,
+    staff_app,
     texts,
 )
 from tests.conftest import CLEAN_ANSWERS
@@ -42,13 +43,9 @@ def database(store_db):
     return store_db
 
 
-def staff_app(username: str, role: str) -> AppTest:
+def staff_member_app(username: str, role: Role) -> AppTest:
     db.create_user(username, PASSWORD, role)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["staff_user"] = {"username": username, "role": role,
-                                      "last_seen": time.monotonic()}
-    at.run()
-    return at
+    return staff_app(username, role)
 
 
 def patient_app(token: str) -> AppTest:
@@ -69,7 +66,7 @@ def new_invitation(**changes) -> tuple[inv.InvitationView, str]:
 
 
 def test_front_desk_creates_an_invitation_and_sees_no_clinical_page():
-    at = staff_app("desk1", "front_desk")
+    at = staff_member_app("desk1", "front_desk")
     assert [t.value for t in at.title] == ["Check-in"]  # the front desk's first page
     at.switch_page("app_pages/invitations.py").run()
     assert [t.value for t in at.title] == ["Invitations"]
@@ -101,7 +98,7 @@ def test_front_desk_creates_an_invitation_and_sees_no_clinical_page():
 
 
 def test_incomplete_invitation_form_names_what_is_missing():
-    at = staff_app("desk2", "front_desk")
+    at = staff_member_app("desk2", "front_desk")
     at.switch_page("app_pages/invitations.py").run()
     at.text_input(key="inv_first").input("Ann")
     at.button(key="inv_create").click().run()

@@ -4,14 +4,12 @@ from its link."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
 from services import intake
-from tests.apptest_helpers import APP, TIMEOUT, answer_rows, errors, html_texts, texts
+from tests.apptest_helpers import answer_rows, errors, html_texts, staff_app, texts
 from tests.conftest import make_doc
 
 pytest_plugins = ("store.testing",)
@@ -25,11 +23,7 @@ def database(store_db):
 
 
 def signed_in() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["staff_user"] = {"username": "dr_grey", "role": "clinician",
-                                      "last_seen": time.monotonic()}
-    at.run()
-    return at
+    return staff_app("dr_grey")
 
 
 def open_screening(screening_id: int) -> AppTest:

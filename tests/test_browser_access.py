@@ -12,6 +12,7 @@ from services import intake
 from tests.browser import (
     DOB,
     DOB_TYPED,
+    act,
     fill_date,
     open_page,
     press,
@@ -93,8 +94,7 @@ def test_admin_menu_offers_the_audit_log(browser, server, seeded):
 
     page = open_page(browser)
     sign_in(page, server.url, "boss", PASSWORD)
-    page.get_by_role("link", name="Audit log").click()
-    wait_idle(page)
+    act(page, page.get_by_role("link", name="Audit log").click)
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible(timeout=20_000)
     page.close()
 

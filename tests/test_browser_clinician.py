@@ -4,10 +4,13 @@ without a login sees no patient data and no staff page by URL."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services import intake
 from tests.browser import (
+    act,
     open_page,
     shot,
     sign_in,
@@ -27,8 +30,9 @@ def seed_calm_screenings(database_url: str) -> None:
     import store as db
 
     store = db.get_store(database_url)
-    for i, (first, extra) in enumerate([("Olga", {"glaucoma": "yes"}),
-                                        ("Pavel", {"pregnant": "yes"})]):
+    calm: list[tuple[str, dict[str, Any]]] = [("Olga", {"glaucoma": "yes"}),
+                                              ("Pavel", {"pregnant": "yes"})]
+    for i, (first, extra) in enumerate(calm):
         doc = make_doc(first_name=first, last_name="Older", signature_name=f"{first} Older", **extra)
         doc["submitted_at"] = f"2026-01-0{i + 1}T08:00:00Z"
         intake.submit(doc, store=store)
@@ -56,8 +60,7 @@ def test_patient_submits_then_clinician_reviews_it_first(browser, server):
     expect(first_row).to_contain_text("Urgentson, Quentin")
     expect(first_row).to_contain_text("URGENT")
     shot(page, "20_queue")
-    first_row.get_by_role("button", name="Open").click()
-    wait_idle(page)
+    act(page, first_row.get_by_role("button", name="Open").click)
     expect(page.get_by_text("URGENT: contact the patient today", exact=False)).to_be_visible(
         timeout=60_000)
     # The decision is on the first screen, next to the flags' reasons.
@@ -69,8 +72,7 @@ def test_patient_submits_then_clinician_reviews_it_first(browser, server):
 
     # Deciding without acknowledging the urgent flag is refused.
     page.get_by_text("Needs follow-up", exact=True).click()
-    page.get_by_role("button", name="Record review").click()
-    wait_idle(page)
+    act(page, page.get_by_role("button", name="Record review").click)
     expect(page.get_by_text("suicidal_plan", exact=False).last).to_be_visible()
     assert db.get_screening(db.list_queue(store=db.get_store(server.database_url))[0][0].id,
                             store=db.get_store(server.database_url)).reviews == ()
@@ -78,8 +80,7 @@ def test_patient_submits_then_clinician_reviews_it_first(browser, server):
     page.locator(".st-key-ack_suicidal_plan label").click()
     page.locator(".st-key-ack_benzodiazepine label").click()
     page.locator(".st-key-review_note textarea").fill("Called patient; safety plan in place")
-    page.get_by_role("button", name="Record review").click()
-    wait_idle(page)
+    act(page, page.get_by_role("button", name="Record review").click)
     expect(page.get_by_text("Review recorded.")).to_be_visible(timeout=20_000)
     shot(page, "22_reviewed")
 
@@ -135,9 +136,8 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):
     assert "Henrietta" not in page.content()
     page.locator(".st-key-login_username input").fill("dr_link")
     page.locator(".st-key-login_password input").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    act(page, page.get_by_role("button", name="Sign in").click)
     expect(page.get_by_role("heading", name="Lacks-Mirror, Henrietta")).to_be_visible(timeout=60_000)
-    wait_idle(page)
     assert f"id={result.public_id}" in page.url
 
     # Above the fold at 1366x900: contact links, reasons, the whole decision panel.
@@ -152,14 +152,12 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):
 
     page.locator(".st-key-decision").get_by_text("Cleared for treatment", exact=True).click()
     page.locator(".st-key-ack_lamotrigine label").click()
-    page.get_by_role("button", name="Record review").click()
-    wait_idle(page)
+    act(page, page.get_by_role("button", name="Record review").click)
     expect(page.get_by_text("These flags are still open", exact=False)).to_be_visible(timeout=30_000)
     expect(page.locator(".st-key-decision_panel")).to_contain_text("Glaucoma or raised eye pressure")
     assert db.get_screening(result.screening_id, store=store).reviews == ()
     page.locator(".st-key-confirm_clear label").click()
-    page.get_by_role("button", name="Record review").click()
-    wait_idle(page)
+    act(page, page.get_by_role("button", name="Record review").click)
     expect(page.get_by_text("Review recorded.")).to_be_visible(timeout=30_000)
     detail = db.get_screening(result.screening_id, store=store)
     assert detail.review_status == "cleared"
@@ -168,21 +166,16 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):
     # Notes and hand-offs: a contact in the thread, then take it; the queue filters on it.
     page.locator(".st-key-note_kind").get_by_text("Phone call", exact=True).click()
     page.locator(".st-key-note_body textarea").fill("Called: BP recheck on arrival")
-    page.locator(".st-key-note_add button").click()
-    wait_idle(page)
+    act(page, page.locator(".st-key-note_add button").click)
     expect(page.get_by_text("Called: BP recheck on arrival")).to_be_visible(timeout=30_000)
-    page.locator(".st-key-assign_me button").click()
-    wait_idle(page)
+    act(page, page.locator(".st-key-assign_me button").click)
     expect(page.locator(".st-key-assignment")).to_contain_text("Assigned to dr_link", timeout=30_000)
     shot(page, "24_notes")
     notes = db.list_notes(result.screening_id, store=store)
     assert [(n.kind, n.channel, n.author) for n in notes] == [("contact", "phone", "dr_link")]
-    page.get_by_role("link", name="Screenings").first.click()
-    wait_idle(page)
-    page.get_by_role("tab", name="Reviewed").click()
-    wait_idle(page)
-    page.get_by_role("tabpanel", name="Reviewed").locator(".st-key-f_mine label").click()
-    wait_idle(page)
+    act(page, page.get_by_role("link", name="Screenings").first.click)
+    act(page, page.get_by_role("tab", name="Reviewed").click)
+    act(page, page.get_by_role("tabpanel", name="Reviewed").locator(".st-key-f_mine label").click)
     rows = page.locator("[class*='st-key-row_']")
     expect(rows).to_have_count(1, timeout=30_000)
     expect(rows.first).to_contain_text("Lacks-Mirror, Henrietta")

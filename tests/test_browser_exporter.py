@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from tests.browser import browser, server, shot, wait_idle  # noqa: F401 - fixtures
+from tests.browser import act, browser, server, shot, wait_idle  # noqa: F401 - fixtures
 from tests.conftest import make_doc
 from tests.test_browser_fhir_download import BUSY_MS, PASSWORD, sign_in
 
@@ -39,8 +39,7 @@ def test_exporter_sees_export_only_and_exports(browser, server):  # noqa: F811
     for name in ("Screenings", "Screening detail", "Invitations", "Audit log"):
         expect(page.get_by_role("link", name=name)).to_have_count(0)
     shot(page, "exporter_laptop")
-    page.locator(".st-key-x_prepare button").click()
-    wait_idle(page, timeout=BUSY_MS)
+    act(page, page.locator(".st-key-x_prepare button").click, timeout=BUSY_MS)
     button = page.locator(".st-key-x_download button")
     expect(button).to_be_visible(timeout=BUSY_MS)
     with page.expect_download(timeout=BUSY_MS) as caught:
@@ -56,8 +55,7 @@ def test_exporter_sees_export_only_and_exports(browser, server):  # noqa: F811
     wait_idle(page, timeout=BUSY_MS)
     page.locator(".st-key-login_username input").fill("records_ivy")
     page.locator(".st-key-login_password input").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page, timeout=BUSY_MS)
+    act(page, page.get_by_role("button", name="Sign in").click, timeout=BUSY_MS)
     expect(page.get_by_role("link", name="Export CSV")).to_be_visible(timeout=BUSY_MS)
     expect(page.get_by_text("Vexley")).to_have_count(0)
     expect(page.get_by_role("heading", name="Decision")).to_have_count(0)

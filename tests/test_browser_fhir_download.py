@@ -9,7 +9,7 @@ import json
 import pytest
 
 from services import intake
-from tests.browser import browser, server, shot, wait_idle  # noqa: F401 - fixtures
+from tests.browser import act, browser, server, shot, wait_idle  # noqa: F401 - fixtures
 from tests.conftest import make_doc
 from tests.fhir_support import fhir_model
 
@@ -23,8 +23,7 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     wait_idle(page, timeout=BUSY_MS)
     page.locator(".st-key-login_username input").fill(username)
     page.locator(".st-key-login_password input").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page, timeout=BUSY_MS)
+    act(page, page.get_by_role("button", name="Sign in").click, timeout=BUSY_MS)
 
 
 def test_clinician_downloads_a_screening_as_a_fhir_bundle(browser, server, tmp_path):  # noqa: F811

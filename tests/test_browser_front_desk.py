@@ -19,6 +19,7 @@ from tests.browser import (  # noqa: F401 - browser is a fixture
     FIRST,
     LAST,
     STEP_CODES,
+    act,
     browser,
     choose,
     fill,
@@ -81,14 +82,13 @@ def test_front_desk_menu_has_invitations_and_no_clinical_page(browser, clinic): 
     wait_idle(page, timeout=120_000)
     page.locator(".st-key-login_username input").fill("desk_amy")
     page.locator(".st-key-login_password input").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page, timeout=120_000)  # argon2 and a loaded machine: wait for the run to end
+    # argon2 and a loaded machine: wait for the run to end
+    act(page, page.get_by_role("button", name="Sign in").click, timeout=120_000)
     expect(page.get_by_role("heading", name="Check-in")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("link", name="Invitations")).to_be_visible()
     for name in ("Screenings", "Screening detail", "Export CSV", "Audit log"):
         expect(page.get_by_role("link", name=name)).to_have_count(0)
-    page.get_by_role("link", name="Invitations").click()
-    wait_idle(page)
+    act(page, page.get_by_role("link", name="Invitations").click)
     expect(page.get_by_text("Upcoming appointments")).to_be_visible()  # the list (a canvas grid)
     shot(page, "front_desk_invitations_laptop")
     base = clinic["server"].url
@@ -122,8 +122,7 @@ def test_front_desk_checks_in_on_a_tablet_and_the_clinician_sees_it(browser, cli
     sid = clinic["checkin_id"]
     expect(page.get_by_text("Lacks-Mirror, Henrietta")).to_be_visible()
     shot(page, "checkin_list_tablet")
-    page.locator(f".st-key-checkin_{sid} button").click()
-    wait_idle(page)
+    act(page, page.locator(f".st-key-checkin_{sid} button").click)
     expect(page.get_by_text("No food after", exact=False)).to_be_visible()
     yesterday = (utcnow() - timedelta(days=1)).strftime("%m/%d/%Y")
     fill_date(page, "ci_food_day", yesterday)
@@ -148,8 +147,7 @@ def test_front_desk_checks_in_on_a_tablet_and_the_clinician_sees_it(browser, cli
 
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     sign_in(page, clinic["server"].url, "dr_ida", PASSWORD)
-    page.locator(f".st-key-open_{sid} button").click()
-    wait_idle(page, timeout=120_000)
+    act(page, page.locator(f".st-key-open_{sid} button").click, timeout=120_000)
     expect(page.get_by_text("Checked in", exact=False).first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("What changed since the intake")).to_be_visible()
     expect(page.get_by_text("Escort: arranged at intake; NOT here at check-in",
@@ -179,8 +177,7 @@ def test_patient_screens_from_the_emailed_link_closes_the_tab_and_comes_back(bro
     base = clinic["server"].url
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     sign_in(page, base, "desk_amy", PASSWORD)  # the front desk invites
-    page.get_by_role("link", name="Invitations").click()
-    wait_idle(page)
+    act(page, page.get_by_role("link", name="Invitations").click)
     fill(page, "inv_first", FIRST)
     fill(page, "inv_last", LAST)
     fill_date(page, "inv_dob", DOB_TYPED)

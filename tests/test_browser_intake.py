@@ -17,6 +17,7 @@ from tests.browser import (
     expect_step,
     fill,
     fill_date,
+    fill_nth,
     open_page,
     press,
     shot,
@@ -33,7 +34,7 @@ def test_full_intake_with_refresh_and_resume(browser, server):
 
     page = open_page(browser, viewport={"width": 390, "height": 844})  # a phone
     page.goto(server.url)
-    wait_idle(page, timeout=90_000)
+    wait_idle(page, timeout=240_000)  # the first run loads the rules engine: slow on a busy machine
     shot(page, "01_welcome")
     press(page, "start")
     expect_step(page, 1, "About you")
@@ -82,14 +83,10 @@ def test_full_intake_with_refresh_and_resume(browser, server):
     expect_step(page, 6, "Medicines")
 
     names = page.locator("[class*='st-key-med_name_'] input")
-    names.nth(0).fill("Xanax 0.5mg prn for panic")
-    names.nth(0).press("Tab")
-    wait_idle(page)
+    fill_nth(page, names.nth(0), "Xanax 0.5mg prn for panic")
     expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible()
     press(page, "add_med")
-    names.nth(1).fill("Lamictal 200 mg")
-    names.nth(1).press("Tab")
-    wait_idle(page)
+    fill_nth(page, names.nth(1), "Lamictal 200 mg")
     expect(page.get_by_text("We understood: lamotrigine", exact=False)).to_be_visible()
     shot(page, "06_medications")
     press(page, "next")

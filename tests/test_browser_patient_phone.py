@@ -24,6 +24,7 @@ from tests.browser import (  # noqa: F401 - browser and server are fixtures
     expect_step,
     fill,
     fill_date,
+    fill_nth,
     press,
     server,
     shot,
@@ -111,9 +112,7 @@ def test_whole_intake_on_a_phone_is_accessible(browser, server):  # noqa: F811
     expect_fresh_step(page, 1, "About you")
     assert page.locator(".st-key-q_phone input").get_attribute("type") == "tel"
     assert page.locator(".st-key-q_email input").get_attribute("type") == "email"
-    page.locator(".st-key-q_last_name input").fill("L" * 101)  # as a paste would
-    page.locator(".st-key-q_last_name input").press("Tab")
-    wait_idle(page)
+    fill_nth(page, page.locator(".st-key-q_last_name input"), "L" * 101)  # as a paste would
     press(page, "next")
     expect(page.get_by_text("This is 101 characters long; the limit is 100")).to_be_visible(
         timeout=WAIT)
@@ -142,9 +141,7 @@ def test_whole_intake_on_a_phone_is_accessible(browser, server):  # noqa: F811
         press(page, "next")
     expect_fresh_step(page, 6, "Medicines")
     names = page.locator("[class*='st-key-med_name_'] input")
-    names.nth(0).fill("Xanax 0.5mg prn for panic")
-    names.nth(0).press("Tab")
-    wait_idle(page)
+    fill_nth(page, names.nth(0), "Xanax 0.5mg prn for panic")
     expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible(timeout=WAIT)
     check_page(page, "06_medications")
     press(page, "next")

@@ -9,6 +9,7 @@ import pytest
 
 from services import intake
 from tests.browser import (  # noqa: F401 - browser and server are fixtures
+    act,
     browser,
     server,
     shot,
@@ -70,8 +71,7 @@ def test_patient_text_is_plain_text_on_staff_pages(browser, server):  # noqa: F8
     shot(page, "sec_queue")
 
     for key, shown in (("link", f"{LAST}, {FIRST}"), ("icon", f"{ICON_LAST}, {ICON_FIRST}")):
-        page.locator(f".st-key-open_{ids[key]} button").click()
-        wait_idle(page, timeout=90_000)
+        act(page, page.locator(f".st-key-open_{ids[key]} button").click, timeout=90_000)
         expect(page.locator(".plain-heading")).to_have_text(shown, timeout=180_000)
         expect(page.locator("[data-testid='stText']").first).to_be_visible(timeout=180_000)
         assert_no_markup(page)
@@ -81,14 +81,14 @@ def test_patient_text_is_plain_text_on_staff_pages(browser, server):  # noqa: F8
             # The medicines table offers no CSV download (client.disableDataExport).
             table = page.locator("[data-testid='stDataFrame']").first
             table.hover()
-            page.wait_for_timeout(500)
             toolbar = page.locator("[data-testid='stElementToolbar']")
             expect(toolbar.first).to_be_attached()  # the toolbar is there, without download
+            expect(toolbar.first.locator("[data-testid='stElementToolbarButton']").first
+                   ).to_be_attached()  # its buttons drawn: now the download's absence counts
             assert page.get_by_role("button", name="Download as CSV").count() == 0
             assert page.locator("[data-testid='stElementToolbarButton']",
                                 has_text="Download").count() == 0
-        page.get_by_role("link", name="Back to screenings").first.click()
-        wait_idle(page, timeout=90_000)
+        act(page, page.get_by_role("link", name="Back to screenings").first.click, timeout=90_000)
         expect(page.locator(".plain-strong").first).to_be_visible(timeout=180_000)
     page.close()
 
@@ -108,10 +108,8 @@ def test_export_zip_is_served_once_and_only_after_the_click(browser, server):  #
     intake.submit(make_doc(), store=store)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     sign_in(page, server.url, "dr_export", PASSWORD)
-    page.get_by_role("link", name="Export CSV").click()
-    wait_idle(page, timeout=90_000)
-    page.locator(".st-key-x_prepare button").click()
-    wait_idle(page, timeout=90_000)
+    act(page, page.get_by_role("link", name="Export CSV").click, timeout=90_000)
+    act(page, page.locator(".st-key-x_prepare button").click, timeout=90_000)
     button = page.locator(".st-key-x_download button")
     expect(button).to_be_visible(timeout=180_000)
     # Nothing is served before the click (Streamlit's own /static/media/ fonts aside).
@@ -166,8 +164,7 @@ def test_idle_time_out_clears_the_screen_without_a_click(browser, idle_server): 
         wait_idle(page, timeout=300_000)
         page.locator(".st-key-login_username input").fill("dr_idle")
         page.locator(".st-key-login_password input").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        wait_idle(page, timeout=300_000)
+        act(page, page.get_by_role("button", name="Sign in").click, timeout=300_000)
 
     warm_up = browser.new_page()  # the first staff page loads the rules engine: slow
     staff_sign_in(warm_up)
@@ -176,8 +173,7 @@ def test_idle_time_out_clears_the_screen_without_a_click(browser, idle_server): 
 
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     staff_sign_in(page)
-    page.locator(f".st-key-open_{sid} button").click(timeout=180_000)
-    wait_idle(page, timeout=180_000)
+    act(page, lambda: page.locator(f".st-key-open_{sid} button").click(timeout=180_000), timeout=180_000)
     expect(page.locator(".plain-heading")).to_have_text("Idleworth, Henrietta", timeout=180_000)
     # No click, no key: the page itself signs out after a minute and clears the screen.
     expect(page.get_by_text("You were signed out after a period of inactivity")).to_be_visible(

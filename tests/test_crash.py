@@ -25,6 +25,7 @@ def _run_until(url: str, start: int, count: int, kill_after_acks: int | None) ->
     lines: list[str] = []
     acks = 0
     deadline = time.monotonic() + 240
+    assert proc.stdout is not None
     for line in proc.stdout:
         lines.append(line.strip())
         acks += line.startswith("ACK")

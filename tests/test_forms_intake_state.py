@@ -25,10 +25,11 @@ def walk(state: flow.IntakeState, answers: dict) -> None:
     """Every step from the first to the review page, as a patient with these answers."""
     flow.start(state)
     for step in STEPS[:-1]:
-        assert state.current.id == step.id
+        assert state.current is not None and state.current.id == step.id
         if step.id == "medications":
             for med in answers.get("medications", []):
                 row = flow.add_med(state)
+                assert row is not None
                 row.name, row.status = med["name"], med["status"]
         moved = flow.next_step(state, step_values(step.id, answers), TODAY)
         assert moved, state.problems

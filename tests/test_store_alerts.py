@@ -268,6 +268,7 @@ def test_import_queues_and_deliver_once_sends(store_db, store_url, tmp_path, smt
 def _start_worker(env: dict[str, str]) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "store", "deliver-alerts"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
     line = proc.stdout.readline()
     assert line.startswith("OK delivering"), (line, proc.stderr.read() if proc.poll() else "")
     return proc
@@ -312,7 +313,8 @@ def test_deliverer_killed_while_sending_sends_once_after_restart(store_db, store
         restarted = _start_worker({**env, "SMTP_URL": smtp.url})
         try:
             smtp.wait_for(1, timeout=60)  # once the dead deliverer's lease has run out
-            time.sleep(3)  # and never a second time
+            # ... and never a second time: once marked sent, the row is never claimed again
+            wait_until(lambda: outbox(store_db)[0].status == "sent", 60, lambda: outbox(store_db))
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(timeout=30)

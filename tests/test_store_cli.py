@@ -27,7 +27,7 @@ def run(args: list[str], url: str, stdin: str = "") -> tuple[int, str, str]:
 def screenings(url: str) -> int:
     reset_stores()  # see what the subprocess wrote, through a fresh engine
     with get_store(url).session(readonly=True) as session:
-        return session.scalar(select(func.count()).select_from(ScreeningRow))
+        return int(session.scalar(select(func.count()).select_from(ScreeningRow)) or 0)
 
 
 @pytest.fixture

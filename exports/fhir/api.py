@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from exports.api import SYSTEM_ROLE, ExportResult, _private_open, check_export_access
+from core.vocab import SYSTEM_ROLE
+from exports.api import ExportResult, _private_open, check_export_access
 from exports.core import ExportOptions
 from exports.fhir.bulk import ndjson_files, write_ndjson
 from exports.fhir.resources import RESOURCE_TYPES, StoredScreening, screening_bundle

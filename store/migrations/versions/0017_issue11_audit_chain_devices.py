@@ -13,6 +13,8 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,7 +32,7 @@ _BATCH = 2_000
 
 def _chain_existing_rows() -> None:
     bind = op.get_bind()
-    audit = store.schema.AuditRow.__table__
+    audit = cast(sa.Table, store.schema.AuditRow.__table__)  # declared as a FromClause
     if bind.dialect.name == "postgresql":
         op.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete")
     else:
