@@ -1,12 +1,14 @@
-"""Patient intake: one step per section, saved server-side after every step."""
+"""Patient intake: one step per section, saved server-side after every step.
+
+The store (and SQLAlchemy) is imported where a callback needs it, not at the top: after a
+restart the welcome page is drawn without waiting for the database layer to load.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
-import store as db
-from app_pages import a11y, crisis, invitation_entry
+from app_pages import a11y, crisis, invitation_entry, timing
 from app_pages import questions as ui
 from app_pages.prep import draw_prep_times
 from app_pages.services import engine, store
@@ -19,7 +21,6 @@ from forms.models import InvalidDocument
 from forms.patient_messages import patient_message
 from forms.steps import STEPS
 from forms.validation import base_code
-from store.drafts import hash_token
 
 STATE = "intake"
 
@@ -83,6 +84,10 @@ def _med_values(s: flow.IntakeState) -> dict[str, dict[str, str]]:
 
 def _save(s: flow.IntakeState) -> None:
     """Save the draft server-side; the first save creates it and puts the token in the URL."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    import store as db
+
     if s.token is None:
         _, s.token = db.create_draft(store=store())
         st.query_params["resume"] = s.token
@@ -97,6 +102,7 @@ def _save(s: flow.IntakeState) -> None:
         s.save_failed = False
 
 
+@timing.callback
 def on_next() -> None:
     s = state()
     if flow.next_step(s, _step_values(s), ui.today(), _med_values(s)):
@@ -104,6 +110,7 @@ def on_next() -> None:
         _save(s)
 
 
+@timing.callback
 def on_back() -> None:
     s = state()
     flow.back(s, _step_values(s), _med_values(s))
@@ -112,12 +119,14 @@ def on_back() -> None:
         _save(s)
 
 
+@timing.callback
 def on_edit(index: int) -> None:
     s = state()
     flow.edit(s, index, _step_values(s))
     ui.clear_widgets()
 
 
+@timing.callback
 def on_submit() -> None:
     s = state()
     document = flow.submit(s, _step_values(s), ui.today(), now_in_clinic())
@@ -125,6 +134,11 @@ def on_submit() -> None:
         return
     if s.token is None:
         _save(s)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    import store as db
+    from store.drafts import hash_token
+
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
         db.submit_screening(document, draft_token=s.token, idempotency_key=hash_token(s.token),
@@ -140,16 +154,19 @@ def on_submit() -> None:
                                                language=s.language)
 
 
+@timing.callback
 def on_start() -> None:
     flow.start(state())
 
 
+@timing.callback
 def on_add_med() -> None:
     s = state()
     flow.update_meds(s, _med_values(s))
     flow.add_med(s)
 
 
+@timing.callback
 def on_remove_med(rid: str) -> None:
     s = state()
     flow.update_meds(s, _med_values(s))
@@ -158,7 +175,10 @@ def on_remove_med(rid: str) -> None:
         st.session_state.pop(f"med_{name}_{rid}", None)
 
 
+@timing.callback
 def on_resume() -> None:
+    import store as db
+
     token = st.query_params.get("resume")
     dob = st.session_state.get("resume_dob")
     view = db.resume_draft(token, dob.isoformat(), store=store()) if token and dob else None
@@ -170,6 +190,7 @@ def on_resume() -> None:
                                               submitted=bool(view.submitted))
 
 
+@timing.callback
 def on_restart() -> None:
     language = state().language  # a new screening keeps the language chosen
     ui.clear_widgets()
@@ -179,6 +200,7 @@ def on_restart() -> None:
 
 
 # -- drawing ---------------------------------------------------------------------------------
+@timing.callback
 def _on_language() -> None:
     state().language = st.session_state["language_choice"]
 
@@ -236,7 +258,9 @@ def _resume_link(s: flow.IntakeState, tx: Text) -> None:
     link = f"{base.split('?')[0]}?resume={s.token}"
     with st.expander(tx.ui("save_link_title")):
         st.write(tx.ui("save_link_text"))
-        st.code(link, language=None)
+        # A plain link (long-press to copy or bookmark on a phone), not st.code: the code
+        # block's syntax highlighter cost the phone over a second of script on every step.
+        st.markdown(f"[{ui.md_escape(link)}]({link})")
 
 
 def _understood(resolution, tx: Text) -> str:
@@ -341,6 +365,7 @@ def _seed(key: str, value: float | None) -> None:
         st.session_state[key] = None if value is None else int(value)
 
 
+@timing.callback
 def _on_unit(kind: str) -> None:
     """Switching units converts what is typed, so nothing is lost or misread."""
     s = state()
@@ -500,7 +525,21 @@ def draw_review(s: flow.IntakeState, tx: Text) -> None:
         ui.render(question, _problem(s, question.code), tx=tx)
 
 
+def _screen(s: flow.IntakeState) -> str:
+    """Which screen a run drew, for the timing log (never an answer)."""
+    if s.submitted:
+        return "screen=confirmation"
+    if s.step is None:
+        return "screen=welcome"
+    return f"screen={STEPS[s.step].id} meds={len(s.meds)}"
+
+
 def main() -> None:
+    draw()
+    timing.end_run(_screen(state()))
+
+
+def draw() -> None:
     a11y.patient_styles()
     s = state()
     tx = Text(s.language)
