@@ -26,6 +26,7 @@ from core.vocab import (
     SEVERITY_DESCRIPTIONS,
 )
 from forms.definition import QUESTIONS, Question
+from forms.i18n import LANGUAGES
 
 NUM = "num"
 TEXT = "text"
@@ -87,6 +88,10 @@ LEADING: tuple[Column, ...] = (
            allowed=_codes(list(DECISION_LABELS.items()))),
     Column("reviewed_by", "review", T_TEXT, "Username of the latest reviewer", TEXT),
     Column("reviewed_at", "review", T_DATETIME, "Latest review at (UTC, ISO 8601)", TEXT),
+    # Last of the leading columns, so the positions of the others never moved.
+    Column("language", "record", T_CHOICE,
+           "Language the patient answered in (answers are stored as codes; typed text as "
+           "written)", TEXT, allowed=_codes(list(LANGUAGES.items()))),
 )
 
 

@@ -34,9 +34,10 @@ RAW_FIELDS: tuple[str, ...] = (
     "id", "form_version", "ruleset_version", "submitted_at", "age", "bmi", "count_defer",
     "count_review", "count_adjust", "count_info", "urgent", "highest_severity", "review_status",
     "decision", "reviewer", "reviewed_at", "latest_review_id", "document", "evaluation",
+    "language",
 )
-_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION = (RAW_FIELDS.index(f) for f in (
-    "id", "latest_review_id", "document", "evaluation"))
+_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION, _LANGUAGE = (RAW_FIELDS.index(f) for f in (
+    "id", "latest_review_id", "document", "evaluation", "language"))
 
 # (review id, rule id) -> (acknowledged by, acknowledged at, note)
 Acks = Mapping[tuple[int, str], tuple[str, datetime | str, str | None]]
@@ -96,7 +97,7 @@ def _multi_cells(value: Any, options: tuple[str, ...]) -> tuple[int, ...]:
 def _leading(r: Sequence[Any]) -> list[Any]:
     return [r[0], text_cell(r[1]), text_cell(r[2]), iso_utc(r[3]), r[4], r[5], r[6], r[7],
             r[8], r[9], 1 if r[10] else 0, text_cell(r[11]), text_cell(r[12]),
-            text_cell(r[13]), text_cell(r[14]), iso_utc(r[15])]
+            text_cell(r[13]), text_cell(r[14]), iso_utc(r[15]), text_cell(r[_LANGUAGE])]
 
 
 def reference_screening_row(spec: Spec, r: Sequence[Any], answers: Mapping[str, Any]) -> list[Any]:
@@ -123,7 +124,7 @@ def compile_screening_row(spec: Spec) -> Callable[[Sequence[Any], Mapping[str, A
     lines = ["def build(r, a):", "    g = a.get"]
     cells = ["r[0]", "t(r[1])", "t(r[2])", "iso(r[3])", "r[4]", "r[5]", "r[6]", "r[7]", "r[8]",
              "r[9]", "1 if r[10] else 0", "t(r[11])", "t(r[12])", "t(r[13])", "t(r[14])",
-             "iso(r[15])"]
+             "iso(r[15])", f"t(r[{_LANGUAGE}])"]
     namespace: dict[str, Any] = {"t": text_cell, "num": number_cell, "iso": iso_utc,
                                  "multi": _multi_cells, "T": FORMULA_TRIGGERS}
     for i, (kind, code, options) in enumerate(spec.questions):
