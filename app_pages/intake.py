@@ -129,8 +129,14 @@ def on_edit(index: int) -> None:
 @timing.callback
 def on_submit() -> None:
     s = state()
-    document = flow.submit(s, _step_values(s), ui.today(), now_in_clinic())
-    if document is None:
+    document = flow.submit(s, _step_values(s), now_in_clinic())
+    from services import intake  # with the store: imported where used (see the top)
+
+    try:
+        # Checked here once, then evaluated and stored; nothing is stored when refused.
+        screening = intake.validate(document)
+    except InvalidDocument as err:
+        flow.refused(s, err.problems)
         return
     if s.token is None:
         _save(s)
@@ -141,11 +147,8 @@ def on_submit() -> None:
 
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
-        db.submit_screening(document, draft_token=s.token, idempotency_key=hash_token(s.token),
-                            store=store(), language=s.language)
-    except InvalidDocument as err:
-        s.problems = {base_code(p.code): p.message for p in err.problems}
-        return
+        intake.submit(screening, draft_token=s.token, idempotency_key=hash_token(s.token),
+                      store=store(), language=s.language, engine=engine())
     except (db.StoreError, SQLAlchemyError):
         s.save_failed = True
         return

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages.services import store
 from forms import intake_state as flow
-from forms.clock import clinic_timezone
+from forms.clock import clinic_timezone, now_in_clinic
 
 STATE = "intake"
 INVITATION = "intake_invitation"
@@ -75,7 +75,7 @@ def draw(on_restart: Callable[[], None]) -> None:
              "link brings you back to where you stopped.")
     st.write("To keep your answers private, please enter your date of birth.")
     st.date_input("Date of birth", key="invite_dob", value=None, min_value=date(1900, 1, 1),
-                  max_value=date.today(), format="MM/DD/YYYY")
+                  max_value=now_in_clinic().date(), format="MM/DD/YYYY")
     if st.session_state.get("invite_failed"):
         st.error("We could not open your clinic's link with that date of birth. Check the date; "
                  "if it still does not work, call the clinic.")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_pages.auth import require_role
 from app_pages.services import store
-from forms.clock import clinic_timezone
+from forms.clock import clinic_timezone, now_in_clinic
 from store import invitations
 from store.patient_mail import email_configured, send_invitation_email
 
@@ -40,7 +40,7 @@ with st.form("invite_form", enter_to_submit=False, clear_on_submit=False):
     first = left.text_input("First name", key="inv_first", max_chars=100)
     last = right.text_input("Last name", key="inv_last", max_chars=100)
     dob = left.date_input("Date of birth", key="inv_dob", value=None, min_value=date(1900, 1, 1),
-                          max_value=date.today(), format="MM/DD/YYYY")
+                          max_value=now_in_clinic().date(), format="MM/DD/YYYY")
     email = right.text_input("Email (optional)", key="inv_email", max_chars=254)
     day = left.date_input("Appointment date", key="inv_day", value=None,
                           min_value=datetime.now(zone).date(), format="MM/DD/YYYY")

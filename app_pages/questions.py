@@ -8,11 +8,12 @@ intake state by the step callbacks: Streamlit drops a widget's key when it is no
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Literal
 
 import streamlit as st
 
+from forms.clock import now_in_clinic
 from forms.definition import Question
 from forms.i18n import Text
 
@@ -29,7 +30,8 @@ def widget_key(code: str, option: str | None = None) -> str:
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    """Today's date on the clinic's calendar (``CLINIC_TIMEZONE``), not the server's or UTC."""
+    return now_in_clinic().date()
 
 
 def seed_widget(question: Question, value: Any) -> None:

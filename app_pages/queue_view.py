@@ -8,7 +8,7 @@ row names its flags; times are in the clinic's time zone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import streamlit as st
@@ -24,6 +24,8 @@ from core.vocab import REVIEW_STATUS_LABELS as REVIEW_STATUSES
 PAGE_SIZE = 25
 TABS = {"To review": OPEN_REVIEW_STATUSES, "Reviewed": DONE_REVIEW_STATUSES}
 SEVERITY_COLOURS = {"defer": "red", "review": "orange", "adjust": "violet", "info": "blue"}
+DUE = {"any": "Any day", "today": "Due today", "tomorrow": "Due tomorrow"}
+ORDERS = {"priority": "Urgency", "appointment": "Appointment"}
 SEVERITY_BADGES = {**{s: f":{SEVERITY_COLOURS[s]}-background[{SEVERITY_LABELS[s].upper()}]"
                       for s in SEVERITIES}, NO_FLAG: ":gray-background[NO FLAGS]"}
 
@@ -43,7 +45,12 @@ def filters(tab_statuses: tuple[str, ...], username: str) -> db.QueueFilters:
     active = sum(bool(st.session_state.get(k))
                  for k in ("f_status", "f_name", "f_urgent", "f_dates", "f_changed")) \
         + sum(st.session_state.get(k, "any") != "any" for k in ("f_severity", "f_rule"))
-    mine = st.toggle("Assigned to me", key="f_mine")
+    mine_col, due_col, order_col = st.columns([1, 2, 2], vertical_alignment="bottom")
+    mine = mine_col.toggle("Assigned to me", key="f_mine")
+    due = due_col.segmented_control("Appointment", tuple(DUE), format_func=DUE.get, key="f_due",
+                                    default="any") or "any"
+    order = order_col.segmented_control("Sort by", tuple(ORDERS), format_func=ORDERS.get,
+                                        key="f_order", default="priority") or "priority"
     with st.expander(f"Filters ({active} active)" if active else "Filters", expanded=False):
         left, right = st.columns(2)
         statuses = left.multiselect("Review status", tab_statuses, format_func=REVIEW_STATUSES.get,
@@ -67,7 +74,17 @@ def filters(tab_statuses: tuple[str, ...], username: str) -> db.QueueFilters:
         rule_id=None if rule == "any" else rule, urgent=True if urgent_only else None,
         submitted_from=date_from, submitted_to=date_to, name=name or None,
         assigned_to=username if mine else None, changed_since_review=changed_only,
+        appointment_on=due_day(due), order=order,
     )
+
+
+def due_day(due: str) -> date | None:
+    """The clinic's calendar day of "due today" / "due tomorrow" (None: any day)."""
+    if due == "any":
+        return None
+    from forms.clock import now_in_clinic
+
+    return now_in_clinic().date() + timedelta(days=1 if due == "tomorrow" else 0)
 
 
 def load_page(user: Mapping[str, Any], filters: db.QueueFilters) -> tuple[list[db.QueueRow], int, int, int]:
@@ -94,8 +111,10 @@ def summary(total: int, page: int, pages: int) -> None:
     shown_total = f"more than {db.COUNT_LIMIT:,}" if total > db.COUNT_LIMIT else f"{total:,}"
     st.caption(f"{shown_total} screening{'s' if total != 1 else ''}; page {page} of "
                f"{'many' if total > db.COUNT_LIMIT else pages}. "
-               "Urgent first, then by highest severity, then oldest first. "
-               f"Times in {clinic_time_zone_name()}.")
+               + ("Soonest appointment first, walk-ins last. "
+                  if st.session_state.get("f_order") == "appointment" else
+                  "Urgent first, then by highest severity, then oldest first. ")
+               + f"Times in {clinic_time_zone_name()}.")
 
 
 def clinic_time_zone_name() -> str:
@@ -115,6 +134,16 @@ def flag_chips(row: db.QueueRow) -> str:
                     for f in ordered) or ":gray[no flags]"
 
 
+def appointment_text(when: datetime | None) -> str:
+    """'**Appointment** Thu 3 Dec 2026 14:00 CST' in the clinic's time zone, or a walk-in."""
+    if when is None:
+        return ":gray[Walk-in (no appointment)]"
+    from forms.clock import clinic_timezone
+
+    local = when.astimezone(clinic_timezone())
+    return f"**Appointment** {local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+
+
 def _open_screening(screening_id: int) -> None:
     st.session_state["open_screening"] = screening_id
     st.session_state.pop(f"viewed_{screening_id}", None)  # each opening is an audited view
@@ -131,6 +160,7 @@ def row(item: db.QueueRow) -> None:
         plain.strong(f"{item.last_name}, {item.first_name}, {item.age} y", where=top)  # patient's
         top.markdown(flag_chips(item))
         assigned = f" · assigned to {md_escape(item.assigned_to)}" if item.assigned_to else ""
+        top.markdown(appointment_text(item.appointment_at))  # our words and the clinic's clock
         top.caption(f"Submitted {clinic_time(item.submitted_at)}{assigned}")
         if action.button("Open", key=f"open_{item.id}", on_click=_open_screening, args=(item.id,)):
             st.switch_page("app_pages/screening.py", query_params={"id": item.public_id})

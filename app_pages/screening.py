@@ -14,6 +14,7 @@ import streamlit as st
 from app_pages import detail_view as view
 from app_pages import notes_view as notes
 from app_pages.auth import require_role
+from app_pages.chart_download import offer_chart_pdf
 from app_pages.evaluation_history import show_evaluation_history
 from app_pages.fhir_download import offer_fhir_bundle
 from app_pages.services import store
@@ -40,6 +41,7 @@ with right, st.container(border=True, key="decision_panel"):
     view.decision_panel(detail, flags, user)
 
 show_evaluation_history(screening_id, store())
+offer_chart_pdf(screening_id, user)
 offer_fhir_bundle(screening_id, user)
 notes.thread(detail, user)
 view.flag_details(flags)

@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import store as db
+from services import intake
 from tests.concurrency_support import REVIEWER_PASSWORD, documents, run_load
 
 
@@ -32,7 +33,7 @@ def main() -> None:
     store = db.get_store(url)
     for name in ("reviewer0", "reviewer1"):
         db.create_user(name, REVIEWER_PASSWORD, "clinician", store=store)
-    targets = [db.submit_screening(d, store=store).screening_id for d in documents(12, seed=5)]
+    targets = [intake.submit(d, store=store).screening_id for d in documents(12, seed=5)]
     docs = documents(args.n)
     db.reset_stores()
     result = run_load(url, docs, workers=args.workers, duplicates=args.n // 20,

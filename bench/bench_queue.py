@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select
 
 import store as db
+from services import intake
 from store.schema import FlagRow, ScreeningRow
 from tests.concurrency_support import documents
 
@@ -34,7 +35,7 @@ STATUSES = ["unreviewed"] * 6 + ["cleared", "cleared_with_conditions", "needs_fo
 
 
 def seed(store, n: int, rng: random.Random) -> None:
-    templates = [db.submit_screening(d, store=store).screening_id for d in documents(60, seed=3)]
+    templates = [intake.submit(d, store=store).screening_id for d in documents(60, seed=3)]
     with store.session(readonly=True) as session:
         rows = session.execute(select(ScreeningRow).where(ScreeningRow.id.in_(templates))).scalars()
         screening_cols = [c.key for c in ScreeningRow.__table__.columns if c.key != "id"]

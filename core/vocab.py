@@ -107,6 +107,8 @@ AuditAction = Literal[
     "reevaluate", "reevaluation_run", "alert_queued", "alert_sent", "alert_failed",
     "invitation_create", "invitation_open", "invitation_list", "invitation_email",
     "continue_email", "reminder_email", "note_add", "contact_log", "assign",
+    "login_throttled", "submit_refused", "device_trusted",
+    "checkin", "checkin_list",
 ]
 AUDIT_ACTIONS: Final[tuple[AuditAction, ...]] = get_args(AuditAction)
 AUDIT_ACTION_LABELS: Final[dict[AuditAction, str]] = {
@@ -141,6 +143,11 @@ AUDIT_ACTION_LABELS: Final[dict[AuditAction, str]] = {
     "note_add": "Added a note",
     "contact_log": "Logged a patient contact",
     "assign": "Handed a screening over",
+    "login_throttled": "Sign-in refused: too many attempts, wait",
+    "submit_refused": "Submission refused: too many submissions",
+    "device_trusted": "Device remembered for sign-in",
+    "checkin": "Recorded a day-of check-in",
+    "checkin_list": "Listed today's check-ins",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -112,6 +113,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         from exports.fhir.cli import questionnaire_main
 
         return questionnaire_main(argv[1:], out, err)
+    if argv[:1] == ["pdf"]:  # python -m exports pdf --screening ID --out FILE
+        return pdf_main(argv[1:], out, err)
     logging.basicConfig(level=logging.WARNING)
     parser = _parser()
     try:
@@ -146,4 +149,55 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         out.write(f"{name:<{width}}  {result.rows[name]:>9,} rows\n")
     out.write(f"wrote {len(FILES)} files to {result.directory} (audited as {actor}, "
               f"run by {os_user()})\n")
+    return EXIT_OK
+
+
+def pdf_main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """``python -m exports pdf --screening ID --out FILE [--actor NAME]``: one screening's
+    printable chart summary, audited as ``--actor`` with the operating-system user."""
+    prog = f"{PROG} pdf"
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Write one screening's printable chart summary (PDF).")
+    parser.add_argument("--screening", required=True, metavar="ID",
+                        help="the screening's id, or its public id (the uuid in its link)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="the PDF file to write (mode 0600)")
+    parser.add_argument("--actor", default="system", metavar="NAME",
+                        help="who the audit log names (default: system)")
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    actor = args.actor.strip()
+    if not 1 <= len(actor) <= 64 or not actor.isprintable():
+        parser.print_usage(err)
+        err.write(f"{prog}: error: --actor must be 1-64 printable characters\n")
+        return EXIT_USAGE
+    target = Path(args.out)
+    if target.is_dir():
+        parser.print_usage(err)
+        err.write(f"{prog}: error: --out {args.out}: is a directory; name the PDF file\n")
+        return EXIT_USAGE
+    from exports.api import FILE_MODE
+    from exports.chart_pdf import chart_summary_as_system
+    from store.models import ScreeningNotFound
+
+    try:
+        data = chart_summary_as_system(args.screening, actor, os_user=os_user())
+    except ScreeningNotFound:
+        err.write(f"{prog}: error: no screening has the id {args.screening[:64]!r}\n")
+        return EXIT_FAILED
+    except Exception as exc:  # the class only: a database error may quote patient data
+        err.write(f"{prog}: error: the chart summary failed ({type(exc).__name__}); nothing written\n")
+        return EXIT_FAILED
+    try:
+        partial = target.with_name(f".{target.name}.part")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as sink:
+            sink.write(data)
+        os.replace(partial, target)
+    except OSError as exc:
+        err.write(f"{prog}: error: cannot write {args.out}: {exc.strerror or exc}\n")
+        return EXIT_FAILED
+    out.write(f"wrote the chart summary ({len(data):,} bytes) to {target} "
+              f"(audited as {actor}, run by {os_user()})\n")
     return EXIT_OK

@@ -88,11 +88,19 @@ LEADING: tuple[Column, ...] = (
            allowed=_codes(list(DECISION_LABELS.items()))),
     Column("reviewed_by", "review", T_TEXT, "Username of the latest reviewer", TEXT),
     Column("reviewed_at", "review", T_DATETIME, "Latest review at (UTC, ISO 8601)", TEXT),
-    # Last of the leading columns, so the positions of the others never moved.
+    # Added after the fixed leading cells (exports.render.review_cells fills them).
+    Column("review_note", "review", T_NOTES,
+           "Decision note of the latest review (a clinician's free text: it may name the "
+           "patient, so de-identified exports leave it out)", TEXT, identifying=True),
+    Column("flag_ids", "flags", T_TEXT,
+           "Rule ids of the screening's flags, ';'-separated, most urgent first (details in "
+           "flags.csv)", TEXT),
     Column("language", "record", T_CHOICE,
            "Language the patient answered in (answers are stored as codes; typed text as "
            "written)", TEXT, allowed=_codes(list(LANGUAGES.items()))),
 )
+# The review, flag and language columns that exports.render appends to the fixed leading cells.
+REVIEW_CELLS: tuple[str, ...] = ("review_note", "flag_ids", "language")
 
 
 def _label(question: Question) -> str:
@@ -152,7 +160,8 @@ def screening_columns(deidentified: bool = False) -> tuple[Column, ...]:
     leading = LEADING
     if deidentified:
         questions = tuple(c for c in questions if not c.identifying)
-        leading = tuple(_DEIDENTIFIED_LEADING.get(c.name, c) for c in LEADING)
+        leading = tuple(_DEIDENTIFIED_LEADING.get(c.name, c) for c in LEADING
+                        if not c.identifying)
     return (*leading, *questions)
 
 

@@ -150,6 +150,7 @@ _S = ScreeningRow
 _Reviewer = aliased(UserRow)
 _COLUMNS: dict[str, Any] = {
     "decision": ReviewRow.decision,
+    "review_note": ReviewRow.note,
     "reviewer": _Reviewer.username,
     # JSON as text, decoded by the renderer (in a worker process for large exports).
     "document": cast(_S.document, Text),

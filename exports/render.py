@@ -34,10 +34,11 @@ RAW_FIELDS: tuple[str, ...] = (
     "id", "form_version", "ruleset_version", "submitted_at", "age", "bmi", "count_defer",
     "count_review", "count_adjust", "count_info", "urgent", "highest_severity", "review_status",
     "decision", "reviewer", "reviewed_at", "latest_review_id", "document", "evaluation",
-    "language",
+    "review_note", "language",
 )
-_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION, _LANGUAGE = (RAW_FIELDS.index(f) for f in (
-    "id", "latest_review_id", "document", "evaluation", "language"))
+_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION, _NOTE, _LANGUAGE = (RAW_FIELDS.index(f) for f in (
+    "id", "latest_review_id", "document", "evaluation", "review_note", "language"))
+FIXED_LEADING = 16  # the leading cells the row builders write; review_cells() follow them
 
 # (review id, rule id) -> (acknowledged by, acknowledged at, note)
 Acks = Mapping[tuple[int, str], tuple[str, datetime | str, str | None]]
@@ -97,7 +98,7 @@ def _multi_cells(value: Any, options: tuple[str, ...]) -> tuple[int, ...]:
 def _leading(r: Sequence[Any]) -> list[Any]:
     return [r[0], text_cell(r[1]), text_cell(r[2]), iso_utc(r[3]), r[4], r[5], r[6], r[7],
             r[8], r[9], 1 if r[10] else 0, text_cell(r[11]), text_cell(r[12]),
-            text_cell(r[13]), text_cell(r[14]), iso_utc(r[15]), text_cell(r[_LANGUAGE])]
+            text_cell(r[13]), text_cell(r[14]), iso_utc(r[15])]
 
 
 def reference_screening_row(spec: Spec, r: Sequence[Any], answers: Mapping[str, Any]) -> list[Any]:
@@ -124,7 +125,7 @@ def compile_screening_row(spec: Spec) -> Callable[[Sequence[Any], Mapping[str, A
     lines = ["def build(r, a):", "    g = a.get"]
     cells = ["r[0]", "t(r[1])", "t(r[2])", "iso(r[3])", "r[4]", "r[5]", "r[6]", "r[7]", "r[8]",
              "r[9]", "1 if r[10] else 0", "t(r[11])", "t(r[12])", "t(r[13])", "t(r[14])",
-             "iso(r[15])", f"t(r[{_LANGUAGE}])"]
+             "iso(r[15])"]
     namespace: dict[str, Any] = {"t": text_cell, "num": number_cell, "iso": iso_utc,
                                  "multi": _multi_cells, "T": FORMULA_TRIGGERS}
     for i, (kind, code, options) in enumerate(spec.questions):
@@ -151,6 +152,18 @@ def compile_screening_row(spec: Spec) -> Callable[[Sequence[Any], Mapping[str, A
     code = compile(source, f"<exports screenings row: {len(spec.questions)} questions>", "exec")
     exec(code, namespace)  # noqa: S102 - our own source: codes and options written with repr
     return namespace["build"]
+
+
+def review_cells(spec: Spec, r: Sequence[Any], evaluation: Mapping[str, Any]) -> list[Any]:
+    """The cells of ``exports.columns.REVIEW_CELLS`` (after the fixed leading cells): the
+    latest review's note (not in de-identified exports), the flags' rule ids and the
+    language the patient answered in."""
+    flags = evaluation.get("flags") or ()
+    ids = ";".join(str(f.get("rule_id")) for f in flags) or None
+    language = text_cell(r[_LANGUAGE])
+    if spec.deidentified:
+        return [text_cell(ids), language]
+    return [text_cell(r[_NOTE] or None), text_cell(ids), language]
 
 
 # --- flags.csv and medications.csv -------------------------------------------------------
@@ -230,6 +243,7 @@ class Renderer:
             document = _loads(r[_DOCUMENT]) or {}
             evaluation = _loads(r[_EVALUATION]) or {}
             row = build(r, document.get("answers") or {})
+            row[FIXED_LEADING:FIXED_LEADING] = review_cells(spec, r, evaluation)
             screenings.append(_deidentify_leading(spec, row) if spec.deidentified else row)
             flags += flag_rows(spec, r[_ID], r[_REVIEW_ID], evaluation, acks)
             medications += medication_rows(spec, r[_ID], evaluation)

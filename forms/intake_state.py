@@ -25,6 +25,7 @@ from forms.branching import prune_hidden
 from forms.definition import FORM_VERSION, MAX_MEDICATIONS
 from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
 from forms.i18n import LANGUAGES
+from forms.models import Problem
 from forms.steps import STEPS, Step
 from forms.units import HeightUnit, WeightUnit, implausible_bmi
 from forms.validation import base_code, check_answers
@@ -179,6 +180,12 @@ def check(state: IntakeState, today: date, codes: Iterable[str] | None = None) -
     """Problems by question code (medicine rows keep their ``medications[i].field`` code),
     first message per code; only for ``codes`` when given."""
     problems, _, _ = check_answers(state.answers_with_meds(), today=today, codes=codes)
+    return problems_by_code(problems)
+
+
+def problems_by_code(problems: Iterable[Problem]) -> dict[str, str]:
+    """Problems as the page shows them: first message per question code (medicine rows
+    keep their ``medications[i].field`` code)."""
     found: dict[str, str] = {}
     for problem in problems:
         code = problem.code if problem.code.startswith("medications[") else base_code(problem.code)
@@ -240,15 +247,17 @@ def to_document(state: IntakeState, submitted_at: datetime) -> dict[str, Any]:
             "submitted_at": stamp}
 
 
-def submit(state: IntakeState, values: Mapping[str, Any], today: date,
-           now: datetime) -> dict[str, Any] | None:
-    """Collect the review page, check everything; the document to store, or None with
-    ``state.problems`` set."""
+def submit(state: IntakeState, values: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """Collect the review page; the document to submit. It is checked once, where it is
+    submitted (``services.intake.submit``); its problems come back through ``refused``."""
     collect(state, values)
-    state.problems = check(state, today)
-    if state.problems:
-        return None
+    state.problems = {}
     return to_document(state, now)
+
+
+def refused(state: IntakeState, problems: Iterable[Problem]) -> None:
+    """The submitted document was refused: show its problems on the page."""
+    state.problems = problems_by_code(problems)
 
 
 def draft_answers(state: IntakeState) -> dict[str, Any]:

@@ -11,6 +11,7 @@ fi
 if [ -z "${SKIP_BROWSER_TESTS:-}" ]; then
   scripts/ensure-npm.sh  # axe-core (accessibility) and lforms (FHIR check), package-lock.json
 fi
+scripts/ensure-poppler.sh  # pdftotext/pdftoppm read the chart-summary PDF in the tests
 echo "==> ruff"
 "$VENV/bin/ruff" check .
 echo "==> pytest (SQLite)"

@@ -7,6 +7,15 @@ database of ``DATABASE_URL``).
 """
 
 from store.audit import list_audit, record_audit, target_of, write_audit
+from store.checkins import (
+    CheckInCandidate,
+    CheckInRefused,
+    CheckInResult,
+    CheckInView,
+    checkin_candidates,
+    latest_checkin,
+    record_checkin,
+)
 from store.db import Store, database_url, get_store, reset_stores
 from store.drafts import (
     create_draft,
@@ -50,7 +59,13 @@ from store.notes import (
 )
 from store.queue import COUNT_LIMIT, list_queue
 from store.reviews import open_flags_of, record_review
-from store.screenings import count_screenings, find_screening_id, get_screening, submit_screening
+from store.screenings import (
+    count_screenings,
+    find_screening_id,
+    find_submitted,
+    get_screening,
+    save_screening,
+)
 from store.users import (
     authenticate,
     create_user,
@@ -68,6 +83,10 @@ __all__ = [
     "AuditFilters",
     "AuditView",
     "AuthResult",
+    "CheckInCandidate",
+    "CheckInRefused",
+    "CheckInResult",
+    "CheckInView",
     "ClearingNeedsConfirmation",
     "DraftAlreadySubmitted",
     "DraftNotFound",
@@ -92,15 +111,18 @@ __all__ = [
     "assign",
     "assignment_history",
     "authenticate",
+    "checkin_candidates",
     "count_screenings",
     "create_draft",
     "create_user",
     "current_assignee",
     "database_url",
     "find_screening_id",
+    "find_submitted",
     "get_screening",
     "get_store",
     "get_user",
+    "latest_checkin",
     "list_audit",
     "list_notes",
     "list_queue",
@@ -109,13 +131,14 @@ __all__ = [
     "open_flags_of",
     "purge_stale_drafts",
     "record_audit",
+    "record_checkin",
     "record_review",
     "reset_stores",
     "resume_draft",
     "save_draft",
+    "save_screening",
     "set_password",
     "set_user_active",
-    "submit_screening",
     "target_of",
     "unlock_user",
     "write_audit",

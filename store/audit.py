@@ -1,7 +1,9 @@
 """The audit log: append-only rows of who did what to which record.
 
 The API only adds and lists; the database itself refuses UPDATE and DELETE (triggers made
-in ``store.db``). ``details`` holds ids, codes and counts, never patient names or answers;
+in ``store.db``), and every row is chained to the one before by a SHA-256
+(``store.chain``), so a row deleted, inserted or edited under the application is found by
+``python -m store verify``. ``details`` holds ids, codes and counts, never patient names or answers;
 keys that usually carry patient data are refused outright.
 """
 
@@ -10,10 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.vocab import AUDIT_ACTIONS, AuditAction
+from store.chain import chain_values
 from store.db import Store, get_store
 from store.models import AuditFilters, AuditView, check_page
 from store.schema import AuditRow, utcnow
@@ -47,6 +50,9 @@ INVITATION_EMAIL: AuditAction = "invitation_email"
 NOTE_ADD: AuditAction = "note_add"
 CONTACT_LOG: AuditAction = "contact_log"
 ASSIGN: AuditAction = "assign"
+LOGIN_THROTTLED: AuditAction = "login_throttled"
+SUBMIT_REFUSED: AuditAction = "submit_refused"
+DEVICE_TRUSTED: AuditAction = "device_trusted"
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that would put patient data in the log; ``details`` must use ids and codes instead.
@@ -92,8 +98,15 @@ def audit_values(actor: str, action: str, target: str | None = None,
 
 def write_audit(session: Session, actor: str, action: str, target: str | None = None,
                 details: dict[str, Any] | None = None) -> None:
-    """Add one audit row in the caller's transaction (committed, or not, with its work)."""
-    session.add(AuditRow(**audit_values(actor, action, target, details)))
+    """Add one audit row in the caller's transaction (committed, or not, with its work),
+    chained onto the newest row (the chain stays locked until the transaction ends)."""
+    write_audit_rows(session, [audit_values(actor, action, target, details)])
+
+
+def write_audit_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add many rows made by ``audit_values``, in order, with one chain lock and one insert."""
+    if rows:
+        session.execute(insert(AuditRow), chain_values(session, rows))
 
 
 def record_audit(actor: str, action: str, target: str | None = None,

@@ -21,7 +21,13 @@
   (clinic day, ``CLINIC_TIMEZONE``), with the preparation times; run it daily.
 - ``deliver-alerts [--once]``: send urgent alerts from the outbox (``store.alerts``) until
   stopped (SIGTERM/SIGINT), or once: everything due now, exit 1 if any failed.
-- ``verify``: check the audit hash chain and every submitted screening (see ``store.verify``).
+- ``verify [--anchor ID:HASH]``: check the audit hash chain and every submitted screening
+  against the document hash sealed in its submit row (``store.chain``); exit 0 when all
+  verify, 1 naming the first broken audit row or screening. Prints the chain head: keep it
+  elsewhere and pass it back as ``--anchor`` to detect a cut-back or rewritten chain.
+- ``grant-app-role ROLE [--print]``: on PostgreSQL, run as the owner role, give the
+  application's login role only what it needs (``store.privileges``); ``--print`` shows
+  the SQL instead of running it.
 - ``init``: create the schema (it is also created on first use).
 
 Account commands are audited as ``cli:<operating-system user>``. Import errors name the
@@ -46,15 +52,15 @@ from typing import Any, TextIO
 
 from forms.clock import clinic_timezone
 from forms.definition import QUESTIONS_BY_CODE, Question
-from forms.models import InvalidDocument, Problem
-from forms.validation import load_json, parse_document
-from store import audit
+from forms.models import InvalidDocument, Problem, Screening
+from forms.validation import load_json
+from store import audit, chain, privileges
 from store.alerts import app_base_url
 from store.db import get_store
 from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
 from store.models import StoreError
 from store.schema import ROLES
-from store.screenings import document_key, submit_screening
+from store.screenings import document_key
 from store.users import create_user, list_users, set_password, set_user_active, unlock_user
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -193,7 +199,8 @@ def _fhir_documents(path: str, raw: Any, text: str) -> list[tuple[str, Any, int,
     if isinstance(raw, NdjsonLines):
         return [(f"{path}:{line}", item, start, end) for line, start, end, item in raw.items]
     if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
-        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+        entry = raw.get("entry")
+        entries: list[Any] = entry if isinstance(entry, list) else []
         return [(f"{path}: entry[{i}]", e.get("resource") if isinstance(e, dict) else e,
                  0, len(text)) for i, e in enumerate(entries)]
     return [(path, raw, 0, len(text))]
@@ -236,6 +243,10 @@ def _print_problems(label: str, problems: Sequence[Problem], err: TextIO,
 
 def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
     """Import one file; prints one line per document; returns whether it all went in."""
+    # The command line sits above the service layer that validates and evaluates once;
+    # imported here so account commands do not load it.
+    from services import intake
+
     details: dict[str, Any] = {"ok": False}
     if fmt != "json":
         details["format"] = fmt
@@ -257,18 +268,18 @@ def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
 
     failed: list[str] = []
     invalid = 0
-    converted: list[tuple[str, Any]] = []
+    validated: list[tuple[str, str, Screening]] = []  # label, idempotency key, screening
     for label, document, start, end in documents:
         try:
-            converted.append((label, _as_document(document, fmt)))
+            answer_document = _as_document(document, fmt)
         except InvalidDocument as exc:  # FHIR envelope problems quote no answer: as they are
             for problem in exc.problems:
                 err.write(f"ERROR {label}: {problem.code}: {problem.message}\n")
             failed.extend(p.code for p in exc.problems)
             invalid += 1
             continue
-        try:
-            parse_document(converted[-1][1])
+        try:  # validated once here; submit stores this screening without a second check
+            validated.append((label, document_key(answer_document), intake.validate(answer_document)))
         except InvalidDocument as exc:
             def line_of(code: str, start: int = start, end: int = end) -> int:
                 return _line_of(text, code, start, end)
@@ -283,8 +294,8 @@ def import_file(path: str, out: TextIO, err: TextIO, fmt: str = "json") -> bool:
         return False
 
     ids: list[int] = []
-    for label, document in converted:
-        result = submit_screening(document, idempotency_key=document_key(document), actor=SYSTEM)
+    for label, key, screening in validated:
+        result = intake.submit(screening, idempotency_key=key, actor=SYSTEM)
         ids.append(result.screening_id)
         flags = ", ".join(result.flags) or "none"
         again = "already imported; " if not result.created else ""
@@ -421,6 +432,44 @@ def _change_user(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: Text
     return EXIT_OK
 
 
+def _anchor(value: str) -> tuple[int, str]:
+    row, sep, digest = value.partition(":")
+    if not (sep and row.isdigit() and len(digest) == 64
+            and all(c in "0123456789abcdef" for c in digest)):
+        raise argparse.ArgumentTypeError("anchor must be ID:HASH as printed by verify "
+                                         "(a row id, a colon, 64 lower-case hex digits)")
+    return int(row), digest
+
+
+def _verify(anchor: tuple[int, str] | None, out: TextIO, err: TextIO) -> int:
+    with get_store().session(readonly=True) as session:
+        report = chain.verify(session, anchor)
+    out.write(f"audit chain: {report.audit_rows} rows; head {report.head_id}:{report.head_hash}\n")
+    if not report.ok:
+        err.write(f"BROKEN: {report.problem}\n")
+        return EXIT_FAILED
+    unsealed = (f" ({report.unsealed} submitted before migration 0017_issue11: present, "
+                "but no document hash to compare)") if report.unsealed else ""
+    out.write(f"screenings: {report.screenings} verified{unsealed}\n")
+    out.write("OK audit chain and screenings verify\n")
+    return EXIT_OK
+
+
+def _grant(role: str, print_only: bool, out: TextIO, err: TextIO) -> int:
+    try:
+        statements = privileges.app_role_grants(role)
+        if print_only:
+            out.write("".join(f"{sql};\n" for sql in statements))
+            return EXIT_OK
+        with get_store().engine.begin() as conn:
+            privileges.grant_app_role(conn, role)
+    except ValueError as exc:
+        err.write(f"ERROR: {exc}\n")
+        return EXIT_FAILED
+    out.write(f"OK role {role} has the application's privileges only\n")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m store",
                                      description="Screening database tools (DATABASE_URL).")
@@ -456,6 +505,14 @@ def _parser() -> argparse.ArgumentParser:
     deliver = commands.add_parser("deliver-alerts", help="send urgent alerts from the outbox")
     deliver.add_argument("--once", action="store_true",
                          help="send what is due now, then exit (for a scheduler)")
+    verify = commands.add_parser("verify", help="check the audit hash chain and every screening")
+    verify.add_argument("--anchor", type=_anchor, default=None,
+                        help="ID:HASH of a chain head recorded earlier (printed by verify)")
+    grant = commands.add_parser("grant-app-role",
+                                help="PostgreSQL: least privilege for the app's login role")
+    grant.add_argument("role")
+    grant.add_argument("--print", action="store_true", dest="print_only",
+                       help="print the SQL instead of running it")
     commands.add_parser("init", help="create the database schema")
     return parser
 
@@ -508,6 +565,12 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
 
     if args.command == "deliver-alerts":
         return _deliver_alerts(args.once, out, err)
+
+    if args.command == "verify":
+        return _verify(args.anchor, out, err)
+
+    if args.command == "grant-app-role":
+        return _grant(args.role, args.print_only, out, err)
 
     get_store()  # init
     out.write("OK database ready\n")

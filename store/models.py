@@ -15,6 +15,8 @@ from core.vocab import Role as Role
 from core.vocab import Severity as Severity
 
 MAX_PAGE_SIZE = 200
+# The queue's sort: urgent, severity, oldest (the default) or the soonest appointment.
+QueueOrder = Literal["priority", "appointment"]
 
 
 class _View(BaseModel):
@@ -126,7 +128,9 @@ class AuthResult(_View):
 class QueueFilters(_View):
     """Filters of the clinician queue; every one is optional and they combine with AND.
 
-    ``submitted_from``/``submitted_to`` are inclusive UTC days.
+    ``submitted_from``/``submitted_to`` are inclusive UTC days; ``appointment_on`` is a day
+    of the clinic's calendar (``forms.clock.clinic_timezone()``): "due today" is today's date
+    there. ``order`` "appointment" lists the soonest appointment first (walk-ins last).
     """
 
     review_status: tuple[ReviewStatus, ...] = ()
@@ -139,6 +143,8 @@ class QueueFilters(_View):
     assigned_to: str | None = Field(default=None, max_length=64)  # username of the assignee
     # reviewed, then a re-evaluation changed its flags (``python -m rules reevaluate``)
     changed_since_review: bool = False
+    appointment_on: date | None = None
+    order: QueueOrder = "priority"
 
     @field_validator("review_status", mode="before")
     @classmethod
@@ -172,6 +178,9 @@ class QueueRow(_View):
     flags: tuple[QueueFlag, ...]
     assigned_to: str | None = None
     reviewed_before: bool = False  # unreviewed again: a re-evaluation sent it back
+    appointment_at: datetime | None = None  # None: a walk-in
+    checked_in_at: datetime | None = None
+    checkin_severity: HighestSeverity | None = None
 
 
 # --- screening detail and reviews -------------------------------------------------------
@@ -216,6 +225,8 @@ class ScreeningDetail(_View):
     evaluation: Evaluation
     reviews: tuple[ReviewView, ...]  # newest first
     assigned_to: str | None = None
+    appointment_at: datetime | None = None  # None: a walk-in
+    checked_in_at: datetime | None = None  # the latest day-of check-in
 
 
 class NoteView(_View):

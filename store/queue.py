@@ -1,4 +1,5 @@
-"""The clinician queue: urgent first, then most severe, then oldest submission first.
+"""The clinician queue: urgent first, then most severe, then oldest submission first (or,
+on request, the soonest appointment first); "due today/tomorrow" by the clinic's calendar.
 
 Filtering, counting and paging all happen in SQL. The filters read only columns of the
 ``ix_screenings_queue`` index (or ``screening_flags`` through its rule index), so neither
@@ -7,11 +8,13 @@ a page nor the total reads the stored documents.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from forms.clock import clinic_timezone
 from forms.validation import normalise_name
 from store.db import Store, get_store
 from store.evaluations import changed_since_review
@@ -20,18 +23,32 @@ from store.schema import SEVERITY_ORDER, FlagRow, ScreeningRow, UserRow
 
 QUEUE_ORDER = (ScreeningRow.urgent.desc(), ScreeningRow.severity_rank.asc(),
                ScreeningRow.submitted_at.asc(), ScreeningRow.id.asc())
+# Soonest appointment first, walk-ins (no appointment) after them; ties in queue order.
+APPOINTMENT_ORDER = (ScreeningRow.appointment_at.is_(None), ScreeningRow.appointment_at.asc(),
+                     *QUEUE_ORDER)
+ORDERS = {"priority": QUEUE_ORDER, "appointment": APPOINTMENT_ORDER}
 ROW_COLUMNS = (
     ScreeningRow.id, ScreeningRow.public_id, ScreeningRow.first_name, ScreeningRow.last_name,
     ScreeningRow.date_of_birth, ScreeningRow.age, ScreeningRow.submitted_at, ScreeningRow.urgent,
     ScreeningRow.highest_severity, ScreeningRow.review_status, ScreeningRow.count_defer,
     ScreeningRow.count_review, ScreeningRow.count_adjust, ScreeningRow.count_info,
     ScreeningRow.assigned_to_id,
-    ScreeningRow.latest_review_id,
+    ScreeningRow.latest_review_id, ScreeningRow.appointment_at, ScreeningRow.checked_in_at,
+    ScreeningRow.checkin_severity,
 )
 
 
 def _day_start(day: Any) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def clinic_day_bounds(day: date, zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of one day of the clinic's calendar (23 or 25 hours long on the
+    days the clocks change)."""
+    zone = zone or clinic_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _like_escape(text: str) -> str:
@@ -63,6 +80,10 @@ def queue_conditions(filters: QueueFilters) -> list[Any]:
         conditions.append(ScreeningRow.name_search.like(pattern, escape="\\"))
     if filters.changed_since_review:
         conditions.append(changed_since_review())
+    if filters.appointment_on is not None:
+        start, end = clinic_day_bounds(filters.appointment_on)
+        conditions.append(ScreeningRow.appointment_at >= start)
+        conditions.append(ScreeningRow.appointment_at < end)
     return conditions
 
 
@@ -85,7 +106,7 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
         matching = select(ScreeningRow.id).where(*conditions).limit(count_limit + 1).subquery()
         total = session.scalar(select(func.count()).select_from(matching))
         rows = session.execute(select(*ROW_COLUMNS).where(*conditions)
-                               .order_by(*QUEUE_ORDER).offset(offset).limit(limit)).all()
+                               .order_by(*ORDERS[filters.order]).offset(offset).limit(limit)).all()
         flags: dict[int, list[QueueFlag]] = {}
         assignee_ids = {r.assigned_to_id for r in rows if r.assigned_to_id is not None}
         usernames: dict[int, str] = {u.id: u.username for u in session.execute(
@@ -108,6 +129,8 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
             flags=tuple(flags.get(r.id, ())),
             assigned_to=usernames.get(r.assigned_to_id) if r.assigned_to_id else None,
             reviewed_before=r.latest_review_id is not None,
+            appointment_at=r.appointment_at, checked_in_at=r.checked_in_at,
+            checkin_severity=r.checkin_severity,
         )
         for r in rows
     ], int(total or 0)

@@ -44,7 +44,6 @@ from store.db import Store, get_store
 from store.evaluations import FlagDiff, diff_flags, flag_map, requeue_reason
 from store.schema import (
     SEVERITY_RANK,
-    AuditRow,
     EvaluationChangeRow,
     FlagRow,
     ReevaluationRunRow,
@@ -285,7 +284,7 @@ def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str
         if flags:
             session.execute(insert(FlagRow), flags)
         session.execute(insert(EvaluationChangeRow), history)
-        session.execute(insert(AuditRow), audits)
+        audit.write_audit_rows(session, audits)
     return written
 
 

@@ -1,8 +1,10 @@
-"""Submitted screenings: validate, evaluate and store in one transaction; read one back.
+"""Submitted screenings: store a validated, evaluated screening in one transaction; read one back.
 
-``submit_screening`` is idempotent two ways: the same ``idempotency_key`` returns the
-screening stored first (also when two requests race: the unique constraint decides), and
-so does a second submit of the same draft.
+The store does not run the domain: ``services.intake.submit`` validates the document and
+evaluates it once, then hands ``save_screening`` the typed screening and its evaluation.
+Storing is idempotent two ways: the same ``idempotency_key`` returns the screening stored
+first (also when two requests race: the unique constraint decides), and so does a second
+submit of the same draft. ``find_submitted`` answers a replay before anything is evaluated.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from sqlalchemy.orm import Session
 from core.evaluation import Evaluation
 from core.vocab import UNREVIEWED, Severity
 from forms.models import Screening
-from forms.validation import normalise_name, parse_document
-from rules.engine import get_engine
+from forms.validation import normalise_name
 from store import alerts, audit, invitations
+from store.chain import document_sha256
 from store.db import Store, get_store, rows_changed
 from store.drafts import PATIENT, find_draft
 from store.models import (
@@ -84,19 +86,6 @@ def _existing_for_draft(session: Session, draft_token: str | None) -> SubmitResu
     return _existing(session, ScreeningRow.id == draft.submitted_screening_id)
 
 
-def evaluate_document(document: Any) -> tuple[Screening, Evaluation]:
-    """Validate and evaluate one document. Raises ``forms.models.InvalidDocument``.
-
-    A document without ``submitted_at`` is stamped with the current time first, so the
-    stored document says when it was received and re-evaluates to the same age.
-    """
-    if isinstance(document, dict) and document.get("submitted_at") is None:
-        stamp = utcnow().isoformat().replace("+00:00", "Z")
-        document = {**document, "submitted_at": stamp}
-    screening = parse_document(document)
-    return screening, get_engine().evaluate(screening)  # engine built once per process
-
-
 def _new_rows(screening: Screening, evaluation: Evaluation, idempotency_key: str | None,
               language: str = "en") -> tuple[ScreeningRow, list[FlagRow]]:
     answers = screening.answers
@@ -134,27 +123,40 @@ def _new_rows(screening: Screening, evaluation: Evaluation, idempotency_key: str
     return row, flags
 
 
-def submit_screening(document: dict[str, Any], *, draft_token: str | None = None,
-                     idempotency_key: str | None = None, actor: str = PATIENT,
-                     store: Store | None = None, language: str = "en") -> SubmitResult:
-    """Validate, evaluate and store one answer document; returns the stored screening.
-
-    Raises ``forms.models.InvalidDocument`` (with ``.problems``) and stores nothing when
-    the document is not valid. In one transaction: the screening, one row per flag, the
-    draft marked submitted with its answers cleared, an urgent alert in the outbox when a
-    flag is urgent (``store.alerts``), and an audit row ``submit``.
-    """
+def _check_key(idempotency_key: str | None) -> None:
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise ValueError(f"idempotency_key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
-    store = store or get_store()
-    with store.session(readonly=True) as session:  # a replay needs no evaluation
-        found = (_existing(session, ScreeningRow.idempotency_key == idempotency_key)
-                 if idempotency_key else None) or _existing_for_draft(session, draft_token)
-    if found is not None:
-        log.info("submit replayed: screening %s", found.screening_id)
-        return found
 
-    screening, evaluation = evaluate_document(document)
+
+def find_submitted(*, draft_token: str | None = None, idempotency_key: str | None = None,
+                   store: Store | None = None) -> SubmitResult | None:
+    """The screening already stored under this idempotency key or from this draft, or None.
+
+    A replay (a double click, a retried request, a re-imported file) is answered from here
+    without validating or evaluating anything again.
+    """
+    _check_key(idempotency_key)
+    if idempotency_key is None and draft_token is None:
+        return None
+    with (store or get_store()).session(readonly=True) as session:
+        return (_existing(session, ScreeningRow.idempotency_key == idempotency_key)
+                if idempotency_key else None) or _existing_for_draft(session, draft_token)
+
+
+def save_screening(screening: Screening, evaluation: Evaluation, *,
+                   draft_token: str | None = None, idempotency_key: str | None = None,
+                   actor: str = PATIENT, store: Store | None = None,
+                   language: str = "en") -> SubmitResult:
+    """Store one validated screening with its evaluation; returns the stored screening.
+
+    In one transaction: the screening, one row per flag, the draft marked submitted with
+    its answers cleared, an urgent alert in the outbox when a flag is urgent
+    (``store.alerts``), and an audit row ``submit``. When a concurrent request stored the
+    same idempotency key or draft first, that screening is returned (``created`` False).
+    Callers go through ``services.intake.submit``, which checks for a replay first.
+    """
+    _check_key(idempotency_key)
+    store = store or get_store()
     try:
         with store.session() as session:
             row, flag_rows = _new_rows(screening, evaluation, idempotency_key, language)
@@ -176,6 +178,8 @@ def submit_screening(document: dict[str, Any], *, draft_token: str | None = None
                 "highest_severity": row.highest_severity,
                 "urgent": row.urgent,
                 "ruleset_version": row.ruleset_version,
+                # sealed: ``python -m store verify`` finds answers rewritten later
+                "document_sha256": document_sha256(row.document),
             })
             result = _result(row, [f.rule_id for f in flag_rows], created=True)
     except _DraftTaken:
@@ -279,6 +283,7 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
             assigned_to=session.scalar(select(UserRow.username)
                                        .where(UserRow.id == row.assigned_to_id))
             if row.assigned_to_id is not None else None,
+            appointment_at=row.appointment_at, checked_in_at=row.checked_in_at,
         )
         if viewer is not None:
             audit.write_audit(session, viewer, audit.SCREENING_VIEW,

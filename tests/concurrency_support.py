@@ -12,6 +12,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from services import intake
 from tests.conftest import make_doc
 
 FIRST = ["Ana", "Ben", "Chloé", "Dev", "Eun", "Femi", "Gus", "Hana", "Ivo", "Jia", "Kofi", "Lea"]
@@ -55,7 +56,7 @@ def _submit_worker(url: str, jobs: list[tuple[str, dict]], results) -> None:
     start = time.perf_counter()
     for key, doc in jobs:
         try:
-            result = db.submit_screening(doc, idempotency_key=key, store=store)
+            result = intake.submit(doc, idempotency_key=key, store=store)
             outcome.acked[key] = result.screening_id  # acknowledged to the "patient"
         except Exception as err:
             outcome.errors.append(f"{key}: {type(err).__name__}: {err}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 
 import store as db
+from services import intake
 from tests.concurrency_support import documents
 
 
@@ -24,7 +25,7 @@ def main(url: str, start: int, count: int) -> None:
         print(f"DRAFT {token} {doc['answers']['date_of_birth']} {i}", flush=True)
         if i % 5 == 4:
             continue  # some drafts stay drafts
-        result = db.submit_screening(doc, draft_token=token, idempotency_key=key, store=store)
+        result = intake.submit(doc, draft_token=token, idempotency_key=key, store=store)
         print(f"ACK {key} {result.screening_id}", flush=True)
 
 

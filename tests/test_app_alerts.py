@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
+from services import intake
 from store import alerts
 from tests.apptest_helpers import APP, TIMEOUT, complete_intake, new_app, texts
 from tests.conftest import CLEAN_ANSWERS, make_doc
@@ -54,7 +55,7 @@ def test_urgent_answer_in_the_app_reaches_email_and_webhook_within_seconds(in_ap
 
 def test_alert_link_opens_the_screening_after_sign_in(store_db):
     db.create_user("dr_grey", PASSWORD, "clinician")
-    result = db.submit_screening(make_doc(suicidal_thoughts="active_with_plan"))
+    result = intake.submit(make_doc(suicidal_thoughts="active_with_plan"))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["screening"] = result.public_id
     at.run()

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import store as db
 from forms.intake_state import IntakeState
+from services import intake
 from tests.apptest_helpers import answer_rows, errors, html_texts, staff_app, texts
 from tests.conftest import make_doc
 
@@ -47,7 +48,7 @@ def seed() -> dict[str, int]:
     ids = {}
     for i, (key, doc) in enumerate(docs.items()):
         doc["submitted_at"] = f"2026-11-{10 + i:02d}T09:00:00Z"
-        ids[key] = db.submit_screening(doc).screening_id
+        ids[key] = intake.submit(doc).screening_id
     return ids
 
 
@@ -279,7 +280,7 @@ def test_patient_html_and_markdown_are_shown_as_text():
     doc = make_doc(first_name="<b>Bo</b>", last_name="[x](http://evil)",
                    signature_name="<b>Bo</b> [x](http://evil)",
                    meds=["<script>alert(1)</script>"])
-    sid = db.submit_screening(doc).screening_id
+    sid = intake.submit(doc).screening_id
     at = app("dr_grey")
     queue_row = next(str(h.body) for h in at.html if "Bo" in str(h.body))
     assert "&lt;b&gt;Bo&lt;/b&gt;" in queue_row and "<b>" not in queue_row
@@ -328,8 +329,8 @@ def test_sign_out_clears_a_patient_form_left_open_on_the_device():
 
 def test_the_patients_language_is_shown_with_english_labels():
     doc = make_doc(first_name="Sofia", last_name="Reyes", signature_name="Sofia Reyes")
-    sid = db.submit_screening(doc, language="es").screening_id
-    english = db.submit_screening(make_doc()).screening_id
+    sid = intake.submit(doc, language="es").screening_id
+    english = intake.submit(make_doc()).screening_id
     at = _open(app("dr_grey"), sid)
     notes = [i.value for i in at.info]
     assert any("answered in **Español** (es)" in n for n in notes)
@@ -337,3 +338,41 @@ def test_the_patients_language_is_shown_with_english_labels():
     assert "Have you ever had bleeding in the brain?" in questions  # English labels
     at = _open(app("dr_grey"), english)
     assert not any("answered in" in i.value for i in at.info)
+
+
+def _book(ids: dict[str, int], when: dict[str, object]) -> None:
+    from store.schema import ScreeningRow
+
+    with db.get_store().session() as session:
+        for key, at in when.items():
+            session.get(ScreeningRow, ids[key]).appointment_at = at
+
+
+def test_queue_knows_the_day_due_today_tomorrow_and_sort_by_appointment(monkeypatch):
+    from datetime import datetime, time, timedelta
+
+    from forms.clock import clinic_timezone, now_in_clinic
+
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/Chicago")
+    ids = seed()
+    today = now_in_clinic().date()
+    zone = clinic_timezone()
+    _book(ids, {"review_only": datetime.combine(today, time(14, 0), tzinfo=zone),
+                "defer": datetime.combine(today, time(8, 30), tzinfo=zone),
+                "urgent": datetime.combine(today + timedelta(days=1), time(9, 0), tzinfo=zone)})
+    at = app("dr_grey")
+    assert names_in_order(at) == ["Urgent", "Defer", "Review", "None"]
+    shown = [m.value for m in at.markdown]
+    at_two = datetime.combine(today, time(14, 0), tzinfo=zone)
+    assert f"**Appointment** {at_two:%a} {today.day} {at_two:%b %Y} 14:00 {at_two:%Z}" in shown
+    assert ":gray[Walk-in (no appointment)]" in shown  # Nora has no appointment
+    at.segmented_control(key="f_due").set_value("today").run()
+    assert names_in_order(at) == ["Defer", "Review"]  # queue order within the day
+    at.segmented_control(key="f_due").set_value("tomorrow").run()
+    assert names_in_order(at) == ["Urgent"]
+    at.segmented_control(key="f_due").set_value("any").run()
+    at.segmented_control(key="f_order").set_value("appointment").run()
+    assert names_in_order(at) == ["Defer", "Review", "Urgent", "None"]
+    assert any("Soonest appointment first" in c.value for c in at.caption)
+    audit, _ = db.list_audit(db.AuditFilters(action="queue_view"))
+    assert any(a.details["filters"]["order"] == "appointment" for a in audit)

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import store as db
 from rules.engine import build_engine
+from services import intake
 from store.reevaluate import ReevaluateOptions, reevaluate
 from tests.apptest_helpers import APP, TIMEOUT, texts
 from tests.conftest import make_doc
@@ -42,7 +43,7 @@ def reevaluated(store_db, overlay_engine):
              "fresh": ("Fresh", {"bipolar_disorder": "yes"})}
     for key, (last, answers) in cases.items():
         doc = make_doc(last_name=last, signature_name=f"Ann {last}", **answers)
-        ids[key] = db.submit_screening(doc).screening_id
+        ids[key] = intake.submit(doc).screening_id
     for key in ("bipolar", "glaucoma"):
         db.record_review(ids[key], "dr_grey", "cleared", "", {}, None, confirm_open_flags=True)
     summary = reevaluate(overlay_engine, ReevaluateOptions())

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
+from services import intake
 from tests.apptest_helpers import APP, TIMEOUT, errors, staff_app
 from tests.conftest import make_doc
 
@@ -16,7 +17,7 @@ from tests.conftest import make_doc
 @pytest.fixture(autouse=True)
 def database(store_db):
     db.create_user("dr_grey", "correct horse battery staple", "clinician")
-    db.submit_screening(make_doc(first_name="Zoë", last_name="Ångström", signature_name="Zoë Ångström",
+    intake.submit(make_doc(first_name="Zoë", last_name="Ångström", signature_name="Zoë Ångström",
                                  meds=["=HYPERLINK(\"http://x\",\"y\")"]))
     return store_db
 

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 import store as db
 from forms.prep import prep_times
 from forms.steps import STEPS
+from services import intake
 from store import invitations as inv
 from store.schema import InvitationRow, ScreeningRow, utcnow
 from tests.apptest_helpers import (
@@ -85,7 +86,7 @@ def test_front_desk_creates_an_invitation_and_sees_no_clinical_page():
     assert [a.actor for a in created] == ["desk1"]
 
     # the queue and the detail are not pages of the front desk, and refuse it themselves
-    db.submit_screening(
+    intake.submit(
         {"form_version": "1", "answers": {**CLEAN_ANSWERS, "first_name": "Zed",
                                           "signature_name": "Zed Lee"}})
     for page in ("app_pages/queue.py", "app_pages/screening.py", "app_pages/export.py"):

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store as db
+from services import intake
 from tests.apptest_helpers import APP, TIMEOUT, answer_rows, errors, html_texts, texts
 from tests.conftest import make_doc
 
@@ -38,7 +39,7 @@ def open_screening(screening_id: int) -> AppTest:
 
 
 def submit(**answers) -> db.SubmitResult:
-    return db.submit_screening(make_doc(**answers))
+    return intake.submit(make_doc(**answers))
 
 
 def reason_of(rule_id: str) -> str:

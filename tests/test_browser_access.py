@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from services import intake
 from tests.browser import (
     DOB,
     DOB_TYPED,
@@ -28,7 +29,7 @@ def seeded(server):
     store = db.get_store(server.database_url)
     doc = make_doc(first_name=PATIENT[0], last_name=PATIENT[1],
                    signature_name=" ".join(PATIENT), date_of_birth=DOB, pregnant="yes")
-    db.submit_screening(doc, store=store)
+    intake.submit(doc, store=store)
     db.create_user("nurse_kim", PASSWORD, "clinician", store=store)
     db.create_user("boss", PASSWORD, "admin", store=store)
     _, token = db.create_draft(store=store)

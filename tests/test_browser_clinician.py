@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from services import intake
 from tests.browser import (
     open_page,
     shot,
@@ -30,7 +31,7 @@ def seed_calm_screenings(database_url: str) -> None:
                                         ("Pavel", {"pregnant": "yes"})]):
         doc = make_doc(first_name=first, last_name="Older", signature_name=f"{first} Older", **extra)
         doc["submitted_at"] = f"2026-01-0{i + 1}T08:00:00Z"
-        db.submit_screening(doc, store=store)
+        intake.submit(doc, store=store)
     db.create_user("dr_house", PASSWORD, "clinician", store=store)
 
 
@@ -101,7 +102,7 @@ def test_visitor_without_login_sees_no_staff_page_and_no_patient_data(browser, s
 
     store = db.get_store(server.database_url)
     doc = make_doc(first_name="Violetta", last_name="Hidden", signature_name="Violetta Hidden")
-    db.submit_screening(doc, store=store)
+    intake.submit(doc, store=store)
     page = open_page(browser)
     page.goto(f"{server.url}/{path}")
     wait_idle(page, timeout=60_000)
@@ -126,7 +127,7 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):
     doc = make_doc(first_name="Henrietta", last_name="Lacks-Mirror",
                    signature_name="Henrietta Lacks-Mirror", phone="+1 (555) 010-2030",
                    email="h.mirror@example.com", glaucoma="yes", meds=["Lamictal 100mg"])
-    result = db.submit_screening(doc, store=store)
+    result = intake.submit(doc, store=store)
 
     page = open_page(browser, viewport={"width": 1366, "height": 900})
     page.goto(f"{server.url}/detail?id={result.public_id}")

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from services import intake
 from tests.browser import browser, server, shot, wait_idle  # noqa: F401 - fixtures
 from tests.conftest import make_doc
 from tests.fhir_support import fhir_model
@@ -34,7 +35,7 @@ def test_clinician_downloads_a_screening_as_a_fhir_bundle(browser, server, tmp_p
     store = db.get_store(server.database_url)
     doc = make_doc(meds=["Xanax 0.5mg"], first_name="Henrietta", last_name="Lacks-Mirror",
                    signature_name="Henrietta Lacks-Mirror", bipolar_disorder="yes")
-    screening_id = db.submit_screening(doc, store=store).screening_id
+    screening_id = intake.submit(doc, store=store).screening_id
     db.create_user("dr_fhir", PASSWORD, "clinician", store=store)
 
     page = browser.new_page(viewport={"width": 1366, "height": 900})

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from services import intake
 from tests.browser import (  # noqa: F401 - browser and server are fixtures
     browser,
     server,
@@ -34,9 +35,9 @@ def seed(database_url: str) -> dict[str, int]:
     import store as db
 
     store = db.get_store(database_url)
-    link = db.submit_screening(make_doc(first_name=FIRST, last_name=LAST, meds=[MED],
+    link = intake.submit(make_doc(first_name=FIRST, last_name=LAST, meds=[MED],
                                         signature_name=f"{FIRST} {LAST}"), store=store)
-    icon = db.submit_screening(make_doc(first_name=ICON_FIRST, last_name=ICON_LAST,
+    icon = intake.submit(make_doc(first_name=ICON_FIRST, last_name=ICON_LAST,
                                         signature_name=f"{ICON_FIRST} {ICON_LAST}",
                                         meds=[":material/verified: zoloft"]), store=store)
     db.create_user("dr_safe", PASSWORD, "clinician", store=store)
@@ -104,7 +105,7 @@ def test_export_zip_is_served_once_and_only_after_the_click(browser, server):  #
 
     store = db.get_store(server.database_url)
     db.create_user("dr_export", PASSWORD, "clinician", store=store)
-    db.submit_screening(make_doc(), store=store)
+    intake.submit(make_doc(), store=store)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     sign_in(page, server.url, "dr_export", PASSWORD)
     page.get_by_role("link", name="Export CSV").click()
@@ -157,7 +158,7 @@ def test_idle_time_out_clears_the_screen_without_a_click(browser, idle_server): 
 
     store = db.get_store(idle_server.database_url)
     db.create_user("dr_idle", PASSWORD, "clinician", store=store)
-    sid = db.submit_screening(make_doc(first_name="Henrietta", last_name="Idleworth",
+    sid = intake.submit(make_doc(first_name="Henrietta", last_name="Idleworth",
                                        signature_name="Henrietta Idleworth"),
                               store=store).screening_id
     def staff_sign_in(page) -> None:  # with waits for a busy machine

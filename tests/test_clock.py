@@ -73,3 +73,15 @@ def test_a_document_without_submitted_at_uses_today_in_the_clinic(monkeypatch):
     monkeypatch.setenv("CLINIC_TIMEZONE", "Pacific/Kiritimati")  # UTC+14: often a day ahead
     screening = parse_document(make_doc() | {"submitted_at": None})
     assert screening.reference_date == now_in_clinic().date()
+
+
+def test_the_intake_date_pickers_use_the_clinic_calendar(monkeypatch):
+    """The birth-date picker's "today" (its latest allowed date) is the clinic's date: at
+    any instant UTC+14 and UTC-11 are on different calendar days, so a UTC "today" fails."""
+    from app_pages.questions import today
+
+    monkeypatch.setenv("CLINIC_TIMEZONE", "Pacific/Kiritimati")
+    east = today()
+    monkeypatch.setenv("CLINIC_TIMEZONE", "Pacific/Pago_Pago")
+    west = today()
+    assert east - west in (timedelta(days=1), timedelta(days=2))

@@ -10,6 +10,7 @@ import itertools
 from sqlalchemy import func, select
 
 import store as db
+from services import intake
 from store.schema import FlagRow, ReviewRow, ScreeningRow
 from tests.concurrency_support import REVIEWER_PASSWORD, documents, run_load
 
@@ -20,7 +21,7 @@ WORKERS = 8
 def test_concurrent_submissions_and_reviews(store_db, store_url):
     for name in ("reviewer0", "reviewer1"):
         db.create_user(name, REVIEWER_PASSWORD, "clinician")
-    targets = [db.submit_screening(doc).screening_id for doc in documents(12, seed=99)]
+    targets = [intake.submit(doc).screening_id for doc in documents(12, seed=99)]
 
     result = run_load(store_url, documents(SUBMISSIONS), workers=WORKERS, duplicates=100,
                       review_targets=targets, reviewers=2, review_rounds=3)

@@ -26,7 +26,8 @@ from exports import (
     write_export_zip,
 )
 from exports.core import write_tables
-from store import create_user, list_audit, set_user_active, submit_screening
+from services import intake
+from store import create_user, list_audit, set_user_active
 from store.models import AuditFilters
 from store.schema import AuditRow
 from tests.conftest import make_doc
@@ -43,7 +44,7 @@ def seeded(store_db):
     create_user("gone", PASSWORD, "clinician")
     set_user_active("gone", False, actor="system")
     for i, extra in enumerate([{}, {"glaucoma": "yes"}, {"meds": ["Xanax 1mg", "Zoloft"]}]):
-        submit_screening({**make_doc(**extra), "submitted_at": f"2026-11-0{i + 1}T10:00:00Z"})
+        intake.submit({**make_doc(**extra), "submitted_at": f"2026-11-0{i + 1}T10:00:00Z"})
     return store_db
 
 
@@ -106,7 +107,7 @@ def test_every_export_writes_one_audit_row_with_filters_and_counts(seeded, tmp_p
                                 "review_status": ["unreviewed"], "decision": []}
     assert first["deidentified"] is True and first["encoding"] == "utf-8-sig"
     assert first["rows"] == {"screenings.csv": 2, "flags.csv": 2, "medications.csv": 2,
-                             "data_dictionary.csv": 70}
+                             "data_dictionary.csv": 71}
     assert rows[1].details["rows"]["screenings.csv"] == 3
     assert rows[1].details["encoding"] == "utf-8"
     assert rows[0].details["rows"]["screenings.csv"] == 0

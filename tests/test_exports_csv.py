@@ -14,10 +14,11 @@ from sqlalchemy import update
 import store.reviews as reviews_module
 from exports import ExportOptions, export_files, neutralise, screening_columns
 from exports.core import render_spec, write_tables
-from exports.render import compile_screening_row, reference_screening_row
+from exports.render import compile_screening_row, reference_screening_row, review_cells
 from forms.definition import QUESTIONS
 from rules.engine import get_engine
-from store import create_user, get_screening, record_review, submit_screening
+from services import intake
+from store import create_user, get_screening, record_review
 from store.schema import ScreeningRow
 from tests.conftest import make_doc
 
@@ -31,12 +32,13 @@ def at(text: str) -> datetime:
 
 
 def submit(doc: dict, submitted_at: str, language: str = "en") -> int:
-    return submit_screening({**doc, "submitted_at": submitted_at}, language=language).screening_id
+    return intake.submit({**doc, "submitted_at": submitted_at}, language=language).screening_id
 
 
-def review(monkeypatch, screening_id: int, who: str, decision: str, acks: dict, when: str) -> None:
+def review(monkeypatch, screening_id: int, who: str, decision: str, acks: dict, when: str,
+           note: str = "") -> None:
     monkeypatch.setattr(reviews_module, "utcnow", lambda: at(when))
-    record_review(screening_id, who, decision, "", acks, None, confirm_open_flags=True)
+    record_review(screening_id, who, decision, note, acks, None, confirm_open_flags=True)
 
 
 def export(**options) -> dict[str, str]:
@@ -58,7 +60,7 @@ def staff(store_db):
 @pytest.fixture
 def fixed(staff, monkeypatch) -> list[int]:
     """Three screenings with fixed times: reviewed with an acknowledgement, urgent and
-    unreviewed (accented name, answered in Spanish), reviewed by an admin."""
+    unreviewed (accented name), reviewed by an admin."""
     ann = make_doc(meds=["Xanax 0.5mg"], bipolar_disorder="yes", height_cm=170, weight_kg=80)
     ann["answers"]["medications"][0].update(dose="0.5 mg", frequency="as needed")
     zoe = make_doc(first_name="Zoë", last_name="Ångström-Núñez",
@@ -69,7 +71,8 @@ def fixed(staff, monkeypatch) -> list[int]:
     ids = [submit(ann, "2026-11-01T09:15:00Z"), submit(zoe, "2026-11-15T23:59:59Z", "es"),
            submit(bo, "2026-11-21T00:00:00Z")]
     review(monkeypatch, ids[0], "dr.kay", "cleared_with_conditions",
-           {"benzodiazepine": "taper plan with prescriber"}, "2026-11-02T10:00:00Z")
+           {"benzodiazepine": "taper plan with prescriber"}, "2026-11-02T10:00:00Z",
+           note="-2 mg taper; recheck BP, call Tue")  # a leading '-': neutralised
     review(monkeypatch, ids[2], "admin.lu", "cleared", {}, "2026-11-22T08:30:00Z")
     return ids
 
@@ -79,7 +82,7 @@ def fixed(staff, monkeypatch) -> list[int]:
 SCREENINGS_HEADER = (
     "screening_id,form_version,ruleset_version,submitted_at,age,bmi,flags_defer,flags_review,"
     "flags_adjust,flags_info,urgent,highest_severity,review_status,review_decision,reviewed_by,"
-    "reviewed_at,language,first_name,last_name,date_of_birth,sex_at_birth,phone,email,pregnant,"
+    "reviewed_at,review_note,flag_ids,language,first_name,last_name,date_of_birth,sex_at_birth,phone,email,pregnant,"
     "breastfeeding,reasons___depression,reasons___anxiety,reasons___ptsd,reasons___ocd,"
     "reasons___bipolar_depression,reasons___chronic_pain,reasons___other,bipolar_disorder,"
     "mania_current,psychosis_current,psychosis_history,suicidal_thoughts,"
@@ -98,15 +101,15 @@ SCREENINGS_HEADER = (
 # The leading columns (up to language) then the answers; {rs} is the ruleset version.
 SCREENINGS_ROWS = [
     "1,1,{rs},2026-11-01T09:15:00Z,41,27.7,0,1,1,0,0,review,cleared_with_conditions,"
-    "cleared_with_conditions,dr.kay,2026-11-02T10:00:00Z,en,"
-    "Ann,Lee,1985-06-15,female,,,no,no,1,0,0,0,0,0,0,yes,no,no,no,none,no,no,no,no,no,2,none,"
+    "cleared_with_conditions,dr.kay,2026-11-02T10:00:00Z,\"'-2 mg taper; recheck BP, call Tue\","
+    "bipolar_disorder;benzodiazepine,en,Ann,Lee,1985-06-15,female,,,no,no,1,0,0,0,0,0,0,yes,no,no,no,none,no,no,no,no,no,2,none,"
     "no,,0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,0,,,,170,80,yes,no,1,1,Ann Lee",
-    "2,1,{rs},2026-11-15T23:59:59Z,41,,2,0,0,0,1,defer,unreviewed,,,,es,"
+    "2,1,{rs},2026-11-15T23:59:59Z,41,,2,0,0,0,1,defer,unreviewed,,,,,suicidal_plan;bp_severe,es,"
     "Zoë,Ångström-Núñez,1985-06-15,male,,,,,1,0,0,0,0,0,0,no,no,no,no,active_with_plan,no,no,"
     "no,no,no,2,none,no,,0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,1,165,95,,,,yes,"
     "no,1,1,Zoë Ångström-Núñez",
     "3,1,{rs},2026-11-21T00:00:00Z,76,,0,1,0,0,0,review,cleared,cleared,admin.lu,"
-    "2026-11-22T08:30:00Z,en,"
+    "2026-11-22T08:30:00Z,,age_over_65,en,"
     "Bo,Chen,1950-02-01,female,,,no,no,0,1,0,0,0,1,0,no,no,no,no,none,no,no,no,no,no,2,none,no,"
     ",0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,1,,,,,,yes,no,1,1,Bo Chen",
 ]
@@ -170,7 +173,9 @@ def test_data_dictionary_describes_every_column(fixed):
         "choice", "en=English | es=Español")
     identifying = {e["column"] for e in entries if e["identifying"] == "1"}
     assert identifying == {"first_name", "last_name", "date_of_birth", "phone", "email",
-                           "signature_name", "allergies"}
+                           "signature_name", "allergies", "review_note"}
+    assert by_column["review_note"]["type"] == "notes"
+    assert by_column["flag_ids"]["section"] == "flags" and "';'-separated" in by_column["flag_ids"]["label"]
 
 
 # --- round trip --------------------------------------------------------------------------
@@ -335,7 +340,7 @@ def test_formula_payloads_come_out_inert_and_numbers_stay_numbers(staff):
 # --- de-identified ------------------------------------------------------------------------
 
 IDENTIFYING = {"first_name", "last_name", "date_of_birth", "phone", "email", "signature_name",
-               "allergies"}
+               "allergies", "review_note"}
 
 
 def test_deidentified_export_has_no_identifying_column_nor_any_patient_detail(staff, monkeypatch):
@@ -348,7 +353,9 @@ def test_deidentified_export_has_no_identifying_column_nor_any_patient_detail(st
     sid = submit(doc, "2026-11-03T10:00:00Z")
     review(monkeypatch, sid, "dr.kay", "needs_follow_up",
            {"suicidal_plan": "called Quillon Zarathustra at home",
-            "medication_unrecognized": "Quillon to bring the bottle"}, "2026-11-03T12:00:00Z")
+            "medication_unrecognized": "Quillon to bring the bottle"}, "2026-11-03T12:00:00Z",
+           note="Spoke with Quillon; his sister Ada drives him")
+    assert export()["screenings.csv"].count("Spoke with Quillon") == 1  # identified: kept
     files = export(deidentified=True)
     header = next(csv.reader(io.StringIO(files["screenings.csv"])))
     assert not IDENTIFYING & set(header)
@@ -367,6 +374,8 @@ def test_deidentified_export_has_no_identifying_column_nor_any_patient_detail(st
             assert secret.casefold() not in text.casefold(), (name, secret)
     (screening,) = rows(files["screenings.csv"])
     assert screening["age"] == "55" and screening["review_decision"] == "needs_follow_up"
+    assert screening["flag_ids"] == "suicidal_plan;medication_unrecognized"
+    assert screening["reviewed_by"] == "dr.kay"
     evidence = {f["rule_id"]: f["evidence"] for f in rows(files["flags.csv"])}
     assert evidence["medication_unrecognized"] == "medication #1 -> not identified (unrecognized)"
     assert evidence["suicidal_plan"] == "suicidal_thoughts=active_with_plan"
@@ -438,9 +447,10 @@ ODD_ANSWERS = [
 def test_generated_row_builder_matches_the_reference(deidentified, answers):
     spec = render_spec(deidentified)
     raw = (7, "1", "=rs", "2026-11-21 14:03:00.000000", 40, 22.5, 1, 0, 0, 2, True, "defer",
-           "unreviewed", None, None, None, None, "{}", "{}", "=es")
+           "unreviewed", None, None, None, None, "{}", "{}", "+note", "=es")
     built = compile_screening_row(spec)(raw, answers)
     assert built == reference_screening_row(spec, raw, answers)
-    assert len(built) == len(screening_columns(deidentified))
+    extra = review_cells(spec, raw, {"flags": [{"rule_id": "a"}, {"rule_id": "b"}]})
+    assert extra == (["a;b", "'=es"] if deidentified else ["'+note", "a;b", "'=es"])
+    assert len(built) + len(extra) == len(screening_columns(deidentified))
     assert built[:4] == [7, "1", "'=rs", "2026-11-21T14:03:00Z"]
-    assert built[16] == "'=es"  # the language, neutralised like any text

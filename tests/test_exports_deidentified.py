@@ -10,7 +10,8 @@ import re
 import pytest
 
 from exports import ExportOptions, export_files
-from store import create_user, record_review, submit_screening
+from services import intake
+from store import create_user, record_review
 from tests.conftest import make_doc
 
 PASSWORD = "a long enough password"
@@ -25,8 +26,8 @@ def elderly(store_db) -> int:
     create_user("doc", PASSWORD, "clinician")
     doc = make_doc(date_of_birth="1929-03-04", meds=["Xanax 0.5mg"])
     doc["submitted_at"] = "2026-11-21T14:03:27Z"
-    sid = submit_screening(doc).screening_id
-    submit_screening(make_doc(first_name="Young", signature_name="Young Lee"))
+    sid = intake.submit(doc).screening_id
+    intake.submit(make_doc(first_name="Young", signature_name="Young Lee"))
     record_review(sid, "doc", "needs_follow_up", "called", {"age_over_65": "ok",
                                                             "benzodiazepine": None}, None)
     return sid

@@ -24,7 +24,8 @@ from exports.fhir.api import export_fhir_to_dir, screening_bundle_json
 from forms.fhir import QUESTIONNAIRE_URL, build_questionnaire, canonical, response_to_document
 from forms.validation import parse_document
 from rules.engine import get_engine
-from store import create_user, list_audit, record_review, submit_screening
+from services import intake
+from store import create_user, list_audit, record_review
 from store.models import AuditFilters, ScreeningNotFound
 from tests.conftest import make_doc
 from tests.fhir_support import case_document, case_files, fhir_model, without_empty
@@ -57,7 +58,7 @@ def seeded(staff, monkeypatch) -> dict[int, dict[str, Any]]:
     documents: dict[int, dict[str, Any]] = {}
     for day, path in enumerate(case_files(), start=1):
         document = {**case_document(path), "submitted_at": f"2026-10-{day:02d}T10:00:00Z"}
-        documents[submit_screening(document).screening_id] = document
+        documents[intake.submit(document).screening_id] = document
     first = min(documents)
     monkeypatch.setattr(reviews_module, "utcnow", lambda: datetime(2026, 11, 22, tzinfo=UTC))
     flags = get_engine().evaluate(parse_document(documents[first])).flags
@@ -136,7 +137,7 @@ def test_deidentified_export_holds_no_patient_detail(seeded, out_dir):
                    date_of_birth="1979-03-04", phone="+1 555 013 2291",
                    email="quenby@example.org", allergies="latex hives")
     doc["answers"]["medications"][0]["frequency"] = "two at bedtime"
-    submit_screening(doc)
+    intake.submit(doc)
     result = export_fhir_to_dir(ExportOptions(deidentified=True), "dr.kay", "clinician", out_dir)
     assert "Patient.ndjson" not in result.files
     assert not (out_dir / "Patient.ndjson").exists()
@@ -179,7 +180,7 @@ def test_usage_errors(out_dir):
 
 
 def test_bundle_of_one_screening_is_valid_and_audited(staff):
-    screening_id = submit_screening(make_doc(meds=["Xanax 0.5mg", "Lamictal"],
+    screening_id = intake.submit(make_doc(meds=["Xanax 0.5mg", "Lamictal"],
                                              bipolar_disorder="yes"), language="es").screening_id
     bundle = json.loads(screening_bundle_json(screening_id, "dr.kay", "clinician"))
     fhir_model(bundle)
@@ -205,8 +206,8 @@ def elderly(staff, monkeypatch) -> int:
     """A patient born in 1929 (97 at submission), submitted and reviewed at exact times."""
     doc = make_doc(date_of_birth="1929-03-04", meds=["Xanax 0.5mg"])
     doc["submitted_at"] = "2026-11-21T14:03:27Z"
-    screening_id = submit_screening(doc).screening_id
-    submit_screening(make_doc(first_name="Young", signature_name="Young Lee"))
+    screening_id = intake.submit(doc).screening_id
+    intake.submit(make_doc(first_name="Young", signature_name="Young Lee"))
     monkeypatch.setattr(reviews_module, "utcnow",
                         lambda: datetime(2026, 11, 22, 9, 41, 5, tzinfo=UTC))
     record_review(screening_id, "dr.kay", "needs_follow_up", "called",

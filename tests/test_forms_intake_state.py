@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from forms import intake_state as flow
+from forms.models import InvalidDocument
 from forms.steps import STEP_IDS, STEPS
 from forms.validation import parse_document
 from tests.conftest import CLEAN_ANSWERS
@@ -136,8 +137,7 @@ def test_submit_builds_the_spec_document_that_parses():
     state = flow.IntakeState()
     walk(state, answers)
     now = datetime(2026, 11, 21, 9, 30, 15, 123, tzinfo=UTC)
-    document = flow.submit(state, step_values("review", answers), TODAY, now)
-    assert document is not None
+    document = flow.submit(state, step_values("review", answers), now)
     assert document["form_version"] == "1" and document["submitted_at"] == "2026-11-21T09:30:15Z"
     assert document["answers"]["medications"] == [
         {"name": "sertraline", "dose": "", "frequency": "", "status": "current"}]
@@ -145,12 +145,15 @@ def test_submit_builds_the_spec_document_that_parses():
     assert screening.answers["first_name"] == "Ann"
 
 
-def test_submit_with_a_wrong_signature_returns_nothing_and_says_why():
+def test_a_refused_submit_with_a_wrong_signature_says_why():
     state = flow.IntakeState()
     walk(state, CLEAN_ANSWERS)
     values = {**step_values("review", CLEAN_ANSWERS), "signature_name": "Someone Else"}
     now = datetime(2026, 11, 21, tzinfo=UTC)
-    assert flow.submit(state, values, TODAY, now) is None
+    document = flow.submit(state, values, now)
+    with pytest.raises(InvalidDocument) as caught:  # checked once, where it is submitted
+        parse_document(document)
+    flow.refused(state, caught.value.problems)
     assert "signature_name" in state.problems
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import String, func, select
 from forms.models import InvalidDocument
 from forms.validation import parse_document
 from rules.engine import get_engine
+from services import intake
 from store import (
     DraftNotFound,
     create_draft,
@@ -31,7 +32,6 @@ from store import (
     load_draft_by_token,
     resume_draft,
     save_draft,
-    submit_screening,
 )
 from store.cli import main as store_main
 from store.schema import DraftRow, FlagRow, ScreeningRow
@@ -77,7 +77,7 @@ def json_round_trip(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-# --- submit_screening ---------------------------------------------------------------------
+# --- intake.submit ------------------------------------------------------------------------
 
 @hostile(200)
 @given(mutated_documents(max_ops=3, mild=True))
@@ -89,7 +89,7 @@ def test_submit_hostile_document_stores_all_or_nothing(store_db, case):
     doc = apply_mutations(base, ops)
     before = counts(store_db)
     try:
-        result = submit_screening(doc)
+        result = intake.submit(doc)
     except InvalidDocument as exc:
         event("rejected")
         assert_clear_rejection(exc.problems)
@@ -105,7 +105,7 @@ def test_submit_hostile_document_stores_all_or_nothing(store_db, case):
 @hostile(120)
 @given(valid_documents(max_meds=4))
 def test_hostile_valid_text_round_trips_exactly(store_db, doc):
-    result = submit_screening(copy.deepcopy(doc))
+    result = intake.submit(copy.deepcopy(doc))
     detail = get_screening(result.screening_id)
     assert detail.document == doc, "the stored document differs from the one submitted"
     answers = doc["answers"]
@@ -123,7 +123,7 @@ def test_hostile_valid_text_round_trips_exactly(store_db, doc):
 def test_stored_values_fit_their_columns(store_db, doc):
     """Every String(n) column holds at most n characters, as PostgreSQL enforces (SQLite,
     used here, does not): a valid document must never be refused by the database."""
-    result = submit_screening(doc)
+    result = intake.submit(doc)
     with store_db.session(readonly=True) as session:
         row = session.get(ScreeningRow, result.screening_id)
         too_long = {column.key: len(getattr(row, column.key))

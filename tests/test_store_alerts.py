@@ -15,7 +15,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from store import alerts, audit, get_store, list_audit, reset_stores, submit_screening
+from services import intake
+from store import alerts, audit, get_store, list_audit, reset_stores
 from store import screenings as screenings_module
 from store.models import AuditFilters
 from store.schema import AlertRow, ScreeningRow, utcnow
@@ -68,9 +69,9 @@ def assert_no_patient_data(text: str) -> None:
 # -- the outbox is written with the screening --------------------------------------------
 
 def test_urgent_submit_queues_one_alert_and_others_none(store_db):
-    calm = submit_screening(make_doc())
-    urgent = submit_screening(urgent_doc())
-    again = submit_screening(urgent_doc())  # another patient with the same answers
+    calm = intake.submit(make_doc())
+    urgent = intake.submit(urgent_doc())
+    again = intake.submit(urgent_doc())  # another patient with the same answers
     assert not calm.urgent and urgent.urgent
     rows = outbox(store_db)
     assert [(r.screening_id, r.rule_ids, r.status, r.attempts) for r in rows] == [
@@ -80,8 +81,8 @@ def test_urgent_submit_queues_one_alert_and_others_none(store_db):
     assert {a.target for a in queued} == {f"screening:{urgent.screening_id}",
                                           f"screening:{again.screening_id}"}
     # re-submitting the same screening (idempotency) and re-queueing it add nothing
-    submit_screening(urgent_doc(), idempotency_key="k1")
-    submit_screening(urgent_doc(), idempotency_key="k1")
+    intake.submit(urgent_doc(), idempotency_key="k1")
+    intake.submit(urgent_doc(), idempotency_key="k1")
     with store_db.session() as session:
         assert alerts.enqueue_urgent_alert(session, urgent.screening_id, ["suicidal_plan"]) is None
         assert alerts.enqueue_urgent_alert(session, urgent.screening_id, ["other_rule"]) is not None
@@ -99,7 +100,7 @@ def test_alert_and_screening_are_one_transaction(store_db, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(screenings_module.audit, "write_audit", failing_after_alert)
         with pytest.raises(RuntimeError):
-            submit_screening(urgent_doc())
+            intake.submit(urgent_doc())
 
     def failing_enqueue(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
@@ -107,7 +108,7 @@ def test_alert_and_screening_are_one_transaction(store_db, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(screenings_module.alerts, "enqueue_urgent_alert", failing_enqueue)
         with pytest.raises(RuntimeError):
-            submit_screening(urgent_doc())
+            intake.submit(urgent_doc())
     with store_db.session(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(ScreeningRow)) == 0
         assert session.scalar(select(func.count()).select_from(AlertRow)) == 0
@@ -117,7 +118,7 @@ def test_alert_and_screening_are_one_transaction(store_db, monkeypatch):
 
 def test_delivers_to_smtp_and_webhook_once_without_patient_data(store_db, smtp_server,  # noqa: F811
                                                                 webhook_server):  # noqa: F811
-    result = submit_screening(urgent_doc())
+    result = intake.submit(urgent_doc())
     report = alerts.deliver_due(settings(smtp_server.url, webhook_server.url), store=store_db)
     assert (report.sent, report.failed, report.pending) == (1, 0, 0)
 
@@ -155,7 +156,7 @@ def test_servers_down_then_up_retries_with_backoff_and_sends_once(store_db):
     smtp = SmtpServer()  # port chosen, nothing listening yet
     hook = WebhookServer(status=503).start()
     try:
-        submit_screening(urgent_doc())
+        intake.submit(urgent_doc())
         config = settings(smtp.url, hook.url)
         first = alerts.deliver_due(config, store=store_db)
         assert (first.sent, first.failed, first.pending) == (0, 1, 1)
@@ -224,7 +225,7 @@ def test_settings_from_environment(monkeypatch):
 
 
 def test_without_a_channel_alerts_wait(store_db):
-    submit_screening(urgent_doc())
+    intake.submit(urgent_doc())
     report = alerts.deliver_due(alerts.AlertSettings(), store=store_db)
     assert (report.sent, report.pending) == (0, 1)
     assert outbox(store_db)[0].attempts == 0  # not claimed: a channel configured later sends it
@@ -279,7 +280,7 @@ def test_worker_delivers_within_seconds_and_stops_on_sigterm(store_db, store_url
     worker = _start_worker(env)
     try:
         started = time.monotonic()
-        submit_screening(urgent_doc())
+        intake.submit(urgent_doc())
         smtp_server.wait_for(1, timeout=30)
         webhook_server.wait_for(1, timeout=30)
         assert time.monotonic() - started < 30
@@ -296,7 +297,7 @@ def test_deliverer_killed_while_sending_sends_once_after_restart(store_db, store
         env = _env(store_url, ALERT_EMAIL=STAFF[0], SMTP_URL=stalling.url,
                    ALERT_SEND_TIMEOUT_SECONDS="3")
         worker = _start_worker(env)
-        result = submit_screening(urgent_doc())  # committed: the alert is in the outbox
+        result = intake.submit(urgent_doc())  # committed: the alert is in the outbox
 
         def claimed() -> bool:
             return any(r.attempts == 1 for r in outbox(store_db))

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from services import intake
 from store import (
     DraftAlreadySubmitted,
     DraftNotFound,
@@ -17,7 +18,6 @@ from store import (
     purge_stale_drafts,
     resume_draft,
     save_draft,
-    submit_screening,
 )
 from store.drafts import MAX_RESUME_FAILURES
 from store.models import AuditFilters
@@ -94,7 +94,7 @@ def test_too_many_wrong_dates_lock_resume_but_not_the_own_session(saved):
 
 def test_a_submitted_draft_shows_no_answers_and_cannot_change(saved, store_db):
     draft_id, token = saved
-    result = submit_screening(make_doc(), draft_token=token)
+    result = intake.submit(make_doc(), draft_token=token)
     for view in (resume_draft(token, DOB), load_draft_by_token(token)):
         assert view.submitted and view.answers is None
         assert view.screening_public_id == result.public_id
@@ -133,7 +133,7 @@ def _count(store) -> int:
 def test_purge_removes_only_stale_unsubmitted_drafts(store_db):
     _, stale = create_draft()
     _, submitted = create_draft()
-    submit_screening(make_doc(), draft_token=submitted)
+    intake.submit(make_doc(), draft_token=submitted)
     later = utcnow() + timedelta(days=31)
     assert purge_stale_drafts(now=later - timedelta(days=2)) == 0  # only 29 days old
     _, fresh = create_draft()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from store import db, get_store, reset_stores, submit_screening
+from services import intake
+from store import db, get_store, reset_stores
 from tests.conftest import make_doc
 
 
@@ -36,7 +37,7 @@ def sqlite_url(tmp_path, monkeypatch):
 
 
 def test_new_database_folder_and_files_are_private(sqlite_url, loose_umask):
-    submit_screening(make_doc(), store=get_store())  # a write: -wal and -shm exist now
+    intake.submit(make_doc(), store=get_store())  # a write: -wal and -shm exist now
     files = [Path(f"{sqlite_url}{suffix}") for suffix in ("", "-wal", "-shm")]
     assert all(f.exists() for f in files)
     assert _mode(sqlite_url.parent) == 0o700
@@ -45,7 +46,7 @@ def test_new_database_folder_and_files_are_private(sqlite_url, loose_umask):
 
 def test_an_older_world_readable_install_is_tightened(sqlite_url, loose_umask, monkeypatch):
     monkeypatch.setattr(db, "DEFAULT_SQLITE_PATH", sqlite_url)  # the default var/ folder
-    submit_screening(make_doc(), store=get_store())
+    intake.submit(make_doc(), store=get_store())
     reset_stores()
     os.chmod(sqlite_url.parent, 0o755)
     for suffix in ("", "-wal", "-shm"):

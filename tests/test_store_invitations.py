@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services import intake
 from store import (
     create_draft,
     get_screening,
     list_audit,
     save_draft,
-    submit_screening,
 )
 from store import invitations as inv
 from store.drafts import MAX_RESUME_FAILURES
@@ -66,7 +66,7 @@ def test_open_prefills_and_the_same_link_reaches_the_same_draft(store_db):
 def test_submitted_screening_is_tied_to_the_appointment_and_the_link_then_shows_it(store_db):
     view, token = invite()
     opened = inv.open_invitation(token, DOB)
-    result = submit_screening(make_doc(), draft_token=opened.draft_token)
+    result = intake.submit(make_doc(), draft_token=opened.draft_token)
     detail = get_screening(result.screening_id)
     assert detail.document["answers"]["first_name"] == "Ann"
     from store.schema import ScreeningRow
@@ -79,7 +79,7 @@ def test_submitted_screening_is_tied_to_the_appointment_and_the_link_then_shows_
     [listed] = inv.list_invitations(actor="frontdesk1")
     assert listed.status == "submitted" and listed.screening_id == result.screening_id
     # a walk-in has no appointment
-    walk_in = submit_screening(make_doc(first_name="Wal", signature_name="Wal Lee"))
+    walk_in = intake.submit(make_doc(first_name="Wal", signature_name="Wal Lee"))
     with store_db.session(readonly=True) as session:
         assert session.get(ScreeningRow, walk_in.screening_id).appointment_at is None
 

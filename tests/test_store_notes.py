@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 import store as db
+from services import intake
 from tests.conftest import make_doc
 
 pytest_plugins = ("store.testing",)
@@ -17,7 +18,7 @@ PASSWORD = "correct horse battery"
 def screening(store_db) -> int:
     db.create_user("doc", PASSWORD, "clinician")
     db.create_user("nurse", PASSWORD, "clinician")
-    return db.submit_screening(make_doc(glaucoma="yes")).screening_id
+    return intake.submit(make_doc(glaucoma="yes")).screening_id
 
 
 def test_notes_and_contacts_form_one_thread_oldest_first(screening):
@@ -88,7 +89,7 @@ def test_the_database_refuses_to_change_notes_or_hand_offs(store_db, screening, 
 
 
 def test_hand_offs_keep_history_and_drive_the_assigned_to_me_filter(screening):
-    other = db.submit_screening(make_doc(first_name="Bo", last_name="Other",
+    other = intake.submit(make_doc(first_name="Bo", last_name="Other",
                                          signature_name="Bo Other")).screening_id
     db.assign(screening, "nurse", by="doc")
     db.assign(screening, "doc", by="nurse")

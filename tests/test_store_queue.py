@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from store import QueueFilters, create_user, list_queue, record_review, submit_screening
+from services import intake
+from store import QueueFilters, create_user, list_queue, record_review
 from store.queue import COUNT_LIMIT, QUEUE_ORDER, ROW_COLUMNS, queue_conditions
 from store.schema import SEVERITY_RANK, FlagRow, ScreeningRow
 from tests.conftest import make_doc
@@ -35,7 +36,7 @@ def seeded(store_db):
         doc = make_doc(first_name=first, last_name=last, signature_name=f"{first} {last}",
                        **answers)
         doc["submitted_at"] = at
-        ids[key] = submit_screening(doc).screening_id
+        ids[key] = intake.submit(doc).screening_id
     return ids
 
 
@@ -215,3 +216,79 @@ def test_queue_uses_indexes_at_100000_screenings(sqlite_db):
                                   .where(FlagRow.rule_id == "glaucoma"))
     assert total == expected > 0 and all(
         any(fl.rule_id == "glaucoma" for fl in r.flags) for r in rows)
+
+
+# --- the clinic's day: appointments (issue 13) -------------------------------------------
+
+# key: appointment in the clinic's time zone (America/Los_Angeles), None for a walk-in
+APPOINTMENTS = {
+    "none": "2026-12-03 23:30",      # late on the 3rd in Los Angeles: the 4th in UTC
+    "review_old": "2026-12-03 00:00",  # the first minute of the 3rd
+    "urgent": "2026-12-04 00:00",    # the first minute of the 4th
+    "defer_new": "2026-12-02 23:59",  # the last minute of the 2nd
+    "adjust": None,
+    "info": "2026-12-03 09:15",
+    "defer_old": None,
+    "review_new": "2026-12-04 08:00",
+}
+
+
+@pytest.fixture
+def booked(seeded, store_db, monkeypatch):
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/Los_Angeles")
+    zone = ZoneInfo("America/Los_Angeles")
+    with store_db.session() as session:
+        for key, text in APPOINTMENTS.items():
+            if text is not None:
+                local = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+                session.get(ScreeningRow, seeded[key]).appointment_at = local
+    return seeded
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (date(2026, 12, 3), ["review_old", "info", "none"]),  # queue order within the day
+    (date(2026, 12, 4), ["urgent", "review_new"]),
+    (date(2026, 12, 2), ["defer_new"]),
+    (date(2026, 12, 5), []),
+])
+def test_due_on_a_day_of_the_clinic_calendar(booked, day, expected):
+    rows, total = list_queue(QueueFilters(appointment_on=day))
+    assert keys(rows, booked) == expected and total == len(expected)
+
+
+def test_due_day_follows_the_clinic_time_zone(booked, monkeypatch):
+    # The same instants read in UTC: 23:30 in Los Angeles on the 3rd is the 4th in UTC.
+    monkeypatch.setenv("CLINIC_TIMEZONE", "UTC")
+    rows, _ = list_queue(QueueFilters(appointment_on=date(2026, 12, 4)))
+    assert "none" in keys(rows, booked) and "review_old" not in keys(rows, booked)
+
+
+def test_day_bounds_cover_a_daylight_saving_day():
+    from zoneinfo import ZoneInfo
+
+    from store.queue import clinic_day_bounds
+
+    start, end = clinic_day_bounds(date(2026, 11, 1), ZoneInfo("America/Los_Angeles"))
+    assert end - start == timedelta(hours=25) and start.tzinfo is UTC
+    assert start == datetime(2026, 11, 1, 7, 0, tzinfo=UTC)
+
+
+def test_sort_by_appointment_soonest_first_walk_ins_last(booked):
+    rows, _ = list_queue(QueueFilters(order="appointment"))
+    assert keys(rows, booked) == ["defer_new", "review_old", "info", "none", "urgent",
+                                  "review_new", "defer_old", "adjust"]  # walk-ins: queue order
+    assert rows[0].appointment_at is not None and rows[-1].appointment_at is None
+    assert rows[0].appointment_at.utcoffset() == timedelta(0)  # stored and returned in UTC
+
+
+def test_due_filter_combines_with_the_other_filters(booked):
+    rows, _ = list_queue(QueueFilters(appointment_on=date(2026, 12, 3), severity="review",
+                                      order="appointment"))
+    assert keys(rows, booked) == ["review_old"]
+
+
+def test_order_must_be_known():
+    with pytest.raises(ValueError, match="order"):
+        QueueFilters(order="name")

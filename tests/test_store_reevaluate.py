@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 import store.reevaluate as reevaluate_module
 import store.screenings as screenings_module
 from rules.engine import build_engine
+from services import intake
 from store import (
     QueueFilters,
     create_user,
@@ -24,7 +25,6 @@ from store import (
     list_audit,
     list_queue,
     record_review,
-    submit_screening,
 )
 from store.evaluations import evaluation_history
 from store.models import AuditFilters
@@ -71,7 +71,7 @@ def db(store_db, base_engine, monkeypatch):
 
 
 def _submit(**answers) -> int:
-    return submit_screening(make_doc(**answers)).screening_id
+    return intake.submit(make_doc(**answers)).screening_id
 
 
 def _review(screening_id: int, acks: dict[str, str | None] | None = None) -> None:
@@ -223,9 +223,9 @@ def test_status_filter_and_small_ranges(db, scene, overlay_engine, options, expe
 
 
 def test_since_filter_uses_the_submission_day(db, overlay_engine):
-    old = submit_screening({**make_doc(bipolar_disorder="yes"),
+    old = intake.submit({**make_doc(bipolar_disorder="yes"),
                             "submitted_at": "2026-10-01T10:00:00Z"}).screening_id
-    new = submit_screening({**make_doc(bipolar_disorder="yes"),
+    new = intake.submit({**make_doc(bipolar_disorder="yes"),
                             "submitted_at": "2026-11-02T00:00:00Z"}).screening_id
     from datetime import date
     seen = []

@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from services import intake
 from store import (
     ClearingNeedsConfirmation,
     ReviewRefused,
@@ -17,7 +18,6 @@ from store import (
     list_audit,
     record_review,
     set_user_active,
-    submit_screening,
 )
 from store.models import AuditFilters
 from store.schema import AckRow, ReviewRow
@@ -36,7 +36,7 @@ def clinicians(store_db):
 def flagged(clinicians):
     """Urgent defer (suicidal_plan), plain defer (aneurysm_avm), review (glaucoma)."""
     doc = make_doc(suicidal_thoughts="active_with_plan", aneurysm_or_avm="yes", glaucoma="yes")
-    result = submit_screening(doc)
+    result = intake.submit(doc)
     assert set(result.flags) == {"suicidal_plan", "aneurysm_avm", "glaucoma"}
     return result.screening_id
 
@@ -92,7 +92,7 @@ def test_a_review_with_every_required_acknowledgement(store_db, flagged):
 
 
 def test_flags_that_are_not_defer_or_urgent_need_no_acknowledgement(store_db, clinicians):
-    screening_id = submit_screening(make_doc(glaucoma="yes", cannabis_use="daily")).screening_id
+    screening_id = intake.submit(make_doc(glaucoma="yes", cannabis_use="daily")).screening_id
     review = record_review(screening_id, "doc", "needs_follow_up", "", {}, None)
     assert review.acknowledgements == ()
 

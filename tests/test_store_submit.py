@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from forms.models import InvalidDocument
 from forms.validation import parse_document
+from services import intake
 from store import (
     create_draft,
     get_screening,
     list_audit,
     load_draft_by_token,
     save_draft,
-    submit_screening,
 )
 from store import screenings as screenings_module
 from store.models import AuditFilters
@@ -34,7 +34,7 @@ def counts(store) -> dict[str, int]:
 def test_submit_stores_one_screening_with_its_flags(store_db, engine):
     doc = make_doc(meds=["Xanax 0.5mg prn"], glaucoma="yes", suicidal_thoughts="active_with_plan",
                    height_cm=170, weight_kg=80)
-    result = submit_screening(doc)
+    result = intake.submit(doc)
     expected = engine.evaluate(parse_document(doc))
     assert result.created and result.urgent
     assert result.flags == tuple(f.rule_id for f in expected.flags)
@@ -72,7 +72,7 @@ def test_an_invalid_document_stores_nothing(store_db, doc):
     save_draft(token, {"first_name": "Ann"}, 7, "1985-06-15")
     before = counts(store_db)
     with pytest.raises(InvalidDocument) as caught:
-        submit_screening(doc, draft_token=token, idempotency_key="k")
+        intake.submit(doc, draft_token=token, idempotency_key="k")
     assert caught.value.problems and all(p.code and p.message for p in caught.value.problems)
     assert counts(store_db) == before
     draft = load_draft_by_token(token)
@@ -80,9 +80,9 @@ def test_an_invalid_document_stores_nothing(store_db, doc):
 
 
 def test_the_same_idempotency_key_twice_makes_one_screening(store_db):
-    first = submit_screening(make_doc(glaucoma="yes"), idempotency_key="click-1")
-    second = submit_screening(make_doc(glaucoma="yes"), idempotency_key="click-1")
-    other = submit_screening(make_doc(glaucoma="yes"), idempotency_key="click-2")
+    first = intake.submit(make_doc(glaucoma="yes"), idempotency_key="click-1")
+    second = intake.submit(make_doc(glaucoma="yes"), idempotency_key="click-1")
+    other = intake.submit(make_doc(glaucoma="yes"), idempotency_key="click-2")
     assert second.screening_id == first.screening_id and not second.created
     assert second.flags == first.flags == ("glaucoma",)
     assert other.screening_id != first.screening_id
@@ -91,7 +91,7 @@ def test_the_same_idempotency_key_twice_makes_one_screening(store_db):
 
 def test_a_lost_idempotency_race_returns_the_winner(store_db, monkeypatch):
     """Both requests passed the first look-up; the unique constraint decides."""
-    first = submit_screening(make_doc(), idempotency_key="race")
+    first = intake.submit(make_doc(), idempotency_key="race")
     real_existing = screenings_module._existing
     calls = []
 
@@ -100,7 +100,7 @@ def test_a_lost_idempotency_race_returns_the_winner(store_db, monkeypatch):
         return None if len(calls) == 1 else real_existing(session, condition)
 
     monkeypatch.setattr(screenings_module, "_existing", miss_first)
-    again = submit_screening(make_doc(), idempotency_key="race")
+    again = intake.submit(make_doc(), idempotency_key="race")
     assert again.screening_id == first.screening_id and not again.created
     assert len(calls) == 2  # the pre-check missed; the IntegrityError path found it
     assert counts(store_db)["screenings"] == 1
@@ -113,7 +113,7 @@ def test_concurrent_double_submit_makes_one_screening(store_db):
     def submit():
         barrier.wait()
         try:
-            results.append(submit_screening(make_doc(), idempotency_key="same"))
+            results.append(intake.submit(make_doc(), idempotency_key="same"))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -131,8 +131,8 @@ def test_concurrent_double_submit_makes_one_screening(store_db):
 def test_submitting_a_draft_links_it_and_a_second_submit_returns_the_first(store_db):
     draft_id, token = create_draft()
     save_draft(token, {"first_name": "Ann"}, 8, "1985-06-15")
-    first = submit_screening(make_doc(), draft_token=token)
-    second = submit_screening(make_doc(), draft_token=token)  # double click, no key
+    first = intake.submit(make_doc(), draft_token=token)
+    second = intake.submit(make_doc(), draft_token=token)  # double click, no key
     assert second.screening_id == first.screening_id and not second.created
     assert counts(store_db)["screenings"] == 1
     with store_db.session(readonly=True) as session:
@@ -141,13 +141,13 @@ def test_submitting_a_draft_links_it_and_a_second_submit_returns_the_first(store
 
 
 def test_an_unknown_draft_token_does_not_lose_the_submission(store_db):
-    result = submit_screening(make_doc(), draft_token="purged-long-ago")
+    result = intake.submit(make_doc(), draft_token="purged-long-ago")
     assert result.created and counts(store_db)["screenings"] == 1
 
 
 def test_submit_writes_an_audit_row_without_patient_data(store_db):
     draft_id, token = create_draft()
-    result = submit_screening(make_doc(glaucoma="yes"), draft_token=token)
+    result = intake.submit(make_doc(glaucoma="yes"), draft_token=token)
     rows, total = list_audit(AuditFilters(action="submit"))
     assert total == 1
     row = rows[0]
@@ -163,7 +163,7 @@ def test_a_document_without_submitted_at_is_stamped(store_db):
     doc = make_doc()
     del doc["submitted_at"]
     before = datetime.now(UTC)
-    result = submit_screening(doc)
+    result = intake.submit(doc)
     detail = get_screening(result.screening_id)
     assert detail.submitted_at >= before.replace(microsecond=0)
     assert detail.document["submitted_at"].endswith("Z")
@@ -171,5 +171,5 @@ def test_a_document_without_submitted_at_is_stamped(store_db):
 
 def test_idempotency_key_length_is_checked(store_db):
     with pytest.raises(ValueError):
-        submit_screening(make_doc(), idempotency_key="x" * 129)
+        intake.submit(make_doc(), idempotency_key="x" * 129)
     assert counts(store_db)["screenings"] == 0
