@@ -293,7 +293,16 @@ def _medicine_feedback(s: flow.IntakeState, name: str, tx: Text) -> str:
     return cache[key]
 
 
-def draw_medications(s: flow.IntakeState, tx: Text) -> None:
+@st.fragment
+def draw_medications() -> None:
+    """The medicine list reruns on its own: adding a row, removing one or typing a name
+    redraws the list, not the whole step (Next and Back still rerun the page)."""
+    s = state()
+    with timing.fragment_run(f"screen=medications meds={len(s.meds)}"):
+        _draw_medications(s, Text(s.language))
+
+
+def _draw_medications(s: flow.IntakeState, tx: Text) -> None:
     flow.update_meds(s, _med_values(s))  # what is typed in the boxes decides what is shown
     question = QUESTIONS_BY_CODE["takes_no_medications"]
     ui.seed_widget(question, s.answers.get("takes_no_medications", False))
@@ -449,7 +458,7 @@ def draw_step(s: flow.IntakeState, tx: Text) -> None:
     if step.id == "review":
         draw_review(s, tx)
     elif step.id == "medications":
-        draw_medications(s, tx)
+        draw_medications()
     else:
         draw_questions(s, step, tx)
     crisis.callout_on_step(s)  # 988 / 911 at once after a plan or an attempt (issue 13)

@@ -85,7 +85,10 @@ def test_full_intake_with_refresh_and_resume(browser, server):
     names.nth(0).fill("Xanax 0.5mg prn for panic")
     names.nth(0).press("Tab")
     wait_idle(page)
-    expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible()
+    # Right after a restart the drug dictionary may still be loading in the background
+    # (seconds on a quiet machine, longer under load): wait for the feedback, not 5 s.
+    expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible(
+        timeout=120_000)
     press(page, "add_med")
     names.nth(1).fill("Lamictal 200 mg")
     names.nth(1).press("Tab")
