@@ -8,11 +8,11 @@ import streamlit as st
 
 from app_pages import timing
 from app_pages.alert_link import open_linked_screening
-from app_pages.auth import current_user, sign_out, watch_idle
+from app_pages.auth import current_user, sign_out, watch_idle, write_device_cookie
 from app_pages.oneshot import install as install_one_time_downloads
 from app_pages.services import start_background_work
 
-STAFF_PATHS = ("queue", "detail", "export", "audit")
+STAFF_PATHS = ("queue", "detail", "export", "audit", "checkin")
 
 timing.start_run()  # SCREENING_TIMING_LOG=1: each rerun's server time in the log
 install_one_time_downloads()
@@ -44,10 +44,12 @@ else:
                      url_path="export")
     invites = st.Page("app_pages/invitations.py", title="Invitations",
                       icon=":material/event_available:", url_path="invitations")
-    clinic = [queue, detail, export, invites]
+    checkin = st.Page("app_pages/checkin.py", title="Check-in", icon=":material/how_to_reg:",
+                      url_path="checkin")
+    clinic = [queue, detail, checkin, export, invites]
     pages = {"Clinic": clinic}
-    if user["role"] == "front_desk":  # invitations (and check-in) only: no clinical detail
-        pages = {"Front desk": [invites]}
+    if user["role"] == "front_desk":  # invitations and check-in only: no clinical detail
+        pages = {"Front desk": [checkin, invites]}
     if user["role"] == "admin":
         pages["Admin"] = [st.Page("app_pages/audit_log.py", title="Audit log",
                                   icon=":material/policy:", url_path="audit")]
@@ -60,6 +62,7 @@ else:
             sign_out()
             st.rerun()
     navigation = st.navigation(pages, position="sidebar")
+    write_device_cookie()  # after a sign-in from a browser not remembered yet
     open_linked_screening(user)  # the link in an urgent alert: ?screening=<public id>
     navigation.run()
 # Once the page is drawn (never before it: the first page after a restart must not wait):

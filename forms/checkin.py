@@ -136,7 +136,14 @@ class CheckInProblem(BaseModel):
     message: str
 
     def text(self) -> str:
-        return f"{FIELD_LABELS.get(self.field.split('.')[0], self.field)}: {self.message}"
+        """'Which medicine and when, line 2 (time taken): is required'."""
+        parts = self.field.split(".")
+        label = FIELD_LABELS.get(parts[0], self.field)
+        if len(parts) > 1 and parts[1].isdigit():
+            label += f", line {int(parts[1]) + 1}"
+            if parts[2:] == ["taken_at"]:
+                label += " (date and time taken)"
+        return f"{label}: {self.message}"
 
 
 def _problems(err: ValidationError) -> list[CheckInProblem]:
@@ -149,6 +156,8 @@ def _problems(err: ValidationError) -> list[CheckInProblem]:
                 field, _, text = part.partition(": ")
                 found.append(CheckInProblem(field=field, message=text or part))
             continue
+        if item.get("input", "") is None or item["type"] == "missing":
+            message = "is required"
         found.append(CheckInProblem(field=".".join(loc), message=message))
     return found
 

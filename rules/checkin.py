@@ -8,8 +8,9 @@ list, and every reading is kept in the evaluation, so an unread name is seen, no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from core.evaluation import Evaluation, Evidence, Flag, MedicationReading
 from core.vocab import SEVERITY_RANK
@@ -72,3 +73,56 @@ def _labelled(evidence: Evidence, checkin: CheckIn, appointment_at: datetime | N
         return evidence
     return evidence.model_copy(update={
         "label": fact_label(evidence.code, float(evidence.answer), checkin, appointment_at)})
+
+
+def _listed_at_intake(reading: MedicationReading, intake: Evaluation) -> MedicationReading | None:
+    """The intake's current medicine read as the same drug, if any."""
+    if not reading.generic:
+        return None
+    return next((m for m in intake.medications
+                 if m.current and m.generic and m.generic.casefold() == reading.generic.casefold()),
+                None)
+
+
+def _drug(reading: MedicationReading) -> str:
+    read = f" ({reading.generic})" if reading.generic and reading.generic.casefold() \
+        not in reading.text.casefold() else ""
+    return f"{reading.text}{read}" if reading.generic else f"{reading.text} (not identified)"
+
+
+def changes_since_intake(answers: Mapping[str, Any], intake: Evaluation, checkin: CheckIn,
+                         checkin_evaluation: Evaluation, when: Callable[[datetime], str]
+                         ) -> tuple[str, ...]:
+    """What the check-in says that the intake did not, one plain line each (patient text
+    included: show as text). ``when`` formats a time for the clinic."""
+    lines: list[str] = []
+    sys_bp, dia_bp, pulse = (answers.get(c) for c in ("systolic_bp", "diastolic_bp", "heart_rate"))
+    arrival = f"{checkin.systolic_bp}/{checkin.diastolic_bp}"
+    intake_bp = f"{sys_bp}/{dia_bp}" if sys_bp is not None and dia_bp is not None else None
+    lines.append(f"Blood pressure: {intake_bp or 'not given'} at intake, {arrival} on arrival")
+    lines.append(f"Heart rate: {pulse if pulse is not None else 'not given'} at intake, "
+                 f"{checkin.heart_rate} on arrival")
+    arranged = answers.get("escort_arranged")
+    said = {"yes": "arranged", "no": "NOT arranged"}.get(str(arranged), "not answered")
+    lines.append(f"Escort: {said} at intake; "
+                 + (f"here at check-in ({checkin.escort_name}, {checkin.escort_phone})"
+                    if checkin.escort_present else "NOT here at check-in"))
+    doses = [m for m in checkin_evaluation.medications if m.position < NEW_MEDICINE_OFFSET]
+    news = [m for m in checkin_evaluation.medications if m.position >= NEW_MEDICINE_OFFSET]
+    for reading, dose in zip(doses, checkin.sedatives, strict=True):
+        listed = _listed_at_intake(reading, intake)
+        lines.append(f"Took {_drug(reading)} at {when(dose.taken_at)}; "
+                     + ("on the intake list" if listed else "NOT on the intake medicine list"))
+    for reading in news:
+        listed = _listed_at_intake(reading, intake)
+        lines.append(f"New medicine: {_drug(reading)}; "
+                     + (f"already on the intake list as '{listed.text}'" if listed
+                        else "not on the intake list"))
+    if not checkin.sedatives:
+        lines.append("No benzodiazepine or lamotrigine in the 24 hours before check-in")
+    if not checkin.new_medicines:
+        lines.append("No new medicine since the screening")
+    raised = checkin_evaluation.flags
+    lines.append(f"Flags raised at check-in: {len(raised)}"
+                 + (f" (highest: {checkin_evaluation.highest_severity})" if raised else ""))
+    return tuple(lines)

@@ -14,7 +14,7 @@ from store.checkins import (
     CheckInView,
     checkin_candidates,
     latest_checkin,
-    record_checkin,
+    save_checkin,
 )
 from store.db import Store, database_url, get_store, reset_stores
 from store.drafts import (
@@ -131,10 +131,10 @@ __all__ = [
     "open_flags_of",
     "purge_stale_drafts",
     "record_audit",
-    "record_checkin",
     "record_review",
     "reset_stores",
     "resume_draft",
+    "save_checkin",
     "save_draft",
     "save_screening",
     "set_password",

@@ -10,6 +10,7 @@ clinical detail: names, appointment times and whether check-in was recorded.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +21,6 @@ from core.evaluation import Evaluation, Flag
 from core.vocab import UNREVIEWED, AuditAction, HighestSeverity, ReviewStatus
 from forms.checkin import CheckIn
 from forms.validation import normalise_name
-from rules.engine import get_engine
 from store import audit
 from store.db import Store, get_store
 from store.models import ScreeningNotFound, StoreError, _View
@@ -29,6 +29,8 @@ from store.schema import CheckInRow, ScreeningRow, UserRow, utcnow
 from store.users import normalise_username
 
 log = logging.getLogger(__name__)
+# Evaluates a check-in for its screening's appointment (None: a walk-in).
+Judge = Callable[[datetime | None], Evaluation]
 
 CHECKIN_ROLES = ("front_desk", "clinician", "admin")
 CHECKIN_AUDIT: AuditAction = "checkin"
@@ -82,19 +84,20 @@ def _staff(session: Session, username: str) -> UserRow:
     return user
 
 
-def record_checkin(screening_id: int, checkin: CheckIn, actor: str, *,
-                   store: Store | None = None) -> CheckInResult:
-    """Evaluate and store a check-in; returns only that it was recorded.
+def save_checkin(screening_id: int, checkin: CheckIn, judge: Judge, actor: str, *,
+                 store: Store | None = None) -> CheckInResult:
+    """Store a check-in with its evaluation; returns only that it was recorded.
 
-    Raises ``ScreeningNotFound`` or ``CheckInRefused``; nothing is stored then.
+    ``judge`` evaluates the check-in for the screening's appointment (None: a walk-in),
+    read in this transaction (``services.checkin.record`` passes the rules engine). Raises
+    ``ScreeningNotFound`` or ``CheckInRefused``; nothing is stored then.
     """
-    engine = get_engine()  # built once per process, before the transaction
     with (store or get_store()).session() as session:
         user = _staff(session, actor)
         screening = session.get(ScreeningRow, screening_id, with_for_update=True)
         if screening is None:
             raise ScreeningNotFound(f"no screening {screening_id}")
-        evaluation = engine.evaluate_checkin(checkin, screening.appointment_at)
+        evaluation = judge(screening.appointment_at)
         defer = [f.rule_id for f in evaluation.flags if f.severity == "defer"]
         reopened: ReviewStatus | None = None
         if defer and screening.review_status != UNREVIEWED and screening.latest_review_id:

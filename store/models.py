@@ -111,16 +111,21 @@ class UserView(_View):
 
 
 class AuthResult(_View):
-    """``ok`` only for the right password on an active, unlocked account.
+    """``ok`` only for the right password on an active account, in time.
 
-    ``reason`` is for the caller's logic; show patients and staff one generic message for
-    every failure so that it does not reveal which usernames exist.
+    ``reason`` is for the caller's logic; show staff one generic message for every failure
+    so that it does not reveal which usernames exist. ``throttled``: refused unchecked,
+    come back in ``retry_after`` seconds (also set after a failure that starts a delay).
+    ``device_token``: after a success on a device not remembered yet, the secret to keep
+    in that browser (``store.users.DEVICE_LIFETIME``); shown once, only its hash is stored.
     """
 
     ok: bool
-    reason: Literal["ok", "invalid", "locked", "inactive"]
+    reason: Literal["ok", "invalid", "throttled", "inactive"]
     user: UserView | None = None
-    locked_until: datetime | None = None
+    locked_until: datetime | None = None  # the account's next attempt is not before this
+    retry_after: int | None = None
+    device_token: str | None = None
 
 
 # --- queue ------------------------------------------------------------------------------

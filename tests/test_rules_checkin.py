@@ -128,7 +128,8 @@ def test_facts_use_the_visit_prep_hours():
 
 
 PROBLEMS = [
-    ("missing-vital", {"systolic_bp": None}, "systolic_bp", "valid integer"),
+    ("missing-vital", {"systolic_bp": None}, "systolic_bp", "is required"),
+    ("vital-not-a-number", {"heart_rate": "fast"}, "heart_rate", "valid integer"),
     ("bp-out-of-range", {"systolic_bp": 400}, "systolic_bp", "less than or equal to 300"),
     ("diastolic-above-systolic", {"diastolic_bp": 130}, "diastolic_bp", "lower than the systolic"),
     ("escort-without-name", {"escort_name": ""}, "escort_name", "required when the escort"),

@@ -12,7 +12,8 @@ import pytest
 import store as db
 from forms.checkin import CheckIn, check_checkin
 from services import intake
-from store.checkins import CheckInRefused, checkin_candidates, latest_checkin, record_checkin
+from services.checkin import record as record_checkin
+from store.checkins import CheckInRefused, checkin_candidates, latest_checkin
 from store.schema import CheckInRow, ScreeningRow
 from tests.conftest import make_doc
 from tests.test_rules_checkin import APPOINTMENT, CHECKED_IN, checkin
