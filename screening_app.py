@@ -6,17 +6,16 @@ the role again. Patients see only the intake; staff sign in at /staff.
 
 import streamlit as st
 
+from app_pages import timing
 from app_pages.alert_link import open_linked_screening
 from app_pages.auth import current_user, sign_out, watch_idle, write_device_cookie
 from app_pages.oneshot import install as install_one_time_downloads
-from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer, warm_up_in_background
+from app_pages.services import start_background_work
 
 STAFF_PATHS = ("queue", "detail", "export", "audit", "checkin")
 
-warm_up_in_background()  # the drug dictionary loads while the first patient reads
-purge_stale_drafts_daily()
+timing.start_run()  # SCREENING_TIMING_LOG=1: each rerun's server time in the log
 install_one_time_downloads()
-start_alert_deliverer()
 intake = st.Page("app_pages/intake.py", title="Patient screening form",
                  icon=":material/assignment:", url_path="screening", default=True)
 user = current_user()
@@ -70,3 +69,7 @@ else:
     write_device_cookie()  # after a sign-in from a browser not remembered yet
     open_linked_screening(user)  # the link in an urgent alert: ?screening=<public id>
     navigation.run()
+# Once the page is drawn (never before it: the first page after a restart must not wait):
+# the database, the drug dictionary and rules, the daily draft purge and the alert sender
+# start in background threads.
+start_background_work()

@@ -1,12 +1,16 @@
-"""Patient intake: one step per section, saved server-side after every step."""
+"""Patient intake: one step per section, saved server-side after every step.
+
+The store (and SQLAlchemy) is imported where a callback needs it, not at the top: after a
+restart the welcome page is drawn without waiting for the database layer to load.
+"""
 
 from __future__ import annotations
 
-import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
-import store as db
-from app_pages import a11y, crisis, invitation_entry
+import streamlit as st
+
+from app_pages import a11y, crisis, invitation_entry, timing
 from app_pages import questions as ui
 from app_pages.prep import draw_prep_times
 from app_pages.services import engine, store
@@ -19,10 +23,9 @@ from forms.models import InvalidDocument
 from forms.patient_messages import patient_message
 from forms.steps import STEPS
 from forms.validation import base_code
-from services import intake
-from store import submit_limits
-from store.drafts import hash_token
-from store.throttle import RateLimit, session_limit
+
+if TYPE_CHECKING:
+    from store.throttle import RateLimit
 
 STATE = "intake"
 SUBMIT_TIMES = "intake_submit_times"  # kept across "start a new form" in this browser session
@@ -88,6 +91,10 @@ def _med_values(s: flow.IntakeState) -> dict[str, dict[str, str]]:
 def _save(s: flow.IntakeState) -> str:
     """Save the draft server-side; the first save creates it and puts the token in the URL.
     Returns the draft's token."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    import store as db
+
     token = s.token
     if token is None:
         _, token = db.create_draft(store=store())
@@ -105,6 +112,7 @@ def _save(s: flow.IntakeState) -> str:
     return token
 
 
+@timing.callback
 def on_next() -> None:
     s = state()
     if flow.next_step(s, _step_values(s), ui.today(), _med_values(s)):
@@ -112,6 +120,7 @@ def on_next() -> None:
         _save(s)
 
 
+@timing.callback
 def on_back() -> None:
     s = state()
     flow.back(s, _step_values(s), _med_values(s))
@@ -120,6 +129,7 @@ def on_back() -> None:
         _save(s)
 
 
+@timing.callback
 def on_edit(index: int) -> None:
     s = state()
     flow.edit(s, index, _step_values(s))
@@ -128,6 +138,8 @@ def on_edit(index: int) -> None:
 
 def _session_limit() -> RateLimit:
     """This browser session's recent submissions (at most SUBMIT_LIMIT_PER_SESSION a minute)."""
+    from store.throttle import RateLimit, session_limit
+
     limit = st.session_state.get(SUBMIT_TIMES)
     if limit is None or limit.limit != session_limit():
         limit = st.session_state[SUBMIT_TIMES] = RateLimit(session_limit())
@@ -137,6 +149,8 @@ def _session_limit() -> RateLimit:
 def _submission_wait() -> int:
     """Seconds before this submission may be taken (0: now); a refusal is audited and logged
     without patient data."""
+    from store import submit_limits
+
     for scope, wait in (("session", lambda: _session_limit().wait()),
                         ("global", lambda: submit_limits.global_wait(store=store()))):
         seconds = wait()
@@ -146,7 +160,14 @@ def _submission_wait() -> int:
     return 0
 
 
+@timing.callback
 def on_submit() -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    import store as db
+    from services import intake  # with the store: imported where used (see the top)
+    from store.drafts import hash_token
+
     s = state()
     s.retry_after = 0
     document = flow.submit(s, _step_values(s), now_in_clinic())
@@ -177,16 +198,19 @@ def on_submit() -> None:
                                                language=s.language)
 
 
+@timing.callback
 def on_start() -> None:
     flow.start(state())
 
 
+@timing.callback
 def on_add_med() -> None:
     s = state()
     flow.update_meds(s, _med_values(s))
     flow.add_med(s)
 
 
+@timing.callback
 def on_remove_med(rid: str) -> None:
     s = state()
     flow.update_meds(s, _med_values(s))
@@ -195,7 +219,10 @@ def on_remove_med(rid: str) -> None:
         st.session_state.pop(f"med_{name}_{rid}", None)
 
 
+@timing.callback
 def on_resume() -> None:
+    import store as db
+
     token = st.query_params.get("resume")
     dob = st.session_state.get("resume_dob")
     view = db.resume_draft(token, dob.isoformat(), store=store()) if token and dob else None
@@ -207,6 +234,7 @@ def on_resume() -> None:
                                               submitted=bool(view.submitted))
 
 
+@timing.callback
 def on_restart() -> None:
     language = state().language  # a new screening keeps the language chosen
     ui.clear_widgets()
@@ -216,6 +244,7 @@ def on_restart() -> None:
 
 
 # -- drawing ---------------------------------------------------------------------------------
+@timing.callback
 def _on_language() -> None:
     state().language = st.session_state["language_choice"]
 
@@ -273,7 +302,9 @@ def _resume_link(s: flow.IntakeState, tx: Text) -> None:
     link = f"{base.split('?')[0]}?resume={s.token}"
     with st.expander(tx.ui("save_link_title")):
         st.write(tx.ui("save_link_text"))
-        st.code(link, language=None)
+        # A plain link (long-press to copy or bookmark on a phone), not st.code: the code
+        # block's syntax highlighter cost the phone over a second of script on every step.
+        st.markdown(f"[{ui.md_escape(link)}]({link})")
 
 
 def _understood(resolution, tx: Text) -> str:
@@ -303,7 +334,16 @@ def _medicine_feedback(s: flow.IntakeState, name: str, tx: Text) -> str:
     return cache[key]
 
 
-def draw_medications(s: flow.IntakeState, tx: Text) -> None:
+@st.fragment
+def draw_medications() -> None:
+    """The medicine list reruns on its own: adding a row, removing one or typing a name
+    redraws the list, not the whole step (Next and Back still rerun the page)."""
+    s = state()
+    with timing.fragment_run(f"screen=medications meds={len(s.meds)}"):
+        _draw_medications(s, Text(s.language))
+
+
+def _draw_medications(s: flow.IntakeState, tx: Text) -> None:
     flow.update_meds(s, _med_values(s))  # what is typed in the boxes decides what is shown
     question = QUESTIONS_BY_CODE["takes_no_medications"]
     ui.seed_widget(question, s.answers.get("takes_no_medications", False))
@@ -378,6 +418,7 @@ def _seed(key: str, value: float | None) -> None:
         st.session_state[key] = None if value is None else int(value)
 
 
+@timing.callback
 def _on_unit(kind: str) -> None:
     """Switching units converts what is typed, so nothing is lost or misread."""
     s = state()
@@ -460,7 +501,7 @@ def draw_step(s: flow.IntakeState, tx: Text) -> None:
     if step.id == "review":
         draw_review(s, tx)
     elif step.id == "medications":
-        draw_medications(s, tx)
+        draw_medications()
     else:
         draw_questions(s, step, tx)
     crisis.callout_on_step(s)  # 988 / 911 at once after a plan or an attempt (issue 13)
@@ -542,7 +583,21 @@ def draw_review(s: flow.IntakeState, tx: Text) -> None:
         ui.render(question, _problem(s, question.code), tx=tx)
 
 
+def _screen(s: flow.IntakeState) -> str:
+    """Which screen a run drew, for the timing log (never an answer)."""
+    if s.submitted:
+        return "screen=confirmation"
+    if s.step is None:
+        return "screen=welcome"
+    return f"screen={STEPS[s.step].id} meds={len(s.meds)}"
+
+
 def main() -> None:
+    draw()
+    timing.end_run(_screen(state()))
+
+
+def draw() -> None:
     a11y.patient_styles()
     s = state()
     tx = Text(s.language)

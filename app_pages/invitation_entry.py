@@ -14,7 +14,6 @@ import streamlit as st
 from app_pages.services import store
 from forms import intake_state as flow
 from forms.clock import clinic_timezone, now_in_clinic
-from store import invitations
 
 STATE = "intake"
 INVITATION = "intake_invitation"
@@ -36,6 +35,8 @@ def appointment_text(iso: str) -> str:
 
 
 def _on_open() -> None:
+    from store import invitations  # where used: the welcome page does not wait for the store
+
     token = st.query_params.get(PARAM)
     dob = st.session_state.get("invite_dob")
     st.session_state.pop("invite_failed", None)

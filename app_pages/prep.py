@@ -9,7 +9,6 @@ import streamlit as st
 
 from app_pages import invitation_entry
 from forms.prep import calendar_file, prep_times
-from store.patient_mail import clinic_name, when_text
 
 
 def draw_prep_times() -> None:
@@ -17,6 +16,8 @@ def draw_prep_times() -> None:
     invitation = invitation_entry.current(s) if s is not None else None
     if not invitation:
         return
+    from store.patient_mail import clinic_name, when_text  # only for an invited patient
+
     appointment = datetime.fromisoformat(invitation["appointment_at"])
     times = prep_times(appointment)
     with st.container(border=True, key="prep_times"):

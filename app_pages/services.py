@@ -1,48 +1,95 @@
-"""Process-wide resources shared by all sessions: the rules engine and the database."""
+"""Process-wide resources shared by all sessions: the rules engine and the database.
+
+After a restart the first page must not wait for the database (SQLAlchemy's import and the
+migrations) or the drug dictionary: ``screening_app.py`` starts them in background threads
+once the first page is drawn. A page that needs one sooner simply waits for it: the store
+and the engine are each created once, under a lock.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from rules.engine import Engine, get_engine
-from store import Store, get_store
+if TYPE_CHECKING:
+    from rules.engine import Engine
+    from store import Store
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner="Loading…")
 def engine() -> Engine:
+    from rules.engine import get_engine  # imported where needed: pydantic models, rapidfuzz
+
     return get_engine()
-
-
-@st.cache_resource(show_spinner=False)
-def warm_up_in_background() -> threading.Thread:
-    """Load the drug dictionary and rules (a few seconds) in a background thread when the
-    app process serves its first page, so no patient waits for them at the medicines step.
-    ``get_engine`` holds a lock: a page that needs the engine sooner simply waits for it."""
-    thread = threading.Thread(target=get_engine, name="warm-rules-engine", daemon=True)
-    thread.start()
-    return thread
 
 
 def store() -> Store:
     """The database of DATABASE_URL (cached per URL by the store itself)."""
+    from store import get_store
+
     return get_store()
 
 
-@st.cache_resource(ttl=24 * 3600, show_spinner=False)
-def purge_stale_drafts_daily() -> int:
-    """Drafts not resumed for 30 days are deleted: once a day per app process (the
-    command `python -m store purge-drafts` does the same for a scheduler)."""
-    from store import purge_stale_drafts
+def _in_background(name: str, work: Callable[[], object]) -> threading.Thread:
+    def run() -> None:
+        try:
+            work()
+        except Exception as err:  # logged without details: they may quote patient data
+            log.error("background %s failed: %s", name, type(err).__name__)
 
-    return purge_stale_drafts(store=store())
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up() -> None:
+    store()  # imports SQLAlchemy and runs the migrations
+    from rules.engine import get_engine
+
+    get_engine()  # the drug dictionary and rules: a few seconds of CPU
 
 
 @st.cache_resource(show_spinner=False)
-def start_alert_deliverer() -> bool:
+def warm_up_in_background() -> threading.Thread:
+    """The database, then the drug dictionary and rules, in a background thread (once per
+    process), so no patient waits for them at the first page or the medicines step."""
+    return _in_background("warm-up", _warm_up)
+
+
+@st.cache_resource(ttl=24 * 3600, show_spinner=False)
+def purge_stale_drafts_daily() -> threading.Thread:
+    """Drafts not resumed for 30 days are deleted: once a day per app process, in the
+    background (the command `python -m store purge-drafts` does the same for a scheduler)."""
+
+    def purge() -> None:
+        from store import purge_stale_drafts
+
+        purge_stale_drafts(store=store())
+
+    return _in_background("purge-stale-drafts", purge)
+
+
+@st.cache_resource(show_spinner=False)
+def start_alert_deliverer() -> threading.Thread:
     """Urgent alerts are sent by a thread of this app process (once per process), and/or by
     the worker `python -m store deliver-alerts`; both can run (each alert is leased)."""
-    from store.alerts import start_in_process_deliverer
 
-    return start_in_process_deliverer(store=store())
+    def start() -> None:
+        from store.alerts import start_in_process_deliverer
+
+        start_in_process_deliverer(store=store())
+
+    return _in_background("start-alert-deliverer", start)
+
+
+def start_background_work() -> None:
+    """At the end of every run (cached: each starts once, the purge once a day)."""
+    warm_up_in_background()
+    purge_stale_drafts_daily()
+    start_alert_deliverer()

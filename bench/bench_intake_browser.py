@@ -11,6 +11,11 @@ and the expected text visible):
 
     .venv/bin/python bench/bench_intake_browser.py [--meds 20]
 
+The server runs with SCREENING_TIMING_LOG=1, so the script also prints the server side of
+the same actions from the app's timing log: CPU time of the script thread per rerun
+(callback + script or fragment), which waiting for a busy CPU hardly changes, and its
+wall time.
+
 Targets (issue 12, 2-core machine): Next under 300 ms median, a medicine row under 300 ms
 up to 20 rows, no step over 1 s after a restart. Prints figures; asserts nothing.
 """
@@ -18,6 +23,7 @@ up to 20 rows, no step over 1 s after a restart. Prints figures; asserts nothing
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -36,20 +42,32 @@ def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
-    server = b.start_server(tmp, f"sqlite:///{tmp / 'bench.sqlite3'}")
+    server = b.start_server(tmp, f"sqlite:///{tmp / 'bench.sqlite3'}",
+                            extra_env={"SCREENING_TIMING_LOG": "1"})
     figures: dict[str, float] = {}
     nexts: list[float] = []
+    renderer: dict[str, list[float]] = {}  # the page's renderer process CPU per action (CDP)
     try:
         with sync_playwright() as p:
             chromium = p.chromium.launch(executable_path=b.CHROMIUM, args=b.CHROMIUM_ARGS)
             page = chromium.new_page(viewport={"width": 390, "height": 844})
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
 
-            def timed(action, ready) -> float:
+            def renderer_cpu() -> float:
+                metrics = cdp.send("Performance.getMetrics")["metrics"]
+                return next(m["value"] for m in metrics if m["name"] == "ProcessTime")
+
+            def timed(action, ready, name: str | None = None) -> float:
+                cpu = renderer_cpu()
                 start = time.perf_counter()
                 action()
                 ready()
                 page.wait_for_selector(b.IDLE, timeout=120_000)
-                return (time.perf_counter() - start) * 1000
+                elapsed = (time.perf_counter() - start) * 1000
+                if name:
+                    renderer.setdefault(name, []).append((renderer_cpu() - cpu) * 1000)
+                return elapsed
 
             def press(key: str):
                 return lambda: page.locator(f".st-key-{key} button").click()
@@ -61,7 +79,7 @@ def main() -> None:
             figures["page load to welcome (ms)"] = timed(
                 lambda: page.goto(server.url),
                 lambda: expect(page.locator(".st-key-start button")).to_be_visible(timeout=120_000))
-            figures["start to step 1 (ms)"] = timed(press("start"), step_shown(1))
+            figures["start to step 1 (ms)"] = timed(press("start"), step_shown(1), "start")
             b.fill(page, "q_first_name", b.FIRST)
             b.fill(page, "q_last_name", b.LAST)
             b.fill_date(page, "q_date_of_birth", b.DOB_TYPED)
@@ -69,14 +87,14 @@ def main() -> None:
                 b.choose(page, code, b.ANSWERS[code])
             for n, step in enumerate(("mental_health", "substances", "cardiovascular",
                                       "other_health"), start=2):
-                nexts.append(timed(press("next"), step_shown(n)))
+                nexts.append(timed(press("next"), step_shown(n), "next"))
                 for code in b.STEP_CODES[step]:
                     b.choose(page, code, b.ANSWERS[code])
                 if step == "substances":
                     b.fill(page, "q_alcohol_drinks_per_week", "2")
                 if step == "cardiovascular":
                     b.tick(page, "q_heart_conditions__none")
-            nexts.append(timed(press("next"), step_shown(6)))
+            nexts.append(timed(press("next"), step_shown(6), "next"))
             names = page.locator("[class*='st-key-med_name_'] input")
             drugs = ["sertraline", "Lamictal 200 mg", "fish oil", "vitamin D", "Zoloft",
                      "ibuprofen", "metformin", "lisinopril", "omeprazole", "melatonin"]
@@ -84,31 +102,75 @@ def main() -> None:
             for i in range(args.meds):
                 if i:
                     adds.append(timed(press("add_med"),
-                                      lambda i=i: expect(names.nth(i)).to_be_visible(timeout=120_000)))
+                                      lambda i=i: expect(names.nth(i)).to_be_visible(timeout=120_000),
+                                      "add"))
                 names.nth(i).fill(f"{drugs[i % len(drugs)]}")
                 names.nth(i).press("Tab")
                 page.wait_for_selector(b.IDLE)
             figures["add the 1st extra medicine row (ms)"] = adds[0] if adds else float("nan")
             figures[f"add medicine row {args.meds} (ms)"] = adds[-1] if adds else float("nan")
-            nexts.append(timed(press("next"), step_shown(7)))
-            nexts.append(timed(press("next"), step_shown(8)))
+            nexts.append(timed(press("next"), step_shown(7), "next"))
+            nexts.append(timed(press("next"), step_shown(8), "next"))
             for code in b.STEP_CODES["visit"]:
                 b.choose(page, code, b.ANSWERS[code])
-            nexts.append(timed(press("next"), step_shown(9)))
+            nexts.append(timed(press("next"), step_shown(9), "next"))
             b.tick(page, "q_fasting_understood")
             b.tick(page, "q_consent_accurate")
             b.fill(page, "q_signature_name", f"{b.FIRST} {b.LAST}")
             figures["submit to confirmation (ms)"] = timed(
                 press("submit"),
                 lambda: expect(page.get_by_text("Your answers were sent")).to_be_visible(
-                    timeout=120_000))
+                    timeout=120_000), "submit")
             chromium.close()
     finally:
         b.stop_server(server)
     figures["Next to next step, median (ms)"] = statistics.median(nexts)
     figures["Next to next step, worst (ms)"] = max(nexts)
+    print("in the browser (tap to next screen usable), wall time:")
     for name, value in figures.items():
-        print(f"{name:42s} {value:8.0f}")
+        print(f"  {name:42s} {value:8.0f}")
+    print("in the browser, CPU of the page's renderer process per action (CDP ProcessTime):")
+    for name, values in renderer.items():
+        print(f"  {name:42s} median {statistics.median(values):8.1f} worst {max(values):8.1f} "
+              f"last {values[-1]:8.1f}")
+    print("on the server (SCREENING_TIMING_LOG), per rerun: CPU of the script thread / wall:")
+    for name, (cpu, wall) in server_figures(server.log()).items():
+        print(f"  {name:42s} {cpu:8.1f} {wall:8.1f}")
+
+
+LINE = re.compile(r"intake timing: (?P<kind>\w+) screen=(?P<screen>\w+)(?: meds=(?P<meds>\d+))? "
+                  r"cpu_ms=(?P<cpu>[\d.]+) wall_ms=(?P<wall>[\d.]+) callback=(?P<callback>\S+) "
+                  r"callback_cpu_ms=(?P<cb_cpu>[\d.]+) callback_wall_ms=(?P<cb_wall>[\d.]+)")
+
+
+def server_figures(log: str) -> dict[str, tuple[float, float]]:
+    """The server's time per kind of action, from the timing log (callback + rerun)."""
+    runs = [m.groupdict() for m in LINE.finditer(log)]
+
+    def total(run: dict) -> tuple[float, float]:
+        return (float(run["cpu"]) + float(run["cb_cpu"]), float(run["wall"]) + float(run["cb_wall"]))
+
+    figures: dict[str, tuple[float, float]] = {}
+    nexts = [total(r) for r in runs if r["callback"] == "on_next"]
+    adds = [total(r) for r in runs if r["callback"] == "on_add_med"]
+    typed = [total(r) for r in runs if r["callback"] == "-" and r["screen"] == "medications"]
+    first = [total(r) for r in runs if r["screen"] == "welcome"][:1]
+    submits = [total(r) for r in runs if r["callback"] == "on_submit"]
+    if first:
+        figures["first run (welcome page)"] = first[0]
+    if nexts:
+        figures["Next, median"] = (statistics.median(c for c, _ in nexts),
+                                   statistics.median(w for _, w in nexts))
+        figures["Next, worst"] = max(nexts)
+    if adds:
+        figures["add the 1st extra medicine row"] = adds[0]
+        figures[f"add medicine row {len(adds) + 1}"] = adds[-1]
+    if typed:
+        figures["medicine name typed, last row"] = typed[-1]
+    if submits:
+        figures["submit"] = submits[-1]
+    figures["reruns logged (count)"] = (float(len(runs)), 0.0)
+    return figures
 
 
 if __name__ == "__main__":

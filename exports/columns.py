@@ -26,6 +26,7 @@ from core.vocab import (
     SEVERITY_DESCRIPTIONS,
 )
 from forms.definition import QUESTIONS, Question
+from forms.i18n import LANGUAGES
 
 NUM = "num"
 TEXT = "text"
@@ -94,9 +95,12 @@ LEADING: tuple[Column, ...] = (
     Column("flag_ids", "flags", T_TEXT,
            "Rule ids of the screening's flags, ';'-separated, most urgent first (details in "
            "flags.csv)", TEXT),
+    Column("language", "record", T_CHOICE,
+           "Language the patient answered in (answers are stored as codes; typed text as "
+           "written)", TEXT, allowed=_codes(list(LANGUAGES.items()))),
 )
-# The review and flag columns that exports.render appends to the fixed leading cells.
-REVIEW_CELLS: tuple[str, ...] = ("review_note", "flag_ids")
+# The review, flag and language columns that exports.render appends to the fixed leading cells.
+REVIEW_CELLS: tuple[str, ...] = ("review_note", "flag_ids", "language")
 
 
 def _label(question: Question) -> str:

@@ -33,10 +33,10 @@ RAW_FIELDS: tuple[str, ...] = (
     "id", "form_version", "ruleset_version", "submitted_at", "age", "bmi", "count_defer",
     "count_review", "count_adjust", "count_info", "urgent", "highest_severity", "review_status",
     "decision", "reviewer", "reviewed_at", "latest_review_id", "document", "evaluation",
-    "review_note",
+    "review_note", "language",
 )
-_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION, _NOTE = (RAW_FIELDS.index(f) for f in (
-    "id", "latest_review_id", "document", "evaluation", "review_note"))
+_ID, _REVIEW_ID, _DOCUMENT, _EVALUATION, _NOTE, _LANGUAGE = (RAW_FIELDS.index(f) for f in (
+    "id", "latest_review_id", "document", "evaluation", "review_note", "language"))
 FIXED_LEADING = 16  # the leading cells the row builders write; review_cells() follow them
 
 # (review id, rule id) -> (acknowledged by, acknowledged at, note)
@@ -163,12 +163,14 @@ def _positions(questions: Sequence[tuple[str, str, tuple[str, ...]]], kind: str)
 
 def review_cells(spec: Spec, r: Sequence[Any], evaluation: Mapping[str, Any]) -> list[Any]:
     """The cells of ``exports.columns.REVIEW_CELLS`` (after the fixed leading cells): the
-    latest review's note (not in de-identified exports) and the flags' rule ids."""
+    latest review's note (not in de-identified exports), the flags' rule ids and the
+    language the patient answered in."""
     flags = evaluation.get("flags") or ()
     ids = ";".join(str(f.get("rule_id")) for f in flags) or None
+    language = text_cell(r[_LANGUAGE])
     if spec.deidentified:
-        return [text_cell(ids)]
-    return [text_cell(r[_NOTE] or None), text_cell(ids)]
+        return [text_cell(ids), language]
+    return [text_cell(r[_NOTE] or None), text_cell(ids), language]
 
 
 # --- flags.csv and medications.csv -------------------------------------------------------

@@ -288,6 +288,9 @@ def test_stale_drafts_are_purged_when_the_app_runs(store_db):
                         .values(updated_at=datetime.now(UTC) - timedelta(days=31)))
     purge_stale_drafts_daily.clear()
     new_app()
+    purge = purge_stale_drafts_daily()  # started by that run, in the background
+    purge.join(timeout=60)
+    assert not purge.is_alive()
     assert db.resume_draft(old, "1985-06-15") is None
     assert db.resume_draft(fresh, "1985-06-15").answers["first_name"] == "Fresh"
 

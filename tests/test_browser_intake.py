@@ -84,7 +84,10 @@ def test_full_intake_with_refresh_and_resume(browser, server):
 
     names = page.locator("[class*='st-key-med_name_'] input")
     fill_nth(page, names.nth(0), "Xanax 0.5mg prn for panic")
-    expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible()
+    # Right after a restart the drug dictionary may still be loading in the background
+    # (seconds on a quiet machine, longer under load): wait for the feedback, not 5 s.
+    expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible(
+        timeout=120_000)
     press(page, "add_med")
     fill_nth(page, names.nth(1), "Lamictal 200 mg")
     expect(page.get_by_text("We understood: lamotrigine", exact=False)).to_be_visible()

@@ -112,7 +112,7 @@ def test_every_export_writes_one_audit_row_with_filters_and_counts(seeded, tmp_p
                                 "review_status": ["unreviewed"], "decision": []}
     assert first["deidentified"] is True and first["encoding"] == "utf-8-sig"
     assert first["rows"] == {"screenings.csv": 2, "flags.csv": 2, "medications.csv": 2,
-                             "data_dictionary.csv": 70}
+                             "data_dictionary.csv": 71}
     assert rows[1].details["rows"]["screenings.csv"] == 3
     assert rows[1].details["encoding"] == "utf-8"
     assert rows[0].details["rows"]["screenings.csv"] == 0

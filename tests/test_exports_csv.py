@@ -32,8 +32,8 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def submit(doc: dict, submitted_at: str) -> int:
-    return intake.submit({**doc, "submitted_at": submitted_at}).screening_id
+def submit(doc: dict, submitted_at: str, language: str = "en") -> int:
+    return intake.submit({**doc, "submitted_at": submitted_at}, language=language).screening_id
 
 
 def review(monkeypatch, screening_id: int, who: str, decision: Decision, acks: dict, when: str,
@@ -69,7 +69,7 @@ def fixed(staff, monkeypatch) -> list[int]:
                    suicidal_thoughts="active_with_plan", systolic_bp=165, diastolic_bp=95)
     bo = make_doc(first_name="Bo", last_name="Chen", signature_name="Bo Chen",
                   date_of_birth="1950-02-01", reasons=["anxiety", "chronic_pain"])
-    ids = [submit(ann, "2026-11-01T09:15:00Z"), submit(zoe, "2026-11-15T23:59:59Z"),
+    ids = [submit(ann, "2026-11-01T09:15:00Z"), submit(zoe, "2026-11-15T23:59:59Z", "es"),
            submit(bo, "2026-11-21T00:00:00Z")]
     review(monkeypatch, ids[0], "dr.kay", "cleared_with_conditions",
            {"benzodiazepine": "taper plan with prescriber"}, "2026-11-02T10:00:00Z",
@@ -83,7 +83,7 @@ def fixed(staff, monkeypatch) -> list[int]:
 SCREENINGS_HEADER = (
     "screening_id,form_version,ruleset_version,submitted_at,age,bmi,flags_defer,flags_review,"
     "flags_adjust,flags_info,urgent,highest_severity,review_status,review_decision,reviewed_by,"
-    "reviewed_at,review_note,flag_ids,first_name,last_name,date_of_birth,sex_at_birth,phone,email,pregnant,"
+    "reviewed_at,review_note,flag_ids,language,first_name,last_name,date_of_birth,sex_at_birth,phone,email,pregnant,"
     "breastfeeding,reasons___depression,reasons___anxiety,reasons___ptsd,reasons___ocd,"
     "reasons___bipolar_depression,reasons___chronic_pain,reasons___other,bipolar_disorder,"
     "mania_current,psychosis_current,psychosis_history,suicidal_thoughts,"
@@ -99,18 +99,18 @@ SCREENINGS_HEADER = (
     "takes_no_medications,systolic_bp,diastolic_bp,heart_rate,height_cm,weight_kg,"
     "escort_arranged,will_drive_after,fasting_understood,consent_accurate,signature_name"
 )
-# The leading columns (up to flag_ids) then the answers; {rs} is the ruleset version.
+# The leading columns (up to language) then the answers; {rs} is the ruleset version.
 SCREENINGS_ROWS = [
     "1,1,{rs},2026-11-01T09:15:00Z,41,27.7,0,1,1,0,0,review,cleared_with_conditions,"
     "cleared_with_conditions,dr.kay,2026-11-02T10:00:00Z,\"'-2 mg taper; recheck BP, call Tue\","
-    "bipolar_disorder;benzodiazepine,Ann,Lee,1985-06-15,female,,,no,no,1,0,0,0,0,0,0,yes,no,no,no,none,no,no,no,no,no,2,none,"
+    "bipolar_disorder;benzodiazepine,en,Ann,Lee,1985-06-15,female,,,no,no,1,0,0,0,0,0,0,yes,no,no,no,none,no,no,no,no,no,2,none,"
     "no,,0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,0,,,,170,80,yes,no,1,1,Ann Lee",
-    "2,1,{rs},2026-11-15T23:59:59Z,41,,2,0,0,0,1,defer,unreviewed,,,,,suicidal_plan;bp_severe,"
+    "2,1,{rs},2026-11-15T23:59:59Z,41,,2,0,0,0,1,defer,unreviewed,,,,,suicidal_plan;bp_severe,es,"
     "Zoë,Ångström-Núñez,1985-06-15,male,,,,,1,0,0,0,0,0,0,no,no,no,no,active_with_plan,no,no,"
     "no,no,no,2,none,no,,0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,1,165,95,,,,yes,"
     "no,1,1,Zoë Ångström-Núñez",
     "3,1,{rs},2026-11-21T00:00:00Z,76,,0,1,0,0,0,review,cleared,cleared,admin.lu,"
-    "2026-11-22T08:30:00Z,,age_over_65,"
+    "2026-11-22T08:30:00Z,,age_over_65,en,"
     "Bo,Chen,1950-02-01,female,,,no,no,0,1,0,0,0,1,0,no,no,no,no,none,no,no,no,no,no,2,none,no,"
     ",0,0,0,0,0,0,0,1,no,no,no,none,,no,no,no,none,no,no,,1,,,,,,yes,no,1,1,Bo Chen",
 ]
@@ -170,6 +170,8 @@ def test_data_dictionary_describes_every_column(fixed):
     assert by_column["heart_conditions___none"]["type"] == "checkbox"
     assert by_column["heart_conditions___none"]["allowed"] == "1=Checked | 0=Not checked"
     assert by_column["takes_no_medications"]["allowed"] == "1=Yes | 0=No"
+    assert (by_column["language"]["type"], by_column["language"]["allowed"]) == (
+        "choice", "en=English | es=Español")
     identifying = {e["column"] for e in entries if e["identifying"] == "1"}
     assert identifying == {"first_name", "last_name", "date_of_birth", "phone", "email",
                            "signature_name", "allergies", "review_note"}
@@ -440,7 +442,7 @@ ODD_ANSWERS = [
      "fasting_understood": 1, "allergies": 5},
 ]
 RAW = (7, "1", "=rs", "2026-11-21 14:03:00.000000", 40, 22.5, 1, 0, 0, 2, True, "defer",
-       "unreviewed", None, None, None, None, "{}", "{}", "+note")
+       "unreviewed", None, None, None, None, "{}", "{}", "+note", "=es")
 
 
 def expected_cell(column, answers: dict):
@@ -467,7 +469,7 @@ def test_row_builder_writes_every_question_column_as_the_column_table_says(deide
     spec = render_spec(deidentified)
     built = ScreeningRowBuilder(spec)(RAW, answers)
     extra = review_cells(spec, RAW, {"flags": [{"rule_id": "a"}, {"rule_id": "b"}]})
-    assert extra == (["a;b"] if deidentified else ["'+note", "a;b"])
+    assert extra == (["a;b", "'=es"] if deidentified else ["'+note", "a;b", "'=es"])
     built[FIXED_LEADING:FIXED_LEADING] = extra  # as the Renderer places them
     assert len(built) == len(columns)
     assert built[:4] == [7, "1", "'=rs", "2026-11-21T14:03:00Z"]
