@@ -7,7 +7,7 @@ the role again. Patients see only the intake; staff sign in at /staff.
 import streamlit as st
 
 from app_pages.alert_link import open_linked_screening
-from app_pages.auth import current_user, sign_out, watch_idle
+from app_pages.auth import SSO_REFUSED, current_user, sign_out, watch_idle
 from app_pages.oneshot import install as install_one_time_downloads
 from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer, warm_up_in_background
 
@@ -24,10 +24,12 @@ user = current_user()
 st.set_page_config(page_title="Pre-visit screening", page_icon="🩺",
                    layout="centered" if user is None else "wide")
 if user is None:
-    # After an idle sign-out the sign-in page (which says why) replaces the staff page.
+    # After an idle sign-out, or a provider sign-in the clinic gives no role, the sign-in
+    # page (which says why) is the home page the browser lands on.
+    explain = bool(st.session_state.get("signed_out_idle") or st.session_state.get(SSO_REFUSED))
     login = st.Page("app_pages/staff_login.py", title="Staff sign-in", icon=":material/login:",
-                    url_path="staff", default=bool(st.session_state.get("signed_out_idle")))
-    if st.session_state.get("signed_out_idle"):
+                    url_path="staff", default=explain)
+    if explain:
         intake = st.Page("app_pages/intake.py", title="Patient screening form",
                          icon=":material/assignment:", url_path="screening")
     # A staff link opened while signed out (a colleague's link, a refresh) shows the sign-in
