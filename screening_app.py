@@ -7,11 +7,11 @@ the role again. Patients see only the intake; staff sign in at /staff.
 import streamlit as st
 
 from app_pages.alert_link import open_linked_screening
-from app_pages.auth import SSO_REFUSED, current_user, sign_out, watch_idle
+from app_pages.auth import SSO_REFUSED, current_user, sign_out, watch_idle, write_device_cookie
 from app_pages.oneshot import install as install_one_time_downloads
 from app_pages.services import purge_stale_drafts_daily, start_alert_deliverer, warm_up_in_background
 
-STAFF_PATHS = ("queue", "detail", "export", "audit")
+STAFF_PATHS = ("queue", "detail", "export", "audit", "checkin")
 
 warm_up_in_background()  # the drug dictionary loads while the first patient reads
 purge_stale_drafts_daily()
@@ -47,10 +47,12 @@ else:
                      url_path="export")
     invites = st.Page("app_pages/invitations.py", title="Invitations",
                       icon=":material/event_available:", url_path="invitations")
-    clinic = [queue, detail, export, invites]
+    checkin = st.Page("app_pages/checkin.py", title="Check-in", icon=":material/how_to_reg:",
+                      url_path="checkin")
+    clinic = [queue, detail, checkin, export, invites]
     pages = {"Clinic": clinic}
-    if user["role"] == "front_desk":  # invitations (and check-in) only: no clinical detail
-        pages = {"Front desk": [invites]}
+    if user["role"] == "front_desk":  # invitations and check-in only: no clinical detail
+        pages = {"Front desk": [checkin, invites]}
     if user["role"] == "exporter":  # exports only: no queue, screenings, reviews or audit log
         pages = {"Exports": [st.Page("app_pages/export.py", title="Export CSV",
                                      icon=":material/download:", url_path="export",
@@ -67,5 +69,6 @@ else:
             sign_out()
             st.rerun()
     navigation = st.navigation(pages, position="sidebar")
+    write_device_cookie()  # after a sign-in from a browser not remembered yet
     open_linked_screening(user)  # the link in an urgent alert: ?screening=<public id>
     navigation.run()

@@ -52,6 +52,45 @@ def _provider_user() -> dict | None:
     return st.session_state[SESSION_KEY]
 
 
+DEVICE_COOKIE = "ks_staff_device"
+DEVICE_PENDING = "device_cookie_pending"
+
+
+def device_token() -> str | None:
+    """The remembered-device token this browser sent when the session began, if any.
+
+    It is set by ``remember_device`` after a successful sign-in. Streamlit cannot set an
+    httpOnly cookie, so a tiny script in a same-origin component frame writes it (SameSite
+    Strict, Secure on https, 90 days). Script on the page could read it: it is no
+    password, only lets a correct password through the account's sign-in delay, only its
+    SHA-256 is stored, three wrong passwords with it void it, and a new password forgets it.
+    """
+    try:
+        value = st.context.cookies.get(DEVICE_COOKIE)
+    except Exception:  # no browser context (bare script runs)
+        return None
+    return value if isinstance(value, str) and 20 <= len(value) <= 128 else None
+
+
+def remember_device(token: str) -> None:
+    """Ask the next run to store ``token`` in this browser (``write_device_cookie``)."""
+    st.session_state[DEVICE_PENDING] = token
+
+
+def write_device_cookie() -> None:
+    """Write a pending device token into this browser's cookie, once (after sign-in)."""
+    import streamlit.components.v1 as components
+
+    token = st.session_state.pop(DEVICE_PENDING, None)
+    if not token or not all(c.isalnum() or c in "-_" for c in token):
+        return
+    components.html(
+        "<script>(function(){var c='" + DEVICE_COOKIE + "=" + token + "; Path=/; "
+        "Max-Age=7776000; SameSite=Strict';if(location.protocol==='https:'){c+='; Secure';}"
+        "try{window.parent.document.cookie=c;}catch(e){document.cookie=c;}})();</script>",
+        height=0)
+
+
 def idle_timeout_seconds() -> float:
     try:
         return max(1.0, float(os.environ.get("IDLE_TIMEOUT_MINUTES", "15")) * 60)

@@ -82,8 +82,10 @@ def load(screening_id: int, username: str) -> db.ScreeningDetail:
 # -- first screen: who, how to reach, flags ----------------------------------------------
 
 def appointment_line(detail: db.ScreeningDetail) -> str:
-    """The appointment (issue 13 books them); a placeholder until one is booked."""
-    return "Appointment: none booked yet"
+    """The appointment in clinic time, or that none is booked (a walk-in)."""
+    if detail.appointment_at is None:
+        return "Appointment: none booked (walk-in)"
+    return f"Appointment {clinic_time(detail.appointment_at)}"
 
 
 def header(detail: db.ScreeningDetail) -> None:

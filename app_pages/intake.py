@@ -20,9 +20,12 @@ from forms.patient_messages import patient_message
 from forms.steps import STEPS
 from forms.validation import base_code
 from services import intake
+from store import submit_limits
 from store.drafts import hash_token
+from store.throttle import RateLimit, session_limit
 
 STATE = "intake"
+SUBMIT_TIMES = "intake_submit_times"  # kept across "start a new form" in this browser session
 
 
 def state() -> flow.IntakeState:
@@ -119,8 +122,29 @@ def on_edit(index: int) -> None:
     ui.clear_widgets()
 
 
+def _session_limit() -> RateLimit:
+    """This browser session's recent submissions (at most SUBMIT_LIMIT_PER_SESSION a minute)."""
+    limit = st.session_state.get(SUBMIT_TIMES)
+    if limit is None or limit.limit != session_limit():
+        limit = st.session_state[SUBMIT_TIMES] = RateLimit(session_limit())
+    return limit
+
+
+def _submission_wait() -> int:
+    """Seconds before this submission may be taken (0: now); a refusal is audited and logged
+    without patient data."""
+    for scope, wait in (("session", lambda: _session_limit().wait()),
+                        ("global", lambda: submit_limits.global_wait(store=store()))):
+        seconds = wait()
+        if seconds:
+            submit_limits.record_refusal(scope, seconds, store=store())
+            return seconds
+    return 0
+
+
 def on_submit() -> None:
     s = state()
+    s.retry_after = 0
     document = flow.submit(s, _step_values(s), now_in_clinic())
     try:
         # Checked here once, then evaluated and stored; nothing is stored when refused.
@@ -128,8 +152,14 @@ def on_submit() -> None:
     except InvalidDocument as err:
         flow.refused(s, err.problems)
         return
-    if s.token is None:
-        _save(s)
+    _save(s)  # the answers are kept in the draft whatever happens next
+    try:
+        s.retry_after = _submission_wait()
+    except (db.StoreError, SQLAlchemyError):
+        s.save_failed = True
+        return
+    if s.retry_after:
+        return
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
         intake.submit(screening, draft_token=s.token, idempotency_key=hash_token(s.token),
@@ -137,6 +167,7 @@ def on_submit() -> None:
     except (db.StoreError, SQLAlchemyError):
         s.save_failed = True
         return
+    _session_limit().record()
     ui.clear_widgets()
     st.session_state[STATE] = flow.IntakeState(token=s.token, submitted=True,
                                                language=s.language)
@@ -431,6 +462,8 @@ def draw_step(s: flow.IntakeState, tx: Text) -> None:
         st.warning(tx.ui("check_marked"), icon=":material/warning:")
     if s.save_failed:
         st.error(tx.ui("save_failed"), icon=":material/error:")
+    if s.retry_after:
+        st.warning(tx.ui("submit_busy", seconds=s.retry_after), icon=":material/hourglass_top:")
     cols = st.columns(2)
     if index > 0:
         cols[0].button(tx.ui("back"), key="back", on_click=on_back, width="stretch")

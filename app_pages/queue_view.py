@@ -144,6 +144,18 @@ def appointment_text(when: datetime | None) -> str:
     return f"**Appointment** {local:%a} {local.day} {local:%b %Y %H:%M %Z}"
 
 
+def checkin_text(when: datetime | None, severity: str | None) -> str:
+    """' · Checked in 09:12 (check-in flags: defer)', coloured by the check-in's severity."""
+    if when is None:
+        return ""
+    colour = SEVERITY_COLOURS.get(severity or "", "green")
+    flagged = f" (check-in flags: {SEVERITY_LABELS[severity].lower()})" \
+        if severity in SEVERITY_LABELS else ""
+    from forms.clock import clinic_timezone
+
+    return f" · :{colour}-background[Checked in {when.astimezone(clinic_timezone()):%H:%M}{flagged}]"
+
+
 def _open_screening(screening_id: int) -> None:
     st.session_state["open_screening"] = screening_id
     st.session_state.pop(f"viewed_{screening_id}", None)  # each opening is an audited view
@@ -153,14 +165,17 @@ def row(item: db.QueueRow) -> None:
     with st.container(border=True, key=f"row_{item.id}"):
         top, action = st.columns([6, 1], vertical_alignment="center")
         urgent = ":red-background[**URGENT**] " if item.urgent else ""
-        status = ("Needs review again (flags changed)"  # a re-evaluation sent it back
-                  if item.review_status == "unreviewed" and item.reviewed_before
-                  else REVIEW_STATUSES[item.review_status])
+        reopened = item.review_status == "unreviewed" and item.reviewed_before
+        status = ("Needs review again (check-in raised a defer flag)"
+                  if reopened and item.checkin_severity == "defer"
+                  else "Needs review again (flags changed)"  # a re-evaluation sent it back
+                  if reopened else REVIEW_STATUSES[item.review_status])
         top.markdown(f"{urgent}{SEVERITY_BADGES[item.highest_severity]} {status}")  # our words
         plain.strong(f"{item.last_name}, {item.first_name}, {item.age} y", where=top)  # patient's
         top.markdown(flag_chips(item))
         assigned = f" · assigned to {md_escape(item.assigned_to)}" if item.assigned_to else ""
-        top.markdown(appointment_text(item.appointment_at))  # our words and the clinic's clock
+        top.markdown(appointment_text(item.appointment_at)  # our words and the clinic's clock
+                     + checkin_text(item.checked_in_at, item.checkin_severity))
         top.caption(f"Submitted {clinic_time(item.submitted_at)}{assigned}")
         if action.button("Open", key=f"open_{item.id}", on_click=_open_screening, args=(item.id,)):
             st.switch_page("app_pages/screening.py", query_params={"id": item.public_id})

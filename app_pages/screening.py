@@ -1,7 +1,8 @@
 """One screening for a clinician, as a decision screen.
 
 First screen: the patient, age, appointment and contact (tap to call or email), the flags
-by severity with their reasons, and the decision panel. Below: each flag's evidence and
+by severity with their reasons, whether the patient checked in (and whether that reopened
+the decision), and the decision panel. Below: each flag's evidence and
 source, medicines as typed and as read, every answer (flagged ones marked) and the review
 history. Each section is one call into ``app_pages.detail_view``; patient text is shown as
 text, never rendered as markup.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import checkin_detail
 from app_pages import detail_view as view
 from app_pages import notes_view as notes
 from app_pages.auth import require_role
@@ -27,6 +29,9 @@ if screening_id is None:
     st.stop()
 detail = view.load(screening_id, user["username"])
 flags = detail.evaluation.flags
+checkin = checkin_detail.load(detail)
+# The decision acknowledges the check-in's flags too (a defer raised there must be).
+decision_flags = flags + (checkin.evaluation.flags if checkin else ())
 
 view.compact_top()
 left, right = st.columns([11, 9], gap="large")
@@ -37,12 +42,14 @@ with left:
     notes.assignment(detail, user)
     view.urgent_banner(detail, flags)
     view.flag_summary(flags)
+    checkin_detail.summary(detail, checkin)
 with right, st.container(border=True, key="decision_panel"):
-    view.decision_panel(detail, flags, user)
+    view.decision_panel(detail, decision_flags, user)
 
 show_evaluation_history(screening_id, store())
 offer_chart_pdf(screening_id, user)
 offer_fhir_bundle(screening_id, user)
+checkin_detail.section(detail, checkin)
 notes.thread(detail, user)
 view.flag_details(flags)
 view.medicines(detail, flags)

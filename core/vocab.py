@@ -111,6 +111,7 @@ AuditAction = Literal[
     "invitation_create", "invitation_open", "invitation_list", "invitation_email",
     "continue_email", "reminder_email", "note_add", "contact_log", "assign",
     "login_throttled", "submit_refused", "device_trusted",
+    "checkin", "checkin_list",
 ]
 AUDIT_ACTIONS: Final[tuple[AuditAction, ...]] = get_args(AuditAction)
 AUDIT_ACTION_LABELS: Final[dict[AuditAction, str]] = {
@@ -148,6 +149,8 @@ AUDIT_ACTION_LABELS: Final[dict[AuditAction, str]] = {
     "login_throttled": "Sign-in refused: too many attempts, wait",
     "submit_refused": "Submission refused: too many submissions",
     "device_trusted": "Device remembered for sign-in",
+    "checkin": "Recorded a day-of check-in",
+    "checkin_list": "Listed today's check-ins",
 }
 
 

@@ -5,11 +5,10 @@ only), so that it runs
 in the exporting process or in worker processes (large exports): a ``Spec`` (plain
 data, derived from ``exports.columns``) says which columns to write.
 
-The screenings.csv row builder is generated once per spec as straight-line Python
-(``compile_screening_row``): with ~80 columns per row, a loop that dispatches on column
-kind per cell costs more than decoding the row's JSON. The generated source only
-contains question codes and option values from ``forms.definition``, each written with
-``repr``, and is checked against the reference builder by the tests.
+The screenings.csv row builder (``ScreeningRowBuilder``) sorts the question columns by kind once
+per spec, so a row costs one look-up per question and a short loop per kind instead of a
+dispatch on column kind per cell (with ~80 columns per row, that dispatch would cost more
+than decoding the row's JSON).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,57 +100,65 @@ def _leading(r: Sequence[Any]) -> list[Any]:
             text_cell(r[13]), text_cell(r[14]), iso_utc(r[15])]
 
 
-def reference_screening_row(spec: Spec, r: Sequence[Any], answers: Mapping[str, Any]) -> list[Any]:
-    """One screenings.csv row, written plainly: the definition the generated builder must
-    match (the tests compare them)."""
-    cells = _leading(r)
-    for kind, code, options in spec.questions:
-        value = answers.get(code)
-        if kind == "multi":
-            cells.extend([None] * len(options) if value is None else _multi_cells(value, options))
-        elif value is None:
-            cells.append(None)
-        elif kind == "num":
-            cells.append(number_cell(value))
-        elif kind == "bool":
-            cells.append(1 if value is True else 0 if value is False else text_cell(value))
-        else:
-            cells.append(text_cell(value))
-    return cells
+class ScreeningRowBuilder:
+    """Builds one screenings.csv row: the leading columns, then each question's cells in
+    ``spec.questions`` order (``multi``: one 0/1 cell per option, all blank if unanswered).
+
+    Columns are grouped by kind once per spec, so that a row is one dictionary look-up per
+    question and a short loop per kind, with the common cases (a blank, a plain string, an
+    int) left as they are and everything else passed through the ``exports.safety`` cells."""
+
+    def __init__(self, spec: Spec):
+        questions = spec.questions
+        unknown = sorted({kind for kind, _, _ in questions} - {"text", "num", "bool", "multi"})
+        if unknown:
+            raise ValueError(f"unknown column kind {unknown[0]!r}")
+        self.codes: tuple[str, ...] = tuple(code for _, code, _ in questions)
+        self.text: tuple[int, ...] = _positions(questions, "text")
+        self.num: tuple[int, ...] = _positions(questions, "num")
+        self.bool: tuple[int, ...] = _positions(questions, "bool")
+        # (first, end) of the run of one-cell questions before each multi question, that
+        # question's position, its options and its blank cells; then the last run's start.
+        segments: list[tuple[int, int, int, tuple[str, ...], tuple[None, ...]]] = []
+        start = 0
+        for position, (kind, _, options) in enumerate(questions):
+            if kind == "multi":
+                segments.append((start, position, position, options, (None,) * len(options)))
+                start = position + 1
+        self.segments = tuple(segments)
+        self.tail = start
+
+    def __call__(self, r: Sequence[Any], answers: Mapping[str, Any]) -> list[Any]:
+        values: list[Any] = list(map(answers.get, self.codes))
+        triggers = FORMULA_TRIGGERS
+        for i in self.text:
+            v = values[i]
+            if v is not None and (v.__class__ is not str or v[:1] in triggers):
+                values[i] = text_cell(v)
+        for i in self.num:
+            v = values[i]
+            if v is not None and v.__class__ is not int:
+                values[i] = number_cell(v)
+        for i in self.bool:
+            v = values[i]
+            if v is not None:
+                values[i] = 1 if v is True else 0 if v is False else text_cell(v)
+        cells = _leading(r)
+        for start, end, i, options, blank in self.segments:
+            cells += values[start:end]
+            v = values[i]
+            if v is None:
+                cells += blank
+            elif v.__class__ is list:
+                cells += [1 if option in v else 0 for option in options]
+            else:
+                cells += _multi_cells(v, options)
+        cells += values[self.tail:]
+        return cells
 
 
-def compile_screening_row(spec: Spec) -> Callable[[Sequence[Any], Mapping[str, Any]], list[Any]]:
-    """The same function as ``reference_screening_row``, generated as straight-line code."""
-    lines = ["def build(r, a):", "    g = a.get"]
-    cells = ["r[0]", "t(r[1])", "t(r[2])", "iso(r[3])", "r[4]", "r[5]", "r[6]", "r[7]", "r[8]",
-             "r[9]", "1 if r[10] else 0", "t(r[11])", "t(r[12])", "t(r[13])", "t(r[14])",
-             "iso(r[15])"]
-    namespace: dict[str, Any] = {"t": text_cell, "num": number_cell, "iso": iso_utc,
-                                 "multi": _multi_cells, "T": FORMULA_TRIGGERS}
-    for i, (kind, code, options) in enumerate(spec.questions):
-        v = f"v{i}"
-        lines.append(f"    {v} = g({code!r})")
-        if kind == "text":
-            cells.append(f"({v} if {v} is None or ({v}.__class__ is str and {v}[:1] not in T) "
-                         f"else t({v}))")
-        elif kind == "num":
-            cells.append(f"({v} if {v} is None or {v}.__class__ is int else num({v}))")
-        elif kind == "bool":
-            cells.append(f"(None if {v} is None else 1 if {v} is True else 0 if {v} is False "
-                         f"else t({v}))")
-        elif kind == "multi":
-            namespace[f"B{i}"] = (None,) * len(options)
-            namespace[f"O{i}"] = options
-            checks = ", ".join(f"1 if {o!r} in {v} else 0" for o in options)
-            cells.append(f"*(B{i} if {v} is None else ({checks},) if {v}.__class__ is list "
-                         f"else multi({v}, O{i}))")
-        else:
-            raise ValueError(f"unknown column kind {kind!r}")
-    lines.append("    return [" + ", ".join(cells) + "]")
-    source = "\n".join(lines)
-    code = compile(source, f"<exports screenings row: {len(spec.questions)} questions>", "exec")
-    exec(code, namespace)  # noqa: S102 - our own source: codes and options written with repr
-    return namespace["build"]
+def _positions(questions: Sequence[tuple[str, str, tuple[str, ...]]], kind: str) -> tuple[int, ...]:
+    return tuple(i for i, (k, _, _) in enumerate(questions) if k == kind)
 
 
 def review_cells(spec: Spec, r: Sequence[Any], evaluation: Mapping[str, Any]) -> list[Any]:
@@ -178,18 +185,17 @@ def flag_rows(spec: Spec, sid: int, review_id: int | None, evaluation: Mapping[s
     if not flags:
         return []
     deidentified, withheld = spec.deidentified, spec.withheld
-    positions = None
+    positions: dict[str, int] | None = None
     if deidentified:
         positions = {}
         for med in evaluation.get("medications") or ():
             if med.get("use") == "current":
                 positions.setdefault(med.get("text"), (med.get("position") or 0) + 1)
-    reviewed = review_id is not None and bool(acks)
     out = []
     for flag in flags:
         get = flag.get
         rule_id = get("rule_id")
-        ack = acks.get((review_id, rule_id)) if reviewed else None
+        ack = acks.get((review_id, rule_id)) if review_id is not None and acks else None
         evidence = get("evidence")
         cells = [pseudonym(spec, sid) if deidentified else sid, rule_id, get("severity"),
                  1 if get("urgent") else 0, get("reason"),
@@ -230,7 +236,7 @@ def medication_rows(spec: Spec, sid: int, evaluation: Mapping[str, Any]) -> list
 class Renderer:
     def __init__(self, spec: Spec):
         self.spec = spec
-        self.screening_row = compile_screening_row(spec)
+        self.screening_row = ScreeningRowBuilder(spec)
 
     def rows(self, raw: Sequence[Sequence[Any]], acks: Acks
              ) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:

@@ -100,6 +100,9 @@ UI: dict[str, str] = {
     "check_marked": "Please check the answers marked above.",
     "save_failed": ("We could not save your answers just now. Please try again; if it happens "
                     "again, retype any pasted text or call the clinic."),
+    "submit_busy": ("Your answers are saved, but the form could not be sent just now because "
+                    "many forms arrived at once. Please press Submit again in about {seconds} "
+                    "seconds."),
     "back": "Back",
     "next": "Next",
     "back_to_review": "Save and return to review",

@@ -71,6 +71,7 @@ class IntakeState:
     problems: dict[str, str] = field(default_factory=dict)
     submitted: bool = False
     save_failed: bool = False
+    retry_after: int = 0  # a submission refused by a rate limit: seconds to wait (draft kept)
     locked: frozenset[str] = frozenset()
     back_to_review: bool = False
     language: str = "en"

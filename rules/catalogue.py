@@ -12,6 +12,11 @@ A condition is one of a small closed set of operators:
 
 Unknown operators, question codes, answer values or drug classes fail at load with the
 file path and the rule, never at a patient.
+
+``checkin_rules`` judge the day-of check-in (``forms.checkin``) with the same conditions:
+``compare`` reads the check-in facts (``forms.checkin.CHECKIN_FACTS``), the medication
+operators read the medicines named at check-in (``medicines``: the doses taken in the last
+24 hours, the new medicines since the screening, or both); answers are not theirs to read.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from core.vocab import SEVERITIES as SEVERITIES  # kept importable from here
 from core.vocab import Severity
+from forms.checkin import CHECKIN_FACTS
 from forms.definition import QUESTIONS_BY_CODE
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -92,14 +98,33 @@ class Rule(_Strict):
     note: str = ""  # for the clinic: caveats, 'contested', what the flag means
 
 
+# Which medicines a check-in rule reads: doses taken in the last 24 hours, new medicines
+# since the screening, or both.
+CheckInMedicines = Literal["taken_last_24h", "new_since_screening", "all"]
+
+
+class CheckInRule(Rule):
+    medicines: CheckInMedicines = "all"
+
+
 class CatalogueFile(_Strict):
     version: str
     rules: tuple[Rule, ...] = Field(min_length=1)
+    checkin_rules: tuple[CheckInRule, ...] = ()
 
 
-def _check_condition(cond: Condition, where: str, drug_classes: set[str], seen: list[str]) -> None:
+def _check_condition(cond: Condition, where: str, drug_classes: set[str], seen: list[str],
+                     *, checkin: bool = False) -> None:
     op = cond.operator
-    if op in ("answer_in", "has_any"):
+    if checkin and op in ("answer_in", "has_any"):
+        raise CatalogueError(f"{where}: {op}: a check-in rule reads check-in facts "
+                             f"({', '.join(CHECKIN_FACTS)}) and medicines, not answers")
+    if checkin and op == "compare" and cond.compare is not None:
+        if cond.compare.value not in CHECKIN_FACTS:
+            raise CatalogueError(f"{where}: compare: {cond.compare.value!r} is not a check-in "
+                                 f"fact (one of {', '.join(CHECKIN_FACTS)})")
+        seen.append(cond.compare.value)
+    elif op in ("answer_in", "has_any"):
         spec = cond.answer_in or cond.has_any
         if spec is None:  # pragma: no cover - the operator names one of them
             raise CatalogueError(f"{where}: {op}: missing")
@@ -132,7 +157,7 @@ def _check_condition(cond: Condition, where: str, drug_classes: set[str], seen: 
         if not children:
             raise CatalogueError(f"{where}: {op}: needs at least one condition")
         for i, child in enumerate(children):
-            _check_condition(child, f"{where}.{op}[{i}]", drug_classes, seen)
+            _check_condition(child, f"{where}.{op}[{i}]", drug_classes, seen, checkin=checkin)
 
 
 def parse_catalogue(raw: object, source: str, drug_classes: set[str]) -> CatalogueFile:
@@ -142,9 +167,9 @@ def parse_catalogue(raw: object, source: str, drug_classes: set[str]) -> Catalog
         first = err.errors()[0]
         loc = first["loc"]
         where = ".".join(str(p) for p in loc)
-        if len(loc) >= 2 and loc[0] == "rules" and isinstance(raw, dict):
+        if len(loc) >= 2 and loc[0] in ("rules", "checkin_rules") and isinstance(raw, dict):
             with contextlib.suppress(KeyError, IndexError, AttributeError, TypeError):
-                where = f"rule {raw['rules'][loc[1]].get('id', loc[1])!r}: " + ".".join(
+                where = f"rule {raw[loc[0]][loc[1]].get('id', loc[1])!r}: " + ".".join(
                     str(p) for p in loc[2:])
         raise CatalogueError(f"{source}: {where}: {first['msg']}") from None
     ids: set[str] = set()
@@ -154,10 +179,18 @@ def parse_catalogue(raw: object, source: str, drug_classes: set[str]) -> Catalog
             raise CatalogueError(f"{where}: duplicate rule id")
         ids.add(rule.id)
         _check_condition(rule.when, f"{where}: when", drug_classes, [])
-    for rule in data.rules:
-        for other in rule.unless:
-            if other not in ids or other == rule.id:
-                raise CatalogueError(f"{source}: rule {rule.id!r}: unless: unknown rule {other!r}")
+    checkin_ids: set[str] = set()
+    for checkin_rule in data.checkin_rules:
+        where = f"{source}: check-in rule {checkin_rule.id!r}"
+        if checkin_rule.id in ids or checkin_rule.id in checkin_ids:
+            raise CatalogueError(f"{where}: duplicate rule id")
+        checkin_ids.add(checkin_rule.id)
+        _check_condition(checkin_rule.when, f"{where}: when", drug_classes, [], checkin=True)
+    for group, known in ((data.rules, ids), (data.checkin_rules, checkin_ids)):
+        for rule in group:
+            for other in rule.unless:
+                if other not in known or other == rule.id:
+                    raise CatalogueError(f"{source}: rule {rule.id!r}: unless: unknown rule {other!r}")
     return data
 
 
@@ -179,6 +212,6 @@ def watched_classes(catalogue: CatalogueFile) -> frozenset[str]:
         for child in (cond.any or ()) + (cond.all or ()):
             walk(child)
 
-    for rule in catalogue.rules:
+    for rule in (*catalogue.rules, *catalogue.checkin_rules):
         walk(rule.when)
     return frozenset(found)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from forms.checkin import CheckIn
 from forms.models import Screening
 from rules.catalogue import CATALOGUE_FILE, CatalogueFile, load_catalogue, watched_classes
+from rules.checkin import evaluate_checkin
 from rules.evaluator import Evaluation, evaluate
 from rules.lexicon import DRUGS_FILE, Lexicon, load_lexicon
 from rules.overrides import ENV_VAR as OVERRIDES_ENV
@@ -34,6 +37,11 @@ class Engine:
 
     def evaluate(self, screening: Screening) -> Evaluation:
         return evaluate(screening, self.catalogue, self.resolver.resolve, self.version)
+
+    def evaluate_checkin(self, checkin: CheckIn, appointment_at: datetime | None) -> Evaluation:
+        """The day-of check-in by the catalogue's ``checkin_rules`` (``rules.checkin``)."""
+        return evaluate_checkin(checkin, appointment_at, self.catalogue, self.resolver.resolve,
+                                self.version)
 
 
 def build_engine(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rules.nameindex import NameIndex
 from rules.text import is_noise, key, tokens
 
 if TYPE_CHECKING:
@@ -126,10 +127,12 @@ class Lexicon:
         self.dictionary: dict[str, Product] = {}
         if dictionary is not None:
             self._build_dictionary(dictionary)
-        # Buckets for bounded fuzzy search over the dictionary: (first letter, length).
-        self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        # Bounded fuzzy search over the dictionary: names of the query's first letter, of
+        # about its length (rules.nameindex), indexed on first use of each letter.
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
         for name_key in self.dictionary:
-            self._buckets[(name_key[0], len(name_key))].append(name_key)
+            self._by_initial[name_key[0]].append(name_key)
+        self._initial_index: dict[str, NameIndex] = {}
         # First words of curated names of two or more words: a vocabulary word may start one.
         self.multiword_starts: frozenset[str] = frozenset(
             k.split(" ", 1)[0] for k in self.curated if " " in k)
@@ -246,11 +249,20 @@ class Lexicon:
             raise KeyError(name_key)
         return product
 
+    def _dictionary_index(self, initial: str) -> NameIndex:
+        index = self._initial_index.get(initial)
+        if index is None:  # a race between threads builds the same index twice: harmless
+            index = self._initial_index.setdefault(initial, NameIndex(self._by_initial.get(initial, [])))
+        return index
+
     def dictionary_bucket(self, query: str, spread: int) -> list[str]:
-        out: list[str] = []
-        for length in range(len(query) - spread, len(query) + spread + 1):
-            out.extend(self._buckets.get((query[0], length), ()))
-        return out
+        """Dictionary names with the query's first letter, ``spread`` letters longer or
+        shorter at most, by length."""
+        return self._dictionary_index(query[0]).window(query, spread)
+
+    def dictionary_near(self, query: str, spread: int, min_ratio: float) -> list[str]:
+        """The names of ``dictionary_bucket`` that may reach ``fuzz.ratio >= min_ratio``."""
+        return self._dictionary_index(query[0]).near(query, spread, min_ratio=min_ratio)
 
     def describe(self, classes: tuple[str, ...]) -> str:
         return self.class_labels.get(classes[0], classes[0]) if classes else ""

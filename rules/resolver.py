@@ -19,7 +19,6 @@ drug (Lamisil, clonidine, Narcan) always resolves to itself.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from rules.lexicon import Lexicon, Product
+from rules.nameindex import NameIndex
 from rules.text import BREAK, category, fold, line_tokens
 
 MAX_SPAN = 6
@@ -140,21 +140,6 @@ def _label(match: Match) -> str:
     return f"drug: {match.product.generic} ({match.method}{score}: {match.product.name})"
 
 
-def _by_length(keys: list[str]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = defaultdict(list)
-    for name_key in keys:
-        out[len(name_key)].append(name_key)
-    return dict(out)
-
-
-def _window(by_length: dict[int, list[str]], query: str, spread: int) -> list[str]:
-    size = len(query)
-    out: list[str] = []
-    for length in range(size - spread, size + spread + 1):
-        out.extend(by_length.get(length, ()))
-    return out
-
-
 class Resolver:
     """Resolves medication text; results are cached per distinct text."""
 
@@ -168,9 +153,10 @@ class Resolver:
             k for k, p in lexicon.dictionary.items()
             if self._is_watched(p) and len(k) <= 30 and k.count(" ") < 3]
         # Names by length: a name more edits away than allowed differs at least that much
-        # in length, so each look-up scans only names of about the query's length.
-        self._curated_by_len = _by_length(self._curated_keys)
-        self._watched_by_len = _by_length(self._watched_keys)
+        # in length, so each look-up scans only names of about the query's length, and of
+        # those only the ones whose letters could reach the cut-off (rules.nameindex).
+        self._curated_index = NameIndex(self._curated_keys)
+        self._watched_index = NameIndex(self._watched_keys)
         self._multi_starts = lexicon.multiword_starts
         self.resolve = lru_cache(maxsize=cache_size)(self._resolve)
 
@@ -252,12 +238,12 @@ class Resolver:
         at most one edit up to 11 letters.
         """
         limit = max_edits(query)
-        hits = self._near(query, process.extract(query, _window(self._curated_by_len, query, limit),
-                                                 scorer=fuzz.ratio, score_cutoff=CURATED_CUTOFF,
-                                                 limit=8), limit)
+        choices = self._curated_index.near(query, limit, min_ratio=CURATED_CUTOFF)
+        hits = self._near(query, process.extract(query, choices, scorer=fuzz.ratio,
+                                                 score_cutoff=CURATED_CUTOFF, limit=8), limit)
         method = "fuzzy"
         if not hits:
-            bucket = self.lexicon.dictionary_bucket(query, spread=2)
+            bucket = self.lexicon.dictionary_near(query, spread=2, min_ratio=DICTIONARY_CUTOFF)
             hits = self._near(query, process.extract(query, bucket, scorer=fuzz.ratio,
                                                      score_cutoff=DICTIONARY_CUTOFF, limit=8),
                               1 if len(query) <= 11 else 2)
@@ -282,11 +268,14 @@ class Resolver:
                     score >= best_score - AMBIGUITY_MARGIN and self._flags(product) != best_flags):
                 rival(name_key, score)
         best_edits = Levenshtein.distance(query, best_key)
-        watched = _window(self._watched_by_len, query, WATCHED_LENGTH_SPREAD)
-        near_watched = process.extract(query, watched, scorer=fuzz.ratio,
-                                       score_cutoff=best_score - WATCHED_MARGIN, limit=4)
+        cutoff = best_score - WATCHED_MARGIN
+        near_watched = process.extract(
+            query, self._watched_index.near(query, WATCHED_LENGTH_SPREAD, min_ratio=cutoff),
+            scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
+        edits = min(best_edits + 1, 2)
         near_watched += process.extract(  # type: ignore[call-overload]
-            query, watched, scorer=Levenshtein.distance, score_cutoff=min(best_edits + 1, 2), limit=4)
+            query, self._watched_index.near(query, WATCHED_LENGTH_SPREAD, max_indel=2 * edits),
+            scorer=Levenshtein.distance, score_cutoff=edits, limit=4)
         for name_key, _score, _ in near_watched:
             product = self.lexicon.product(name_key)
             if product.ingredients != best.ingredients and self._flags(product) - best_flags:

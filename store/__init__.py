@@ -7,6 +7,15 @@ database of ``DATABASE_URL``).
 """
 
 from store.audit import list_audit, record_audit, target_of, write_audit
+from store.checkins import (
+    CheckInCandidate,
+    CheckInRefused,
+    CheckInResult,
+    CheckInView,
+    checkin_candidates,
+    latest_checkin,
+    save_checkin,
+)
 from store.db import Store, database_url, get_store, reset_stores
 from store.drafts import (
     create_draft,
@@ -74,6 +83,10 @@ __all__ = [
     "AuditFilters",
     "AuditView",
     "AuthResult",
+    "CheckInCandidate",
+    "CheckInRefused",
+    "CheckInResult",
+    "CheckInView",
     "ClearingNeedsConfirmation",
     "DraftAlreadySubmitted",
     "DraftNotFound",
@@ -98,6 +111,7 @@ __all__ = [
     "assign",
     "assignment_history",
     "authenticate",
+    "checkin_candidates",
     "count_screenings",
     "create_draft",
     "create_user",
@@ -108,6 +122,7 @@ __all__ = [
     "get_screening",
     "get_store",
     "get_user",
+    "latest_checkin",
     "list_audit",
     "list_notes",
     "list_queue",
@@ -119,6 +134,7 @@ __all__ = [
     "record_review",
     "reset_stores",
     "resume_draft",
+    "save_checkin",
     "save_draft",
     "save_screening",
     "set_password",

@@ -59,7 +59,7 @@ from store.alerts import app_base_url
 from store.db import get_store
 from store.drafts import STALE_AFTER_DAYS, purge_stale_drafts
 from store.models import StoreError
-from store.schema import ROLES
+from store.schema import ROLES, utcnow
 from store.screenings import document_key
 from store.users import create_user, list_users, set_password, set_user_active, unlock_user
 
@@ -403,7 +403,8 @@ def _list_users(out: TextIO) -> int:
     users = list_users(actor=cli_actor())
     out.write(f"{'username':<24} {'role':<10} {'state':<12} {'failed':>6}  last sign-in (UTC)\n")
     for user in users:
-        state = "inactive" if not user.active else "throttled" if user.locked_until else "active"
+        throttled = user.locked_until is not None and user.locked_until > utcnow()
+        state = "inactive" if not user.active else "throttled" if throttled else "active"
         last = f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never"
         out.write(f"{user.username:<24} {user.role:<10} {state:<12} {user.failed_attempts:>6}  "
                   f"{last}\n")

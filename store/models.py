@@ -111,16 +111,21 @@ class UserView(_View):
 
 
 class AuthResult(_View):
-    """``ok`` only for the right password on an active, unlocked account.
+    """``ok`` only for the right password on an active account, in time.
 
-    ``reason`` is for the caller's logic; show patients and staff one generic message for
-    every failure so that it does not reveal which usernames exist.
+    ``reason`` is for the caller's logic; show staff one generic message for every failure
+    so that it does not reveal which usernames exist. ``throttled``: refused unchecked,
+    come back in ``retry_after`` seconds (also set after a failure that starts a delay).
+    ``device_token``: after a success on a device not remembered yet, the secret to keep
+    in that browser (``store.users.DEVICE_LIFETIME``); shown once, only its hash is stored.
     """
 
     ok: bool
-    reason: Literal["ok", "invalid", "locked", "inactive"]
+    reason: Literal["ok", "invalid", "throttled", "inactive"]
     user: UserView | None = None
-    locked_until: datetime | None = None
+    locked_until: datetime | None = None  # the account's next attempt is not before this
+    retry_after: int | None = None
+    device_token: str | None = None
 
 
 # --- queue ------------------------------------------------------------------------------
@@ -179,6 +184,8 @@ class QueueRow(_View):
     assigned_to: str | None = None
     reviewed_before: bool = False  # unreviewed again: a re-evaluation sent it back
     appointment_at: datetime | None = None  # None: a walk-in
+    checked_in_at: datetime | None = None
+    checkin_severity: HighestSeverity | None = None
 
 
 # --- screening detail and reviews -------------------------------------------------------
@@ -223,6 +230,8 @@ class ScreeningDetail(_View):
     evaluation: Evaluation
     reviews: tuple[ReviewView, ...]  # newest first
     assigned_to: str | None = None
+    appointment_at: datetime | None = None  # None: a walk-in
+    checked_in_at: datetime | None = None  # the latest day-of check-in
 
 
 class NoteView(_View):

@@ -33,7 +33,8 @@ ROW_COLUMNS = (
     ScreeningRow.highest_severity, ScreeningRow.review_status, ScreeningRow.count_defer,
     ScreeningRow.count_review, ScreeningRow.count_adjust, ScreeningRow.count_info,
     ScreeningRow.assigned_to_id,
-    ScreeningRow.latest_review_id, ScreeningRow.appointment_at,
+    ScreeningRow.latest_review_id, ScreeningRow.appointment_at, ScreeningRow.checked_in_at,
+    ScreeningRow.checkin_severity,
 )
 
 
@@ -128,7 +129,8 @@ def list_queue(filters: QueueFilters | None = None, page: int = 1, page_size: in
             flags=tuple(flags.get(r.id, ())),
             assigned_to=usernames.get(r.assigned_to_id) if r.assigned_to_id else None,
             reviewed_before=r.latest_review_id is not None,
-            appointment_at=r.appointment_at,
+            appointment_at=r.appointment_at, checked_in_at=r.checked_in_at,
+            checkin_severity=r.checkin_severity,
         )
         for r in rows
     ], int(total or 0)

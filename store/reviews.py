@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.vocab import CLINICAL_ROLES, requires_ack
 from store import audit
+from store.checkins import latest_checkin_flags
 from store.db import Store, get_store, rows_changed
 from store.models import (
     ClearingNeedsConfirmation,
@@ -101,9 +102,12 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
             raise StaleReview(screening_id, expected_previous_review_id,
                               screening.latest_review_id)
 
-        flags = session.execute(select(FlagRow.rule_id, FlagRow.severity, FlagRow.urgent)
-                                .where(FlagRow.screening_id == screening_id)
-                                .order_by(FlagRow.position)).all()
+        stored = session.execute(select(FlagRow.rule_id, FlagRow.severity, FlagRow.urgent)
+                                 .where(FlagRow.screening_id == screening_id)
+                                 .order_by(FlagRow.position)).all()
+        # The day-of check-in's flags count too: a defer raised at check-in needs its
+        # acknowledgement like any other (issue 13). Both have rule_id, severity, urgent.
+        flags: list[Any] = [*stored, *latest_checkin_flags(session, screening_id)]
         flagged = {f.rule_id for f in flags}
         unknown = sorted(set(acks) - flagged)
         if unknown:

@@ -153,6 +153,9 @@ class ScreeningRow(Base):
     # The appointment this screening was invited for (issue 13); None for a walk-in.
     appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     invitation_id: Mapped[int | None] = mapped_column(Integer)
+    # The latest day-of check-in (``screening_checkins``): when, and its highest severity.
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_severity: Mapped[str | None] = mapped_column(String(8))
     # The language the patient answered in (IETF tag, e.g. "es"); answers are stored as codes.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Large values last: on SQLite the columns above stay in the row's first page.
@@ -373,6 +376,30 @@ class NoteRow(Base):
         Index("ix_screening_notes_screening", "screening_id", "id"),
         CheckConstraint(_in("kind", NOTE_KINDS), name="kind"),
         CheckConstraint(f"channel IS NULL OR {_in('channel', CONTACT_CHANNELS)}", name="channel"),
+    )
+
+
+class CheckInRow(Base):
+    """A day-of check-in of a screening: what the patient confirmed and the vitals on
+    arrival (``data``, a ``forms.checkin.CheckIn``), judged by the catalogue's check-in rules
+    (``evaluation``). A correction is a new row; the newest one counts."""
+
+    __tablename__ = "screening_checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    highest_severity: Mapped[HighestSeverity] = mapped_column(String(8))
+    # The decision this check-in sent back to the queue (a defer flag after a decision).
+    requeued_review_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    __table_args__ = (
+        Index("ix_screening_checkins_screening", "screening_id", "id"),
+        CheckConstraint(_in("highest_severity", (*SEVERITY_ORDER, NO_FLAG)), name="severity"),
     )
 
 

@@ -283,6 +283,7 @@ def get_screening(screening_id: int, *, viewer: str | None = None,
             assigned_to=session.scalar(select(UserRow.username)
                                        .where(UserRow.id == row.assigned_to_id))
             if row.assigned_to_id is not None else None,
+            appointment_at=row.appointment_at, checked_in_at=row.checked_in_at,
         )
         if viewer is not None:
             audit.write_audit(session, viewer, audit.SCREENING_VIEW,

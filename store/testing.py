@@ -53,6 +53,7 @@ def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def store_db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setattr(users, "HASHER", FAST_HASHER)
+    users.UNKNOWN_NAMES.clear()  # sign-in delays of unknown usernames live in the process
     reset_stores()
     yield get_store()
     reset_stores()

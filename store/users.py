@@ -1,15 +1,19 @@
-"""Clinic accounts: argon2id passwords, lockout after repeated failures, audited logins.
+"""Clinic accounts: argon2id passwords, throttled (not locked) sign-ins, audited logins.
 
 ``authenticate`` takes the same hashing time whether or not the username exists, refuses
-a locked account even with the right password until the lock ends, and writes an audit
-row for every success, failure and lock. Usernames are case-insensitive (stored casefolded).
+attempts that come before an account's growing delay has passed without hashing anything
+(``store.throttle``), lets a correct password from a remembered device through that delay,
+and writes an audit row for every success, failure and throttle. Usernames are
+case-insensitive (stored casefolded).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 import re
+import secrets
 import string
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -17,20 +21,22 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from store import audit
 from store.db import Store, get_store
 from store.models import AuthResult, Role, UserExists, UserNotFound, UserView
-from store.schema import ROLES, UserRow, utcnow
+from store.schema import ROLES, TrustedDeviceRow, UserRow, utcnow
+from store.throttle import FREE_FAILURES, UnknownNames, delay_after, seconds_left
 
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
-MAX_FAILED_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=15)
+DEVICE_LIFETIME = timedelta(days=90)  # a remembered device passes the account's throttle
+UNKNOWN_NAMES = UnknownNames()
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 UNKNOWN_ACTOR = "unknown"  # what was typed as a username is never logged: it may be a password
 
@@ -138,60 +144,117 @@ def create_user(username: str, password: str, role: Role, *, actor: str = "syste
     return view
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _trusted_device(session: Session, user: UserRow, token: str | None,
+                    now: datetime) -> TrustedDeviceRow | None:
+    """This account's remembered device for ``token``, if it is current and not itself
+    failing (a stolen token gets no more free guesses than anyone else)."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 128:
+        return None
+    device = session.scalar(select(TrustedDeviceRow).where(
+        TrustedDeviceRow.token_hash == _token_hash(token),
+        TrustedDeviceRow.user_id == user.id).with_for_update())
+    if device is None or device.expires_at <= now or device.failed_attempts >= FREE_FAILURES:
+        return None
+    return device
+
+
+def _remember_device(session: Session, user: UserRow, now: datetime) -> str:
+    """A new device token for this account (only its hash is kept); old ones are pruned."""
+    session.execute(delete(TrustedDeviceRow).where(TrustedDeviceRow.user_id == user.id,
+                                                   TrustedDeviceRow.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    session.add(TrustedDeviceRow(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                                 last_used_at=now, expires_at=now + DEVICE_LIFETIME,
+                                 failed_attempts=0))
+    session.flush()
+    audit.write_audit(session, user.username, audit.DEVICE_TRUSTED, audit.target_of("user", user.id),
+                      {"days": DEVICE_LIFETIME.days})
+    return token
+
+
+def _throttled(session: Session, actor: str, target: str | None, wait: int,
+               scope: str) -> AuthResult:
+    audit.write_audit(session, actor, audit.LOGIN_THROTTLED, target,
+                      {"scope": scope, "retry_after": wait})
+    return AuthResult(ok=False, reason="throttled", retry_after=wait)
+
+
 def authenticate(username: str, password: str, now: datetime | None = None, *,
-                 store: Store | None = None) -> AuthResult:
-    """Check a login. Five failures in a row lock the account for 15 minutes."""
+                 device_token: str | None = None, store: Store | None = None) -> AuthResult:
+    """Check a sign-in, throttled instead of locked (``store.throttle``).
+
+    After three consecutive failures each further failure doubles the wait before the next
+    attempt (1 s, 2 s, 4 s ... at most 5 minutes). An early attempt is refused (reason
+    ``throttled``, ``retry_after`` seconds) without hashing the password. A correct
+    password from a device that signed in to this account before (``device_token``) is
+    not held up by the account's delay, so nobody can lock a clinician out. A success
+    returns a new ``device_token`` when the device was not remembered yet.
+    """
     now = now or utcnow()
     name = normalise_username(username) if isinstance(username, str) else ""
     with (store or get_store()).session() as session:
         user = session.scalar(
             select(UserRow).where(UserRow.username == name).with_for_update()
         ) if USERNAME_RE.match(name) else None
-        if user is None:
+        if user is None:  # throttled and hashed exactly like an account, so nothing is revealed
+            backoff = UNKNOWN_NAMES.get(name)
+            wait = backoff.wait(now)
+            if wait:
+                return _throttled(session, UNKNOWN_ACTOR, None, wait, "account")
             _verify(_dummy_hash(HASHER), password)
+            delay = backoff.fail(now)
             audit.write_audit(session, UNKNOWN_ACTOR, audit.LOGIN_FAILURE, None,
-                              {"reason": "unknown_user"})
-            return AuthResult(ok=False, reason="invalid")
+                              {"reason": "unknown_user", "retry_after": delay})
+            return AuthResult(ok=False, reason="invalid", retry_after=delay or None)
 
         target = audit.target_of("user", user.id)
-        if user.locked_until is not None and user.locked_until > now:
-            _verify(user.password_hash, password)  # same work; the answer is no regardless
-            audit.write_audit(session, user.username, audit.LOGIN_LOCKED, target,
-                              {"refused": True, "locked_until": user.locked_until.isoformat()})
-            return AuthResult(ok=False, reason="locked", locked_until=user.locked_until)
-        if user.locked_until is not None:  # the lock has ended: a fresh start
-            user.locked_until = None
-            user.failed_attempts = 0
+        device = _trusted_device(session, user, device_token, now)
+        wait = seconds_left(user.locked_until, now)
+        if wait and device is None:
+            return _throttled(session, user.username, target, wait, "account")
 
         if not _verify(user.password_hash, password):
             user.failed_attempts += 1
-            audit.write_audit(session, user.username, audit.LOGIN_FAILURE, target,
-                              {"reason": "bad_password", "failed_attempts": user.failed_attempts})
-            if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                user.locked_until = now + LOCKOUT
-                audit.write_audit(session, user.username, audit.LOGIN_LOCKED, target, {
-                    "failed_attempts": user.failed_attempts,
-                    "locked_until": user.locked_until.isoformat(),
-                })
-                log.warning("user %s locked after %s failed logins", user.id,
+            delay = delay_after(user.failed_attempts)
+            user.locked_until = now + timedelta(seconds=delay) if delay else None
+            if device is not None:
+                device.failed_attempts += 1
+            audit.write_audit(session, user.username, audit.LOGIN_FAILURE, target, {
+                "reason": "bad_password", "failed_attempts": user.failed_attempts,
+                "retry_after": delay, "known_device": device is not None})
+            if delay:
+                log.warning("user %s throttled %s s after %s failed sign-ins", user.id, delay,
                             user.failed_attempts)
-                return AuthResult(ok=False, reason="locked", locked_until=user.locked_until)
-            return AuthResult(ok=False, reason="invalid")
+            return AuthResult(ok=False, reason="invalid", retry_after=delay or None,
+                              locked_until=user.locked_until)
 
         if not user.active:
             audit.write_audit(session, user.username, audit.LOGIN_FAILURE, target,
                               {"reason": "inactive"})
             return AuthResult(ok=False, reason="inactive")
 
+        passed_throttle = bool(wait)
         user.failed_attempts = 0
+        user.locked_until = None
         user.last_login_at = now
         rehashed = HASHER.check_needs_rehash(user.password_hash)
         if rehashed:
             user.password_hash = HASHER.hash(password)
+        new_token = None
+        if device is not None:
+            device.failed_attempts = 0
+            device.last_used_at = now
+        else:
+            new_token = _remember_device(session, user, now)
         audit.write_audit(session, user.username, audit.LOGIN_SUCCESS, target,
-                          {"rehashed": rehashed})
+                          {"rehashed": rehashed, "known_device": device is not None,
+                           "passed_throttle": passed_throttle})
         session.flush()
-        return AuthResult(ok=True, reason="ok", user=_view(user))
+        return AuthResult(ok=True, reason="ok", user=_view(user), device_token=new_token)
 
 
 def get_user(username: str, *, store: Store | None = None) -> UserView | None:
@@ -226,6 +289,8 @@ def _update_user(username: str, actor: str, store: Store | None, *, active: bool
             user.password_hash = HASHER.hash(password)
             user.failed_attempts = 0
             user.locked_until = None
+            # a new password forgets every remembered device (one may be lost or stolen)
+            session.execute(delete(TrustedDeviceRow).where(TrustedDeviceRow.user_id == user.id))
             changed.append("password")
         if unlock:
             user.failed_attempts = 0

@@ -78,14 +78,56 @@ def test_failed_sign_in_gives_one_generic_message(username, password):
     assert db.list_audit(db.AuditFilters(action="login_failure"))[1] == 1
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password():
+def test_repeated_failures_are_refused_unchecked_until_the_wait_is_over(monkeypatch):
+    import time
+
+    from store import users
+
+    hashed = []
+    real = users._verify
+    monkeypatch.setattr(users, "_verify", lambda h, p: hashed.append(1) or real(h, p))
     at = app()
-    for _ in range(5):
+    for _ in range(3):
         login(at, "dr_grey", "wrong password!!")
-    login(at, "dr_grey", PASSWORD)
-    assert "staff_user" not in at.session_state
-    assert any("Sign-in failed" in e for e in errors(at))
-    assert db.get_user("dr_grey").locked_until is not None
+    assert any("Wait 1 s before the next attempt" in e for e in errors(at))
+    before = len(hashed)
+    login(at, "dr_grey", PASSWORD)  # at once: refused without checking, even when right
+    assert any("Too many sign-in attempts. Try again in 1 s" in e for e in errors(at))
+    assert "staff_user" not in at.session_state and len(hashed) == before
+    rows, _ = db.list_audit(db.AuditFilters(action="login_throttled"))
+    assert rows[0].details["scope"] in ("session", "account") and rows[0].actor in ("unknown",
+                                                                                   "dr_grey")
+    time.sleep(1.2)
+    login(at, "dr_grey", PASSWORD)  # in time, the right password passes
+    assert at.session_state["staff_user"]["username"] == "dr_grey"
+
+
+def test_a_throttled_account_lets_its_known_device_through(monkeypatch):
+    import app_pages.auth as auth
+
+    device = db.authenticate("dr_grey", PASSWORD).device_token  # signed in here before
+    from datetime import timedelta
+
+    from store.schema import utcnow
+
+    start = utcnow()
+    for attempt in range(8):  # someone elsewhere keeps guessing, each time the delay ends
+        db.authenticate("dr_grey", f"guess {attempt} elsewhere",
+                        now=start + timedelta(minutes=attempt))
+    stranger = login(app(), "dr_grey", PASSWORD)
+    assert any("Too many sign-in attempts" in e for e in errors(stranger))
+    assert "staff_user" not in stranger.session_state
+    monkeypatch.setattr(auth, "device_token", lambda: device)  # the browser sends its cookie
+    known = login(app(), "dr_grey", PASSWORD)
+    assert known.session_state["staff_user"]["username"] == "dr_grey"
+    assert auth.DEVICE_PENDING not in known.session_state  # nothing new to remember
+
+
+def test_a_first_sign_in_asks_the_browser_to_remember_the_device():
+    at = login(app(), "dr_grey", PASSWORD)
+    assert at.session_state["staff_user"]["username"] == "dr_grey"
+    rows, _ = db.list_audit(db.AuditFilters(action="device_trusted"))
+    assert len(rows) == 1 and rows[0].actor == "dr_grey"
 
 
 def test_idle_session_is_signed_out(monkeypatch):

@@ -70,6 +70,8 @@ def new_invitation(**changes) -> tuple[inv.InvitationView, str]:
 
 def test_front_desk_creates_an_invitation_and_sees_no_clinical_page():
     at = staff_app("desk1", "front_desk")
+    assert [t.value for t in at.title] == ["Check-in"]  # the front desk's first page
+    at.switch_page("app_pages/invitations.py").run()
     assert [t.value for t in at.title] == ["Invitations"]
     at.text_input(key="inv_first").input("Ann")
     at.text_input(key="inv_last").input("Lee")
@@ -100,6 +102,7 @@ def test_front_desk_creates_an_invitation_and_sees_no_clinical_page():
 
 def test_incomplete_invitation_form_names_what_is_missing():
     at = staff_app("desk2", "front_desk")
+    at.switch_page("app_pages/invitations.py").run()
     at.text_input(key="inv_first").input("Ann")
     at.button(key="inv_create").click().run()
     assert any("last name" in e and "appointment date" in e for e in errors(at)), errors(at)

@@ -104,7 +104,7 @@ def test_without_contact_details_the_page_says_so():
     at = open_screening(submit().screening_id)
     page = texts(at)
     assert "no phone given" in page and "no email given" in page
-    assert "Appointment: none booked yet" in page
+    assert "Appointment: none booked (walk-in)" in page
 
 
 def test_answers_that_raised_a_flag_are_marked():

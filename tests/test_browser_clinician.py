@@ -143,7 +143,7 @@ def test_a_link_opens_the_decision_screen_after_sign_in(browser, server):
     # Above the fold at 1366x900: contact links, reasons, the whole decision panel.
     expect(page.locator(".st-key-contact a[href='tel:+15550102030']")).to_be_in_viewport()
     expect(page.locator(".st-key-contact a[href='mailto:h.mirror@example.com']")).to_be_in_viewport()
-    expect(page.get_by_text("Appointment: none booked yet", exact=False)).to_be_in_viewport()
+    expect(page.get_by_text("Appointment: none booked (walk-in)", exact=False)).to_be_in_viewport()
     glaucoma = page.locator(".st-key-ack_glaucoma")
     expect(glaucoma).to_contain_text("Glaucoma or raised eye pressure")
     expect(glaucoma).to_be_in_viewport()

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import update
 
 import store.reviews as reviews_module
+from core.vocab import Decision
 from exports import ExportOptions, export_files, neutralise, screening_columns
 from exports.core import render_spec, write_tables
-from exports.render import compile_screening_row, reference_screening_row, review_cells
+from exports.render import FIXED_LEADING, ScreeningRowBuilder, review_cells
 from forms.definition import QUESTIONS
 from rules.engine import get_engine
 from services import intake
@@ -35,7 +36,7 @@ def submit(doc: dict, submitted_at: str) -> int:
     return intake.submit({**doc, "submitted_at": submitted_at}).screening_id
 
 
-def review(monkeypatch, screening_id: int, who: str, decision: str, acks: dict, when: str,
+def review(monkeypatch, screening_id: int, who: str, decision: Decision, acks: dict, when: str,
            note: str = "") -> None:
     monkeypatch.setattr(reviews_module, "utcnow", lambda: at(when))
     record_review(screening_id, who, decision, note, acks, None, confirm_open_flags=True)
@@ -428,7 +429,7 @@ def test_options_are_checked():
         ExportOptions(decision=["unreviewed"])
 
 
-# --- the generated row builder -----------------------------------------------------------
+# --- the screenings.csv row builder -------------------------------------------------------
 
 ODD_ANSWERS = [
     {},
@@ -438,17 +439,63 @@ ODD_ANSWERS = [
      "alcohol_drinks_per_week": "=2", "systolic_bp": 120.5, "reasons": ("ptsd",),
      "fasting_understood": 1, "allergies": 5},
 ]
+RAW = (7, "1", "=rs", "2026-11-21 14:03:00.000000", 40, 22.5, 1, 0, 0, 2, True, "defer",
+       "unreviewed", None, None, None, None, "{}", "{}", "+note")
+
+
+def expected_cell(column, answers: dict):
+    """What the column table (exports.columns) says a question column holds, written
+    cell by cell, independently of the builder's grouping by kind."""
+    value = answers.get(column.code)
+    if column.option:
+        if value is None:
+            return None
+        return 1 if column.option in (value if isinstance(value, list | tuple) else [value]) else 0
+    if value is None:
+        return None
+    if column.type == "yesno":
+        return {True: 1, False: 0}[value] if isinstance(value, bool) else neutralise(str(value))
+    if column.kind == "num" and type(value) in (int, float):
+        return value
+    return neutralise(value if isinstance(value, str) else str(value))
 
 
 @pytest.mark.parametrize("deidentified", [False, True])
 @pytest.mark.parametrize("answers", ODD_ANSWERS)
-def test_generated_row_builder_matches_the_reference(deidentified, answers):
+def test_row_builder_writes_every_question_column_as_the_column_table_says(deidentified, answers):
+    columns = screening_columns(deidentified)
     spec = render_spec(deidentified)
-    raw = (7, "1", "=rs", "2026-11-21 14:03:00.000000", 40, 22.5, 1, 0, 0, 2, True, "defer",
-           "unreviewed", None, None, None, None, "{}", "{}", "+note")
-    built = compile_screening_row(spec)(raw, answers)
-    assert built == reference_screening_row(spec, raw, answers)
-    extra = review_cells(spec, raw, {"flags": [{"rule_id": "a"}, {"rule_id": "b"}]})
+    built = ScreeningRowBuilder(spec)(RAW, answers)
+    extra = review_cells(spec, RAW, {"flags": [{"rule_id": "a"}, {"rule_id": "b"}]})
     assert extra == (["a;b"] if deidentified else ["'+note", "a;b"])
-    assert len(built) + len(extra) == len(screening_columns(deidentified))
+    built[FIXED_LEADING:FIXED_LEADING] = extra  # as the Renderer places them
+    assert len(built) == len(columns)
     assert built[:4] == [7, "1", "'=rs", "2026-11-21T14:03:00Z"]
+    questions = [(c, cell) for c, cell in zip(columns, built, strict=True) if c.code]
+    assert questions
+    for column, cell in questions:
+        assert cell == expected_cell(column, answers), column.name
+
+
+def test_row_builder_on_odd_values():
+    columns = [c.name for c in screening_columns(False)]
+    spec = render_spec(False)
+    built = ScreeningRowBuilder(spec)(RAW, ODD_ANSWERS[3])
+    built[FIXED_LEADING:FIXED_LEADING] = review_cells(spec, RAW, {"flags": []})
+    row = dict(zip(columns, built, strict=True))
+    assert row["first_name"] == "'-x"
+    assert row["alcohol_drinks_per_week"] == "'=2"  # a stray text in a number column
+    assert row["systolic_bp"] == 120.5
+    assert row["allergies"] == "5"
+    assert row["takes_no_medications"] == "yes" and row["fasting_understood"] == "1"
+    assert row["reasons___ptsd"] == 1 and row["reasons___depression"] == 0
+    assert row["heart_conditions___none"] == 1
+    assert row["last_name"] is None and row["diastolic_bp"] is None
+    assert row["consent_accurate"] is None
+
+
+def test_row_builder_refuses_an_unknown_column_kind():
+    spec = render_spec(False)
+    odd = type(spec)(deidentified=False, questions=(("date", "x", ()),), withheld=frozenset())
+    with pytest.raises(ValueError, match="unknown column kind 'date'"):
+        ScreeningRowBuilder(odd)

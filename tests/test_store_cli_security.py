@@ -6,12 +6,14 @@ from __future__ import annotations
 import getpass
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
 from store import authenticate, create_user, get_user, list_audit, reset_stores
 from store.cli import cli_actor
 from store.models import AuditFilters
+from store.schema import utcnow
 from tests.conftest import make_doc
 from tests.test_store_cli import run
 
@@ -45,13 +47,14 @@ def test_operating_system_user_is_the_actor():
 
 def test_account_commands_are_audited(store_db, store_url):
     create_user("erin", "a long enough password", "clinician")
-    for _ in range(5):
-        authenticate("erin", "not the right one")
+    start = utcnow()
+    for i in range(5):  # each after the previous wait (an early one is refused uncounted)
+        authenticate("erin", "not the right one", now=start + timedelta(minutes=i))
     reset_stores()
 
     code, out, err = run(["list-users"], store_url)
     assert code == 0, err
-    assert re.search(r"^erin\s+clinician\s+\w+\s+5\s+never$", out, re.M), out
+    assert re.search(r"^erin\s+clinician\s+throttled\s+5\s+never$", out, re.M), out
 
     code, out, err = run(["unlock", "erin"], store_url)
     assert (code, out) == (0, "OK user erin unlocked (failed sign-ins reset)\n"), err

@@ -14,7 +14,7 @@ from store.schema import AuditRow, FlagRow
 
 TABLES = {"drafts", "screenings", "screening_flags", "users", "reviews", "flag_acknowledgements",
           "audit_log", "alembic_version", "reevaluation_runs", "screening_evaluations"}
-TABLES |= {"alert_outbox", "invitations"}  # issue 13
+TABLES |= {"alert_outbox", "invitations", "screening_checkins"}  # issue 13
 TABLES |= {"screening_notes", "screening_assignments"}  # issue 14
 TABLES |= {"trusted_devices"}  # issue 11
 

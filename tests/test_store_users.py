@@ -1,4 +1,5 @@
-"""Clinic accounts: argon2id, case-insensitive usernames, lockout, audited logins."""
+"""Clinic accounts: argon2id, case-insensitive usernames, throttled sign-ins, remembered
+devices, audited logins."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from store import (
 )
 from store import users as users_module
 from store.models import AuditFilters
-from store.schema import UserRow, utcnow
+from store.schema import TrustedDeviceRow, UserRow, utcnow
+from store.throttle import MAX_DELAY_SECONDS
 
 PASSWORD = "correct horse battery"
 
@@ -94,41 +96,98 @@ def test_unknown_usernames_take_hashing_time_and_are_not_logged(alice, monkeypat
     assert rows[0].actor == "unknown" and "typed-my-password-here" not in repr(rows)
 
 
-def test_five_failures_lock_for_fifteen_minutes(alice):
+def test_failures_throttle_with_growing_delays_instead_of_a_lock(alice, monkeypatch):
+    calls = []
+    real = users_module._verify
+    monkeypatch.setattr(users_module, "_verify", lambda h, p: calls.append(1) or real(h, p))
     start = utcnow()
-    for attempt in range(1, 5):
-        result = authenticate("alice", "wrong password!", now=start)
-        assert result.reason == "invalid", attempt
-    fifth = authenticate("alice", "wrong password!", now=start)
-    assert fifth.reason == "locked" and fifth.locked_until == start + timedelta(minutes=15)
+    waits = [authenticate("alice", "wrong password!", now=start + timedelta(seconds=300 * i))
+             .retry_after for i in range(6)]
+    assert waits == [None, None, 1, 2, 4, 8]  # 2 ** (n - 3) after the third failure
+    last = start + timedelta(seconds=1500)
+    assert get_user("alice").locked_until == last + timedelta(seconds=8)
 
-    # Locked: even the right password is refused until the lock ends.
-    for later in (timedelta(seconds=1), timedelta(minutes=14, seconds=59)):
-        refused = authenticate("alice", PASSWORD, now=start + later)
-        assert not refused.ok and refused.reason == "locked"
-    assert get_user("alice").locked_until == start + timedelta(minutes=15)
+    # Too early: refused unchecked, even with the right password; no hash spent.
+    hashed = len(calls)
+    for later in (0, 7):
+        refused = authenticate("alice", PASSWORD, now=last + timedelta(seconds=later))
+        assert (refused.ok, refused.reason) == (False, "throttled")
+        assert refused.retry_after == 8 - later
+    assert len(calls) == hashed
+    assert actions()[-2:] == ["login_throttled"] * 2
+    rows, _ = list_audit(AuditFilters(action="login_throttled"))
+    assert rows[0].details == {"scope": "account", "retry_after": 1}
 
-    after = authenticate("alice", PASSWORD, now=start + timedelta(minutes=15))
+    # In time: the right password passes and ends the delay.
+    after = authenticate("alice", PASSWORD, now=last + timedelta(seconds=8))
     assert after.ok and after.user.failed_attempts == 0 and after.user.locked_until is None
-    assert actions() == ["user_create"] + ["login_failure"] * 5 + ["login_locked"] * 3 + [
-        "login_success"]
 
 
-def test_a_lock_that_ended_gives_five_new_attempts(alice):
+def test_the_delay_is_capped(alice):
     start = utcnow()
-    for _ in range(5):
-        authenticate("alice", "wrong password!", now=start)
-    later = start + timedelta(minutes=16)
-    assert authenticate("alice", "wrong password!", now=later).reason == "invalid"
-    assert get_user("alice").failed_attempts == 1
+    for i in range(20):
+        result = authenticate("alice", "wrong password!", now=start + timedelta(hours=i))
+    assert result.retry_after == MAX_DELAY_SECONDS == 300
+
+
+def test_a_remembered_device_passes_the_accounts_throttle(alice):
+    start = utcnow()
+    device = authenticate("alice", PASSWORD, now=start).device_token
+    assert device and len(device) >= 40
+    with users_module.get_store().session(readonly=True) as session:  # only its hash is kept
+        stored = session.scalar(select(TrustedDeviceRow.token_hash))
+    assert stored != device and device not in repr(actions())
+    for i in range(8):  # an attacker elsewhere keeps the account throttled
+        authenticate("alice", f"guess {i}!!!!!!!", now=start + timedelta(seconds=i * 60))
+    attack_end = start + timedelta(seconds=7 * 60)
+    assert authenticate("alice", PASSWORD, now=attack_end).reason == "throttled"
+    assert authenticate("alice", PASSWORD, now=attack_end, device_token="x" * 43).reason == "throttled"
+    passed = authenticate("alice", PASSWORD, now=attack_end, device_token=device)
+    assert passed.ok and passed.device_token is None  # already remembered
+    rows, _ = list_audit(AuditFilters(action="login_success"))
+    assert rows[0].details["known_device"] and rows[0].details["passed_throttle"]
+
+
+def test_a_remembered_device_gets_no_free_guesses(alice):
+    start = utcnow()
+    device = authenticate("alice", PASSWORD, now=start).device_token
+    for i in range(3):  # three wrong passwords from the device itself (a stolen token)
+        authenticate("alice", "wrong password!", now=start + timedelta(minutes=i),
+                     device_token=device)
+    late = start + timedelta(minutes=2)
+    assert authenticate("alice", PASSWORD, now=late, device_token=device).reason == "throttled"
+
+
+def test_a_new_password_forgets_remembered_devices(alice):
+    start = utcnow()
+    device = authenticate("alice", PASSWORD, now=start).device_token
+    set_password("alice", "a brand new password", actor="admin")
+    for i in range(4):
+        authenticate("alice", "wrong password!", now=start + timedelta(minutes=i))
+    late = start + timedelta(minutes=3)
+    assert authenticate("alice", "a brand new password", now=late,
+                        device_token=device).reason == "throttled"
+
+
+def test_unknown_usernames_are_throttled_like_accounts(store_db):
+    start = utcnow()
+    waits = [authenticate("mallory", PASSWORD, now=start + timedelta(minutes=i)).retry_after
+             for i in range(4)]
+    assert waits == [None, None, 1, 2]
+    early = authenticate("mallory", PASSWORD, now=start + timedelta(minutes=3, seconds=1))
+    assert (early.reason, early.retry_after) == ("throttled", 1)
+    rows, _ = list_audit(AuditFilters(action="login_throttled"))
+    assert rows[0].actor == "unknown" and "mallory" not in repr(rows)
 
 
 def test_a_success_resets_the_failure_count(alice):
-    for _ in range(4):
-        authenticate("alice", "wrong password!")
-    assert authenticate("alice", PASSWORD).ok
-    for _ in range(4):
-        assert authenticate("alice", "wrong password!").reason == "invalid"
+    start = utcnow()
+    for i in range(4):
+        authenticate("alice", "wrong password!", now=start + timedelta(minutes=i))
+    assert authenticate("alice", PASSWORD, now=start + timedelta(minutes=5)).ok
+    for i in range(2):
+        assert authenticate("alice", "wrong password!",
+                            now=start + timedelta(minutes=6 + i)).retry_after is None
 
 
 def test_old_hash_parameters_are_upgraded_at_login(alice, store_db, monkeypatch):
@@ -142,7 +201,7 @@ def test_old_hash_parameters_are_upgraded_at_login(alice, store_db, monkeypatch)
         after = session.scalar(select(UserRow.password_hash))
     assert after != before and not stronger.check_needs_rehash(after)
     rows, _ = list_audit(AuditFilters(action="login_success"))
-    assert rows[0].details == {"rehashed": True}
+    assert rows[0].details["rehashed"] is True
     assert authenticate("alice", PASSWORD).ok
 
 
@@ -154,9 +213,10 @@ def test_inactive_accounts_cannot_log_in(alice):
     assert authenticate("alice", PASSWORD).ok
 
 
-def test_setting_a_password_ends_a_lock(alice):
+def test_setting_a_password_ends_a_throttle(alice):
     for _ in range(5):
         authenticate("alice", "wrong password!")
+    assert authenticate("alice", "a brand new password").reason == "throttled"
     set_password("alice", "a brand new password", actor="admin")
     assert authenticate("alice", "a brand new password").ok
     assert not authenticate("alice", PASSWORD).ok

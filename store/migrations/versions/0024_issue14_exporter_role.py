@@ -1,7 +1,7 @@
 """Issue 14, item 7: the exporter role (may export, nothing else)
 
 Revision ID: 0024_issue14
-Revises: 0017_issue11
+Revises: 0018_issue13
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -12,7 +12,7 @@ import re
 from alembic import op
 
 revision = "0024_issue14"
-down_revision = "0017_issue11"
+down_revision = "0018_issue13"
 branch_labels = None
 depends_on = None
 
