@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import timing
 from app_pages.alert_link import open_linked_screening
-from app_pages.auth import current_user, sign_out, watch_idle, write_device_cookie
+from app_pages.auth import SSO_REFUSED, current_user, sign_out, watch_idle, write_device_cookie
 from app_pages.oneshot import install as install_one_time_downloads
 from app_pages.services import start_background_work
 
@@ -23,10 +23,12 @@ user = current_user()
 st.set_page_config(page_title="Pre-visit screening", page_icon="🩺",
                    layout="centered" if user is None else "wide")
 if user is None:
-    # After an idle sign-out the sign-in page (which says why) replaces the staff page.
+    # After an idle sign-out, or a provider sign-in the clinic gives no role, the sign-in
+    # page (which says why) is the home page the browser lands on.
+    explain = bool(st.session_state.get("signed_out_idle") or st.session_state.get(SSO_REFUSED))
     login = st.Page("app_pages/staff_login.py", title="Staff sign-in", icon=":material/login:",
-                    url_path="staff", default=bool(st.session_state.get("signed_out_idle")))
-    if st.session_state.get("signed_out_idle"):
+                    url_path="staff", default=explain)
+    if explain:
         intake = st.Page("app_pages/intake.py", title="Patient screening form",
                          icon=":material/assignment:", url_path="screening")
     # A staff link opened while signed out (a colleague's link, a refresh) shows the sign-in

@@ -1,8 +1,13 @@
 """Who is signed in: kept in this browser session only, checked on every run.
 
-A refresh or a closed tab signs the user out (nothing to steal from the browser); an idle
-session ends after ``IDLE_TIMEOUT_MINUTES`` (default 15). Every page calls ``require_role``
-again, even though navigation only registers the pages a role may see.
+A local account's sign-in lives in the browser session: a refresh or a closed tab signs the
+user out (nothing to steal from the browser). With the clinic's identity provider
+configured (``[auth]`` and ``[oidc_roles]`` in ``.streamlit/secrets.toml``), ``st.login``
+leaves Streamlit's signed, HttpOnly identity cookie, so a refresh signs the same person in
+again (``store.sso`` maps their groups or e-mail to a role, audited). An idle session ends
+after ``IDLE_TIMEOUT_MINUTES`` (default 15), and then the identity cookie is cleared too.
+Every page calls ``require_role`` again, even though navigation only registers the pages a
+role may see.
 """
 
 from __future__ import annotations
@@ -12,7 +17,41 @@ import time
 
 import streamlit as st
 
+from store.sso import RoleMapping, SsoRefused, sso_sign_in
+
 SESSION_KEY = "staff_user"
+SSO_REFUSED = "sso_refused"
+
+
+def sso_mapping() -> RoleMapping | None:
+    """The identity provider's role mapping, or None when only local accounts are set up.
+    A mapping with a typo fails here, naming the field (never a silent local-only app)."""
+    try:
+        configured = "auth" in st.secrets and "oidc_roles" in st.secrets
+    except Exception:  # no secrets file at all
+        return None
+    if not configured:
+        return None
+    return RoleMapping.model_validate(st.secrets["oidc_roles"].to_dict())
+
+
+def _provider_user() -> dict | None:
+    """Sign in the person the identity cookie names, if the clinic gives them a role."""
+    mapping = sso_mapping()
+    if mapping is None or not st.user.get("is_logged_in") or st.session_state.get(SSO_REFUSED):
+        return None
+    from app_pages.services import store
+
+    claims = {key: st.user.get(key) for key in ("email", "email_verified", "groups")}
+    try:
+        account = sso_sign_in(mapping, claims, store=store())
+    except SsoRefused as refused:
+        st.session_state[SSO_REFUSED] = str(refused)
+        return None
+    sign_in(account.username, account.role, via="oidc")
+    return st.session_state[SESSION_KEY]
+
+
 DEVICE_COOKIE = "ks_staff_device"
 DEVICE_PENDING = "device_cookie_pending"
 
@@ -61,7 +100,7 @@ def idle_timeout_seconds() -> float:
 
 def current_user() -> dict | None:
     """The signed-in user ({username, role}), or None; ends an idle session."""
-    user = st.session_state.get(SESSION_KEY)
+    user = st.session_state.get(SESSION_KEY) or _provider_user()
     if not user:
         return None
     now = time.monotonic()
@@ -72,9 +111,9 @@ def current_user() -> dict | None:
     return user
 
 
-def sign_in(username: str, role: str) -> None:
+def sign_in(username: str, role: str, via: str = "local") -> None:
     st.session_state.pop("signed_out_idle", None)
-    st.session_state[SESSION_KEY] = {"username": username, "role": role,
+    st.session_state[SESSION_KEY] = {"username": username, "role": role, "via": via,
                                      "last_seen": time.monotonic()}
 
 
@@ -83,10 +122,13 @@ def sign_out(reason: str = "") -> None:
     from app_pages.oneshot import drop_all
 
     drop_all(st.session_state)
+    via = (st.session_state.get(SESSION_KEY) or {}).get("via")
     for key in list(st.session_state):
         del st.session_state[key]
     if reason == "idle":
         st.session_state["signed_out_idle"] = True
+    if via == "oidc":  # else the identity cookie signs the same person straight back in
+        st.logout()
 
 
 def idle_expired() -> bool:

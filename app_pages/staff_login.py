@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 import store as db
-from app_pages.auth import device_token, remember_device, sign_in
+from app_pages.auth import SSO_REFUSED, device_token, remember_device, sign_in, sso_mapping
 from app_pages.services import store
 from store.audit import LOGIN_THROTTLED, record_audit
 from store.schema import utcnow
@@ -25,6 +25,16 @@ SESSION_BACKOFF = "login_backoff"
 st.title("Staff sign-in")
 if st.session_state.get("signed_out_idle"):  # kept until the next sign-in (the page default)
     st.info("You were signed out after a period of inactivity.")
+
+mapping = sso_mapping()
+if mapping is not None:  # the clinic's identity provider (OpenID Connect)
+    if st.session_state.get(SSO_REFUSED):
+        st.error(st.session_state[SSO_REFUSED])
+        if st.button("Sign out of the identity provider", key="sso_logout"):
+            st.logout()
+    elif st.button(mapping.label, key="sso_login", type="primary", icon=":material/badge:"):
+        st.login(mapping.provider)
+    st.caption("Or sign in with a local account:")
 
 with st.form("login", enter_to_submit=True, clear_on_submit=False):
     username = st.text_input("Username", key="login_username", autocomplete="username")

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +45,17 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(tmp: Path, database_url: str, extra_env: dict | None = None) -> Server:
-    port = free_port()
+def start_server(tmp: Path, database_url: str, extra_env: dict | None = None, *,
+                 port: int | None = None, extra_args: Sequence[str] = ()) -> Server:
+    """``port``: when the test must know it first (an OIDC redirect URI); ``extra_args``:
+    more ``streamlit run`` options (e.g. ``--secrets.files``)."""
+    port = port or free_port()
     log_path = tmp / f"server-{port}.log"
     env = {**os.environ, "DATABASE_URL": database_url, **(extra_env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "screening_app.py",
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--logger.level", "info"]
+           "--logger.level", "info", *extra_args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
