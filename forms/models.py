@@ -29,11 +29,18 @@ class InvalidDocument(ValueError):
         super().__init__("; ".join(str(p) for p in problems))
 
 
+# Text without control, format or private-use characters (a zero-width joiner is text: emoji);
+# free text may also hold new lines and tabs. Rust regex classes, matched in pydantic-core.
+PLAIN_TEXT = r"^(?:[^\p{Cc}\p{Cf}\p{Co}]|\x{200D})*$"
+FREE_TEXT = r"^(?:[^\p{Cc}\p{Cf}\p{Co}]|\x{200D}|[\n\t])*$"
+PLAIN_TEXT_TYPE = "string_pattern_mismatch"  # the error pydantic-core gives for either
+
+
 class Medication(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=MEDICATION_NAME_MAX)
-    dose: str = Field(default="", max_length=MEDICATION_FIELD_MAX)
-    frequency: str = Field(default="", max_length=MEDICATION_FIELD_MAX)
+    name: str = Field(min_length=1, max_length=MEDICATION_NAME_MAX, pattern=PLAIN_TEXT)
+    dose: str = Field(default="", max_length=MEDICATION_FIELD_MAX, pattern=PLAIN_TEXT)
+    frequency: str = Field(default="", max_length=MEDICATION_FIELD_MAX, pattern=PLAIN_TEXT)
     status: Literal["current", "past"]
 
 

@@ -11,12 +11,13 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import UTC, date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, cast
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from forms import answer_model  # generated from the question table; imports this module
 from forms.clock import now_in_clinic
 from forms.definition import (
     FORM_VERSION,
@@ -26,8 +27,16 @@ from forms.definition import (
     QUESTIONS,
     QUESTIONS_BY_CODE,
     Question,
+    When,
 )
-from forms.models import AnswerDocument, InvalidDocument, Medication, Problem, Screening
+from forms.models import (
+    PLAIN_TEXT_TYPE,
+    AnswerDocument,
+    InvalidDocument,
+    Medication,
+    Problem,
+    Screening,
+)
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_RE = re.compile(rf"^[^@\s]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
@@ -62,7 +71,7 @@ def _code_of(key: Any, limit: int = 60) -> str:
     return text[:limit]
 
 
-def _has_control_chars(text: str, allow_newlines: bool) -> bool:
+def has_control_chars(text: str, allow_newlines: bool) -> bool:
     for ch in text:
         if ch in "\n\t" and allow_newlines:
             continue
@@ -100,7 +109,7 @@ def _check_value(question: Question, value: Any, today: date) -> tuple[str | Non
         if not isinstance(value, str):
             return "must be text", None
         cleaned = value.strip()
-        if _has_control_chars(cleaned, allow_newlines=question.free_text):
+        if has_control_chars(cleaned, allow_newlines=question.free_text):
             return "contains control characters; use plain text", None
         if question.required and not cleaned:
             return "is required; please answer this question", None
@@ -181,14 +190,14 @@ def _check_medications(value: Any) -> tuple[list[Problem], list[Medication]]:
         try:
             med = Medication.model_validate(item)
         except ValidationError as err:
-            for e in err.errors():
+            errors = [e for e in err.errors() if e["type"] != PLAIN_TEXT_TYPE]
+            if not errors:  # only control characters: one problem for the medicine
+                problems.append(Problem(code=where,
+                                        message="contains control characters; use plain text"))
+            for e in errors:
                 field = _code_of(".".join(str(p) for p in e["loc"]), limit=30) or "entry"
                 problems.append(Problem(code=f"{where}.{field}",
                                         message=_medication_message(field, e)))
-            continue
-        text_fields = (med.name, med.dose, med.frequency)
-        if any(_has_control_chars(t, allow_newlines=False) for t in text_fields):
-            problems.append(Problem(code=where, message="contains control characters; use plain text"))
             continue
         meds.append(med)
     return problems, meds
@@ -209,7 +218,7 @@ def _medication_message(field: str, error: ErrorDetails) -> str:
         return f"is too long; the limit is {error['ctx']['max_length']} characters"
     if kind == "string_type":
         return "must be text"
-    return error["msg"]
+    return str(error["msg"])
 
 
 def asked(question: Question, answers: dict[str, Any]) -> bool:
@@ -269,9 +278,8 @@ def check_answers(
         if controller and (controller in invalid or controller not in cleaned):
             continue
         is_asked = asked(question, cleaned)
-        condition = question.when
-        if (not is_asked and condition is not None and code in answers and answers[code] is not None
-                and code not in invalid):
+        if not is_asked and code in answers and answers[code] is not None and code not in invalid:
+            condition = cast(When, question.when)  # not asked: it has a condition
             problems.append(Problem(
                 code=code,
                 message=(f"was not asked because {condition.code} is "
@@ -283,7 +291,7 @@ def check_answers(
             problems.append(Problem(code=code, message="is required; please answer this question"))
             invalid.add(code)
 
-    problems.extend(_cross_field(cleaned, medications, invalid, answers))
+    problems.extend(cross_field(cleaned, medications, invalid))
     if wanted is not None:
         problems = [p for p in problems if base_code(p.code) in wanted]
     return problems, cleaned, medications
@@ -294,8 +302,9 @@ def base_code(code: str) -> str:
     return code.split("[", 1)[0].split(".", 1)[0]
 
 
-def _cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: set[str],
-                 raw: dict[str, Any]) -> list[Problem]:
+def cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: set[str]) -> list[Problem]:
+    """The checks across answers, over the answers that passed their own checks (also the
+    generated answer model's validator)."""
     problems: list[Problem] = []
     systolic, diastolic = cleaned.get("systolic_bp"), cleaned.get("diastolic_bp")
     if "systolic_bp" not in invalid and "diastolic_bp" not in invalid:
@@ -376,10 +385,48 @@ def parse_document(raw: Any, *, today: date | None = None) -> Screening:
     offset (a patient submitting at 8 pm in California on the eve of her birthday is still
     17), else on ``today`` (default: today in the clinic's time zone), so a stored
     screening always evaluates the same way.
+
+    The document is validated by the model generated from the question table
+    (``forms.answer_model.DOCUMENT``, in pydantic-core); a document it refuses is checked
+    answer by answer (``check_answers``) to say what is wrong with each.
     """
     if not isinstance(raw, dict):
         raise InvalidDocument([Problem(code="document",
                                        message="must be a JSON object with form_version and answers")])
+    try:
+        return answer_model.DOCUMENT.validate_python(raw, context={"today": today})
+    except ValidationError:
+        return _checked_document(raw, today)
+
+
+_SCREENING_FIELDS = frozenset(Screening.model_fields)
+
+
+def validated_screening(form_version: str, cleaned: dict[str, Any], meds: list[Medication],
+                        submitted: datetime | None, reference: date, age: int) -> Screening:
+    """The Screening of validated values, built without validating them again (what
+    ``Screening.model_construct`` does, without its per-field default handling: every
+    field is given here; ``tests/test_forms_answer_model.py`` compares with a validated one)."""
+    screening = Screening.__new__(Screening)
+    object.__setattr__(screening, "__dict__", {
+        "form_version": form_version,
+        "answers": cleaned,
+        "medications": tuple(meds),
+        "submitted_at": submitted,
+        "reference_date": reference,
+        "age": age,
+        "bmi": bmi_of(cleaned.get("height_cm"), cleaned.get("weight_kg")),
+    })
+    object.__setattr__(screening, "__pydantic_fields_set__", set(_SCREENING_FIELDS))
+    object.__setattr__(screening, "__pydantic_extra__", None)
+    object.__setattr__(screening, "__pydantic_private__", None)
+    return screening
+
+
+def _checked_document(raw: dict[str, Any], today: date | None) -> Screening:
+    """A document the generated model refused: every problem, in words, per question code.
+    (A document it finds nothing wrong with is accepted: text padded with characters only
+    Python counts as spaces.)"""
     try:
         doc = AnswerDocument.model_validate(raw)
     except ValidationError as err:
@@ -401,13 +448,5 @@ def parse_document(raw: Any, *, today: date | None = None) -> Screening:
     problems.extend(answer_problems)
     if problems:
         raise InvalidDocument(problems)
-    birth = date.fromisoformat(cleaned["date_of_birth"])
-    return Screening(
-        form_version=doc.form_version,
-        answers=cleaned,
-        medications=tuple(meds),
-        submitted_at=submitted,
-        reference_date=reference,
-        age=age_on(birth, reference),
-        bmi=bmi_of(cleaned.get("height_cm"), cleaned.get("weight_kg")),
-    )
+    age = age_on(date.fromisoformat(cleaned["date_of_birth"]), reference)
+    return validated_screening(doc.form_version, cleaned, meds, submitted, reference, age)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from core.evaluation import Evaluation as Evaluation
-from core.evaluation import Evidence, Flag, MedicationReading
+from core.evaluation import Evidence, Flag, MedicationCandidate, MedicationMatch, MedicationReading
 from core.vocab import SEVERITY_RANK
 from forms.definition import QUESTIONS_BY_CODE
 from forms.models import Medication, Screening
@@ -42,10 +43,18 @@ class _Context:
         self.meds = tuple(m for m in meds if m.current)
 
 
-def _answer_evidence(code: str, value: Any) -> Evidence:
+@lru_cache(maxsize=4096)
+def _scalar_answer_evidence(code: str, value: str | bool | int | float, _kind: str) -> Evidence:
+    """Shared (immutable) evidence for a scalar answer; ``_kind`` keeps True apart from 1."""
     question = QUESTIONS_BY_CODE[code]
     label = question.label_of(value) if isinstance(value, str) else None
     return Evidence(kind="answer", code=code, answer=value, label=label)
+
+
+def _answer_evidence(code: str, value: Any) -> Evidence:
+    if isinstance(value, str | bool | int | float):
+        return _scalar_answer_evidence(code, value, type(value).__name__)
+    return Evidence(kind="answer", code=code, answer=value, label=None)
 
 
 def _med_evidence(reading: MedicationReading) -> Evidence:
@@ -55,57 +64,153 @@ def _med_evidence(reading: MedicationReading) -> Evidence:
                     classes=reading.classes)
 
 
+def _base_reading(resolution: Resolution) -> MedicationReading:
+    """What the resolver read in a line, as the reading shape (dose, use and position are
+    filled per screening by ``read_medication``)."""
+    return MedicationReading(
+        text=resolution.text, status=resolution.status, matched=resolution.matched or None,
+        generic=resolution.generic or None, classes=resolution.classes,
+        method=resolution.method or None,
+        matches=tuple(MedicationMatch(query=m.query, matched=m.product.name, generic=m.product.generic,
+                                      classes=m.product.classes, method=m.method, score=m.score)
+                      for m in resolution.matches),
+        candidates=tuple(MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
+                         for c in resolution.candidates),
+        unmatched=resolution.unmatched, dose="", frequency="", use="current", position=0)
+
+
+# Resolutions are cached by the resolver and immutable: their reading is built once. Keyed
+# by identity (hashing a resolution would cost more than building it); the entry holds the
+# resolution, so its id cannot be reused while the entry lives.
+_READINGS: dict[int, tuple[Resolution, MedicationReading]] = {}
+_READINGS_MAX = 100_000
+
+
 def read_medication(position: int, medication: Medication, resolution: Resolution
                     ) -> MedicationReading:
     """One medication line as typed, with what the resolver read in it."""
-    return MedicationReading.model_validate({
-        **resolution.as_dict(), "dose": medication.dose, "frequency": medication.frequency,
-        "use": medication.status, "position": position})
+    entry = _READINGS.get(id(resolution))
+    if entry is None or entry[0] is not resolution:
+        if len(_READINGS) >= _READINGS_MAX:
+            _READINGS.clear()
+        entry = (resolution, _base_reading(resolution))
+        _READINGS[id(resolution)] = entry
+    # Copies of validated values (a Medication's dose, frequency and status; an int).
+    return entry[1].model_copy(update={"dose": medication.dose, "frequency": medication.frequency,
+                                       "use": medication.status, "position": position})
+
+
+Check = Callable[[_Context], "list[Evidence] | None"]
+
+
+def _compile(cond: Condition) -> Check:
+    """The condition as one function of the screening's context (built once per catalogue):
+    the same answers and evidence as walking the condition each time, without the walk."""
+    if cond.answer_in is not None:
+        code, values = cond.answer_in.code, cond.answer_in.values
+
+        def answer_in(ctx: _Context) -> list[Evidence] | None:
+            value = ctx.answers.get(code)
+            if value is not None and value in values:
+                return [_answer_evidence(code, value)]
+            return None
+        return answer_in
+    if cond.has_any is not None:
+        code, values = cond.has_any.code, cond.has_any.values
+        question = QUESTIONS_BY_CODE[code]
+
+        def has_any(ctx: _Context) -> list[Evidence] | None:
+            chosen = ctx.answers.get(code) or ()
+            hits = [v for v in chosen if v in values]
+            if hits:
+                return [Evidence(kind="answer", code=code, answer=hits,
+                                 label=", ".join(question.label_of(v) for v in hits))]
+            return None
+        return has_any
+    if cond.compare is not None:
+        name, than = cond.compare.value, cond.compare.than
+        compare_op = _COMPARE[cond.compare.op]
+
+        def compare(ctx: _Context) -> list[Evidence] | None:
+            derived = name in ctx.derived
+            value = ctx.derived[name] if derived else ctx.answers.get(name)
+            if value is not None and compare_op(value, than):
+                if derived:
+                    return [Evidence(kind="derived", code=name, answer=value)]
+                return [_answer_evidence(name, value)]
+            return None
+        return compare
+    if cond.medication_class is not None:
+        wanted = frozenset(cond.medication_class)
+
+        def medication_class(ctx: _Context) -> list[Evidence] | None:
+            # Every confident match counts, even on a line that also holds an unclear word.
+            hits = [m for m in ctx.meds if not wanted.isdisjoint(m.classes)]
+            return [_med_evidence(m) for m in hits] or None
+        return medication_class
+    if cond.medication_unresolved is not None:
+        def medication_unresolved(ctx: _Context) -> list[Evidence] | None:
+            hits = [m for m in ctx.meds if m.status != "recognized"]
+            return [_med_evidence(m) for m in hits] or None
+        return medication_unresolved
+    if cond.any is not None:
+        children = tuple(_compile(child) for child in cond.any)
+
+        def any_of(ctx: _Context) -> list[Evidence] | None:
+            found = [ev for child in children if (ev := child(ctx)) is not None]
+            return [e for ev in found for e in ev] if found else None
+        return any_of
+    if cond.all is not None:
+        every = tuple(_compile(child) for child in cond.all)
+
+        def all_of(ctx: _Context) -> list[Evidence] | None:
+            collected: list[Evidence] = []
+            for child in every:
+                ev = child(ctx)
+                if ev is None:
+                    return None
+                collected.extend(ev)
+            return collected
+        return all_of
+    raise ValueError(f"unknown operator in {cond!r}")  # pragma: no cover - closed set, checked at load
+
+
+_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _READINGS)
 
 
 def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
-    """Evidence when the condition holds, else None."""
-    if cond.answer_in is not None:
-        value = ctx.answers.get(cond.answer_in.code)
-        if value is not None and value in cond.answer_in.values:
-            return [_answer_evidence(cond.answer_in.code, value)]
-        return None
-    if cond.has_any is not None:
-        chosen = ctx.answers.get(cond.has_any.code) or ()
-        hits = [v for v in chosen if v in cond.has_any.values]
-        if hits:
-            question = QUESTIONS_BY_CODE[cond.has_any.code]
-            return [Evidence(kind="answer", code=cond.has_any.code, answer=hits,
-                             label=", ".join(question.label_of(v) for v in hits))]
-        return None
-    if cond.compare is not None:
-        name = cond.compare.value
-        value = ctx.derived[name] if name in ctx.derived else ctx.answers.get(name)
-        if value is not None and _COMPARE[cond.compare.op](value, cond.compare.than):
-            if name in ctx.derived:
-                return [Evidence(kind="derived", code=name, answer=value)]
-            return [_answer_evidence(name, value)]
-        return None
-    if cond.medication_class is not None:
-        wanted = set(cond.medication_class)
-        # Every confident match counts, even on a line that also holds an unclear word.
-        hits = [m for m in ctx.meds if wanted.intersection(m.classes)]
-        return [_med_evidence(m) for m in hits] or None
-    if cond.medication_unresolved is not None:
-        hits = [m for m in ctx.meds if m.status != "recognized"]
-        return [_med_evidence(m) for m in hits] or None
-    if cond.any is not None:
-        found = [ev for child in cond.any if (ev := _check(child, ctx)) is not None]
-        return [e for ev in found for e in ev] if found else None
-    if cond.all is not None:
-        collected: list[Evidence] = []
-        for child in cond.all:
-            ev = _check(child, ctx)
-            if ev is None:
-                return None
-            collected.extend(ev)
-        return collected
-    raise ValueError(f"unknown operator in {cond!r}")  # pragma: no cover - closed set, checked at load
+    """Evidence when the condition holds, else None (``rules.checkin`` judges check-ins
+    with it); compiled once per condition."""
+    entry = _CONDITIONS.get(id(cond))
+    if entry is None or entry[0] is not cond:
+        if len(_CONDITIONS) >= 4096:
+            _CONDITIONS.clear()
+        entry = _CONDITIONS[id(cond)] = (cond, _compile(cond))
+    return entry[1](ctx)
+
+
+class _Compiled:
+    """A catalogue's rules as functions, with their order (built once per catalogue)."""
+
+    __slots__ = ("catalogue", "checks", "order")
+
+    def __init__(self, catalogue: CatalogueFile):
+        self.catalogue = catalogue
+        self.checks: tuple[tuple[Rule, Check], ...] = tuple(
+            (rule, _compile(rule.when)) for rule in catalogue.rules)
+        self.order = {rule.id: i for i, rule in enumerate(catalogue.rules)}
+
+
+_COMPILED: dict[int, _Compiled] = {}  # by identity; the entry holds its catalogue (see _READINGS)
+
+
+def _compiled(catalogue: CatalogueFile) -> _Compiled:
+    entry = _COMPILED.get(id(catalogue))
+    if entry is None or entry.catalogue is not catalogue:
+        if len(_COMPILED) >= 64:
+            _COMPILED.clear()
+        entry = _COMPILED[id(catalogue)] = _Compiled(catalogue)
+    return entry
 
 
 def evaluate(
@@ -116,12 +221,13 @@ def evaluate(
 ) -> Evaluation:
     meds = tuple(read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications))
     ctx = _Context(screening, meds)
+    compiled = _compiled(catalogue)
     fired: dict[str, tuple[Rule, list[Evidence]]] = {}
-    for rule in catalogue.rules:
-        evidence = _check(rule.when, ctx)
+    for rule, check in compiled.checks:
+        evidence = check(ctx)
         if evidence is not None:
             fired[rule.id] = (rule, evidence)
-    order = {rule.id: i for i, rule in enumerate(catalogue.rules)}
+    order = compiled.order
     flags = [
         Flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
              evidence=tuple(evidence), source=rule.source)

@@ -55,7 +55,7 @@ def make_doc(meds: list[str] | None = None, past: list[str] | None = None,
 
 # Suites that touch the database run a second time on PostgreSQL (scripts/test.sh).
 POSTGRES_SUITES = ("test_store_", "test_exports_", "test_app_", "test_browser_",
-                   "test_concurrency", "test_crash", "test_hostile_store")
+                   "test_concurrency", "test_crash", "test_hostile_store", "test_services_")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select
 
 import store.reevaluate as reevaluate_module
-import store.screenings as screenings_module
 from rules.engine import build_engine
 from services import intake
 from store import (
@@ -65,7 +64,7 @@ def overlay_engine(tmp_path_factory):
 @pytest.fixture
 def db(store_db, base_engine, monkeypatch):
     """Screenings are submitted with the base engine."""
-    monkeypatch.setattr(screenings_module, "get_engine", lambda: base_engine)
+    monkeypatch.setattr(intake, "get_engine", lambda: base_engine)
     create_user("doc", PASSWORD, "clinician")
     return store_db
 
