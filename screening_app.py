@@ -51,6 +51,10 @@ else:
     pages = {"Clinic": clinic}
     if user["role"] == "front_desk":  # invitations and check-in only: no clinical detail
         pages = {"Front desk": [checkin, invites]}
+    if user["role"] == "exporter":  # exports only: no queue, screenings, reviews or audit log
+        pages = {"Exports": [st.Page("app_pages/export.py", title="Export CSV",
+                                     icon=":material/download:", url_path="export",
+                                     default=True)]}
     if user["role"] == "admin":
         pages["Admin"] = [st.Page("app_pages/audit_log.py", title="Audit log",
                                   icon=":material/policy:", url_path="audit")]

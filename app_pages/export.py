@@ -10,13 +10,13 @@ import streamlit as st
 from app_pages.auth import require_role
 from app_pages.oneshot import OneTimeFile
 from app_pages.services import store
-from core.vocab import DECISION_LABELS, REVIEW_STATUS_LABELS
+from core.vocab import DECISION_LABELS, EXPORT_ROLES, REVIEW_STATUS_LABELS
 from exports.api import ExportRefused, export_zip
 from exports.core import ExportOptions
 
 STATUSES = {"unreviewed": REVIEW_STATUS_LABELS["unreviewed"], "reviewed": "Reviewed (any decision)"}
 
-user = require_role("clinician", "admin")
+user = require_role(*EXPORT_ROLES)
 st.title("Export screenings")
 st.write("Download completed screenings as CSV files (screenings, flags, medications and a "
          "data dictionary) for your records and other systems. Answers are raw codes; the "

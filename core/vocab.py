@@ -90,12 +90,15 @@ CONTACT_CHANNEL_LABELS: Final[dict[ContactChannel, str]] = {
 
 # --- staff roles ------------------------------------------------------------------------
 
-Role = Literal["clinician", "admin", "front_desk"]
+Role = Literal["clinician", "admin", "front_desk", "exporter"]
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
 ROLE_LABELS: Final[dict[Role, str]] = {"clinician": "Clinician", "admin": "Administrator",
-                                       "front_desk": "Front desk"}
-# Roles that see clinical detail and may export; front_desk has invitations (and check-in) only.
+                                       "front_desk": "Front desk", "exporter": "Exporter"}
+# Roles that see clinical detail (queue, screenings, reviews, notes, chart summaries);
+# front_desk has invitations (and check-in) only; exporter has the Export page only.
 CLINICAL_ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
+# Roles that may export screenings (CSV, FHIR NDJSON); never front_desk.
+EXPORT_ROLES: Final[tuple[Role, ...]] = ("clinician", "admin", "exporter")
 SYSTEM_ROLE: Final = "system"  # scheduled jobs and command lines; never an account's role
 
 # --- audit actions ----------------------------------------------------------------------

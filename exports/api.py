@@ -1,6 +1,6 @@
 """What the UI and the command line call: access check, the export itself, the audit row.
 
-Only an active clinician or admin account may export; the caller passes the logged-in
+Only an active clinician, admin or exporter account may export; the caller passes the logged-in
 username and role, and both are checked against the account (a refused attempt is
 audited as ``export_refused``). Every export writes exactly one ``export`` audit row with
 who, the filters, the options and the row counts, and only once the files are complete;
@@ -25,7 +25,8 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from core.vocab import CLINICAL_ROLES, SYSTEM_ROLE
+from core.vocab import EXPORT_ROLES as EXPORT_ROLES
+from core.vocab import SYSTEM_ROLE
 from exports.core import FILES, ExportOptions, write_tables
 from store import audit
 from store.db import Store, get_store
@@ -34,7 +35,6 @@ from store.users import normalise_username
 
 log = logging.getLogger(__name__)
 
-EXPORT_ROLES: tuple[str, ...] = CLINICAL_ROLES  # clinician, admin; never front_desk
 EXPORT_REFUSED = audit.EXPORT_REFUSED
 FILE_MODE = 0o600  # the files hold patient data
 
@@ -82,8 +82,8 @@ def check_export_access(actor: str, role: str, *, store: Store | None = None) ->
         "role": role[:32] if isinstance(role, str) else None, "reason": reason,
     }, store=store)
     if reason == "role":
-        raise ExportRefused(f"only {' and '.join(EXPORT_ROLES)}s can export screenings")
-    raise ExportRefused("exporting needs an active clinician or admin account of that role")
+        raise ExportRefused(f"only {', '.join(EXPORT_ROLES)} accounts can export screenings")
+    raise ExportRefused("exporting needs an active clinician, admin or exporter account of that role")
 
 
 @contextmanager

@@ -10,7 +10,8 @@ only what it uses:
   re-evaluation columns only; never the answer document, the names, the date of birth or
   the submission time, and no DELETE;
 - the append-only ``screening_notes``, ``screening_assignments``, ``reviews``,
-  ``flag_acknowledgements`` and ``screening_evaluations``: SELECT and INSERT;
+  ``flag_acknowledgements``, ``screening_evaluations`` and ``screening_checkins``: SELECT
+  and INSERT;
 - ``screening_flags``: SELECT, INSERT and DELETE (a re-evaluation replaces a screening's
   flag rows); the working tables (drafts, users, invitations, the alert outbox,
   re-evaluation runs, trusted devices): SELECT, INSERT, UPDATE, DELETE;
@@ -18,7 +19,8 @@ only what it uses:
 - every sequence: USAGE and SELECT (ids of new rows).
 
 ``python -m store grant-app-role ROLE`` applies this as the owner (``--print`` shows the
-SQL instead); re-run it after a migration adds a table.
+SQL instead); re-run it after a migration adds a table. A test fails when a table or a
+screenings column is added without a place in these lists.
 """
 
 from __future__ import annotations
@@ -34,9 +36,17 @@ SCREENING_UPDATABLE = (
     # re-evaluation (store.reevaluate): the evaluation and the queue values derived from it
     "ruleset_version", "urgent", "highest_severity", "severity_rank", "count_defer",
     "count_review", "count_adjust", "count_info", "evaluation",
+    # the day-of check-in (store.checkins)
+    "checked_in_at", "checkin_severity",
+)
+# What the patient submitted and when: written once at INSERT, never updated by the app.
+SCREENING_SEALED = (
+    "id", "public_id", "idempotency_key", "form_version", "submitted_at", "created_at",
+    "first_name", "last_name", "name_search", "date_of_birth", "age", "bmi", "language",
+    "document",
 )
 APPEND_ONLY = ("audit_log", "screening_notes", "screening_assignments", "reviews",
-               "flag_acknowledgements", "screening_evaluations")
+               "flag_acknowledgements", "screening_evaluations", "screening_checkins")
 WORKING = ("drafts", "users", "invitations", "alert_outbox", "reevaluation_runs",
            "trusted_devices")
 _ROLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

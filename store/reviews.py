@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.vocab import requires_ack
+from core.vocab import CLINICAL_ROLES, requires_ack
 from store import audit
 from store.checkins import latest_checkin_flags
 from store.db import Store, get_store, rows_changed
@@ -71,7 +71,8 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
                   store: Store | None = None) -> ReviewView:
     """Record a review; returns it. Everything in one transaction with its audit row.
 
-    Refused (``ReviewRefused``) when the reviewer is not an active account, the decision
+    Refused (``ReviewRefused``) when the reviewer is not an active clinician or admin
+    account, the decision
     is unknown, an acknowledgement names a rule that did not flag this screening, or a
     flag that is ``defer`` or urgent is not acknowledged. ``StaleReview`` when
     ``expected_previous_review_id`` is not the latest review any more.
@@ -89,6 +90,8 @@ def record_review(screening_id: int, reviewer: str, decision: Decision, note: st
                               .where(UserRow.username == normalise_username(reviewer)))
         if user is None or not user.active:
             raise ReviewRefused("reviewer is not an active account")
+        if user.role not in CLINICAL_ROLES:  # front desk, exporter: no reviews
+            raise ReviewRefused(f"only {' and '.join(CLINICAL_ROLES)} accounts record reviews")
         # Lock the screening row (PostgreSQL; SQLite writers are already serialised) so a
         # concurrent review waits here and then sees the newer review as stale, instead of
         # racing to insert a review superseding the same one.

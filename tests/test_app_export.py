@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import store as db
 from services import intake
-from tests.apptest_helpers import APP, TIMEOUT, errors, staff_app
+from tests.apptest_helpers import APP, TIMEOUT, errors, staff_app, texts
 from tests.conftest import make_doc
 
 
@@ -60,3 +60,29 @@ def test_staff_export_is_a_zip_of_four_csvs_and_is_audited(deidentified):
     assert "=HYPERLINK" not in medications.replace("'=HYPERLINK", "")  # never a live formula
     _, total = db.list_audit(db.AuditFilters(action="export", actor="dr_grey"))
     assert total == 1
+
+
+# --- the exporter role: export, and nothing else ----------------------------------------
+
+def test_exporter_lands_on_export_and_can_export():
+    db.create_user("records1", "correct horse battery staple", "exporter")
+    at = staff_app("records1", "exporter")
+    assert [t.value for t in at.title] == ["Export screenings"]  # the default page
+    at.button(key="x_prepare").click().run()
+    assert not errors(at), errors(at)
+    assert at.session_state["export_zip"].name.endswith(".zip")
+    _, total = db.list_audit(db.AuditFilters(action="export", actor="records1"))
+    assert total == 1
+
+
+@pytest.mark.parametrize("page", ["queue.py", "screening.py", "audit_log.py", "invitations.py"])
+def test_exporter_has_no_other_page_and_each_refuses_it(page):
+    db.create_user("records2", "correct horse battery staple", "exporter")
+    at = staff_app("records2", "exporter")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(f"app_pages/{page}").run()
+    direct = staff_app("records2", "exporter", page=page)  # as if navigation were bypassed
+    assert any("do not have access" in e for e in errors(direct))
+    assert "Ångström" not in texts(direct)
+    assert db.list_audit(db.AuditFilters(action="screening_view"))[1] == 0
+    assert db.list_audit(db.AuditFilters(action="queue_view"))[1] == 0

@@ -42,6 +42,8 @@ def seeded(store_db):
     create_user("doc", PASSWORD, "clinician")
     create_user("boss", PASSWORD, "admin")
     create_user("gone", PASSWORD, "clinician")
+    create_user("records", PASSWORD, "exporter")
+    create_user("desk", PASSWORD, "front_desk")
     set_user_active("gone", False, actor="system")
     for i, extra in enumerate([{}, {"glaucoma": "yes"}, {"meds": ["Xanax 1mg", "Zoloft"]}]):
         intake.submit({**make_doc(**extra), "submitted_at": f"2026-11-0{i + 1}T10:00:00Z"})
@@ -65,6 +67,8 @@ def audit_total(store) -> int:
     ("doc", "system", "role"),
     ("doc", "Clinician", "role"),
     ("doc", "admin", "account"),  # a clinician claiming to be an admin
+    ("desk", "front_desk", "role"),  # the front desk never exports
+    ("desk", "exporter", "account"),  # nor by claiming the exporter role
     ("gone", "clinician", "account"),  # deactivated
     ("nobody", "clinician", "account"),
     ("", "clinician", "account"),
@@ -83,8 +87,9 @@ def test_only_active_clinicians_and_admins_can_export(seeded, tmp_path, actor, r
     assert {r.details["reason"] for r in refused} == {why}
 
 
-@pytest.mark.parametrize(("actor", "role"), [("doc", "clinician"), ("BOSS", "admin")])
-def test_clinicians_and_admins_can_export(seeded, actor, role):
+@pytest.mark.parametrize(("actor", "role"), [("doc", "clinician"), ("BOSS", "admin"),
+                                             ("records", "exporter")])
+def test_clinicians_admins_and_exporters_can_export(seeded, actor, role):
     archive = zipfile.ZipFile(io.BytesIO(export_zip(None, actor, role)))
     assert archive.namelist() == FILES
     assert archive.read("screenings.csv").decode("utf-8-sig").count("\r\n") == 4

@@ -51,6 +51,7 @@ def pages(data: bytes, tmp_path: Path) -> int:
 def staff(store_db):
     create_user("dr.kay", PASSWORD, "clinician")
     create_user("desk", PASSWORD, "front_desk")
+    create_user("records", PASSWORD, "exporter")
     return store_db
 
 
@@ -152,11 +153,13 @@ def test_only_clinical_accounts_print_and_refusals_are_audited(reviewed):
     with pytest.raises(ExportRefused):
         chart_summary_pdf(reviewed, "desk", "front_desk")
     with pytest.raises(ExportRefused):
+        chart_summary_pdf(reviewed, "records", "exporter")  # exports lists, never a chart
+    with pytest.raises(ExportRefused):
         chart_summary_pdf(reviewed, "nobody", "clinician")
     with pytest.raises(ExportRefused):
         chart_summary_pdf(reviewed, "dr.kay", "admin")  # not that account's role
     rows, total = list_audit(AuditFilters(action="export_refused"), page_size=5)
-    assert total == 3 and rows[-1].details["format"] == "chart-pdf"
+    assert total == 4 and rows[-1].details["format"] == "chart-pdf"
     assert list_audit(AuditFilters(action="export"))[1] == 0
     with pytest.raises(ScreeningNotFound):
         chart_summary_pdf(reviewed + 100, "dr.kay", "clinician")

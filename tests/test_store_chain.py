@@ -166,6 +166,17 @@ def test_existing_rows_are_chained_by_the_migration(store_url, tmp_path):
         conn.execute(text("DELETE FROM audit_log"))
 
 
+def test_every_table_and_screenings_column_has_a_privilege():
+    from store import privileges
+    from store.schema import Base
+
+    classified = {"screenings", "screening_flags", *privileges.APPEND_ONLY, *privileges.WORKING}
+    assert classified == set(Base.metadata.tables)
+    columns = {c.name for c in ScreeningRow.__table__.columns}
+    assert set(privileges.SCREENING_UPDATABLE) | set(privileges.SCREENING_SEALED) == columns
+    assert not set(privileges.SCREENING_UPDATABLE) & set(privileges.SCREENING_SEALED)
+
+
 def test_app_role_grants_refuse_a_bad_role_name():
     with pytest.raises(ValueError, match="identifier"):
         app_role_grants("app; DROP TABLE users")
@@ -214,3 +225,14 @@ def test_the_app_role_works_but_cannot_change_history(app_role, store_db):
             conn.rollback()
     with app.engine.begin() as conn:  # the columns a review changes stay writable
         conn.execute(text("UPDATE screenings SET reviewed_at = reviewed_at WHERE id = :i"), {"i": sid})
+
+
+def test_grant_app_role_command_prints_the_sql_and_refuses_sqlite(store_url):
+    code, out, err = run(["grant-app-role", "screening_app", "--print"], store_url)
+    assert code == 0, err
+    assert "GRANT SELECT, INSERT ON audit_log" in out and "DELETE ON screenings" not in out
+    assert "GRANT UPDATE (review_status" in out and "document" not in out
+    if not store_url.startswith("postgresql"):
+        code, _, err = run(["grant-app-role", "screening_app"], store_url)
+        assert code == 1 and "PostgreSQL" in err
+    assert run(["grant-app-role", "x; DROP TABLE users", "--print"], store_url)[0] == 1

@@ -30,6 +30,8 @@ PASSWORD = "correct horse battery"
 def clinicians(store_db):
     create_user("doc", PASSWORD, "clinician")
     create_user("nurse", PASSWORD, "clinician")
+    create_user("records", PASSWORD, "exporter")
+    create_user("desk", PASSWORD, "front_desk")
 
 
 @pytest.fixture
@@ -56,6 +58,8 @@ def review_count(store) -> int:
     ("doc", "cleared", {**ALL_MUST, "pregnancy": None}, ReviewRefused, "pregnancy"),
     ("doc", "approved", ALL_MUST, ReviewRefused, "decision"),
     ("nobody", "cleared", ALL_MUST, ReviewRefused, "reviewer"),
+    ("records", "needs_follow_up", ALL_MUST, ReviewRefused, "only clinician and admin"),
+    ("desk", "needs_follow_up", ALL_MUST, ReviewRefused, "only clinician and admin"),
     ("doc", "cleared", {**ALL_MUST, "glaucoma": "x" * 5000}, ReviewRefused, "longer"),
 ])
 def test_refused_reviews_store_nothing(store_db, flagged, reviewer, decision, acks, error,
