@@ -37,7 +37,10 @@ STATUSES = ["unreviewed"] * 6 + ["cleared", "cleared_with_conditions", "needs_fo
 def seed(store, n: int, rng: random.Random) -> None:
     templates = [intake.submit(d, store=store).screening_id for d in documents(60, seed=3)]
     with store.session(readonly=True) as session:
-        rows = session.execute(select(ScreeningRow).where(ScreeningRow.id.in_(templates))).scalars()
+        # ordered by id: bases[k] must be the template whose flags are flags_of[base_ids[k]]
+        # (without ORDER BY, PostgreSQL returns heap order and a document got another's flags)
+        rows = session.execute(select(ScreeningRow).where(ScreeningRow.id.in_(templates))
+                               .order_by(ScreeningRow.id)).scalars()
         screening_cols = [c.key for c in ScreeningRow.__table__.columns if c.key != "id"]
         bases = [{c: getattr(r, c) for c in screening_cols} for r in rows]
         flag_rows = session.execute(select(FlagRow).where(FlagRow.screening_id.in_(templates))).scalars()
@@ -47,6 +50,8 @@ def seed(store, n: int, rng: random.Random) -> None:
                 {"rule_id": f.rule_id, "severity": f.severity, "urgent": f.urgent,
                  "position": f.position})
     base_ids = sorted(templates)
+    if len(bases) != len(base_ids):
+        raise RuntimeError("templates missing from the store")
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with store.session() as session:
         next_id = (session.scalar(select(func.max(ScreeningRow.id))) or 0) + 1

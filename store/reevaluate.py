@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,7 +41,7 @@ from forms.models import Medication, Screening
 from forms.validation import age_on, bmi_of, parse_document
 from store import audit
 from store.db import Store, get_store
-from store.evaluations import FlagDiff, diff_flags, flag_map, requeue_reason
+from store.evaluations import FlagDiff, diff_flags, requeue_reason
 from store.schema import (
     SEVERITY_RANK,
     EvaluationChangeRow,
@@ -62,6 +62,8 @@ REEVALUATE = "reevaluate"
 REEVALUATION_RUN = "reevaluation_run"
 DEFAULT_ACTOR = "reevaluate"
 DEFAULT_SPAN = 500
+WRITE_ATTEMPTS = 3  # a screening changed by someone else between read and write is read again
+CHANGED_MEANWHILE = "ChangedDuringRun"  # on_failure reason once the attempts are used up
 
 
 class _View(BaseModel):
@@ -168,11 +170,17 @@ class _Pending:
 
 
 def _evaluate_range(session: Any, engine: Engine, lo: int, hi: int, options: ReevaluateOptions,
-                    counts: _Counts, on_failure: OnFailure | None) -> list[_Pending]:
+                    counts: _Counts, on_failure: OnFailure | None,
+                    only: Collection[int] | None = None) -> list[_Pending]:
+    """The changes of the screenings with ids in [lo, hi); ``only``: just these ids, read
+    again after a write found them changed (already counted as examined)."""
+    conditions = _conditions(options)
+    if only is not None:
+        conditions.append(ScreeningRow.id.in_(sorted(only)))
     rows = session.execute(
         select(ScreeningRow.id, ScreeningRow.public_id, ScreeningRow.ruleset_version,
                ScreeningRow.review_status, ScreeningRow.document)
-        .where(ScreeningRow.id >= lo, ScreeningRow.id < hi, *_conditions(options))
+        .where(ScreeningRow.id >= lo, ScreeningRow.id < hi, *conditions)
         .order_by(ScreeningRow.id)).all()
     if not rows:
         return []
@@ -185,7 +193,7 @@ def _evaluate_range(session: Any, engine: Engine, lo: int, hi: int, options: Ree
         old.setdefault(f.screening_id, {})[f.rule_id] = (f.severity, bool(f.urgent))
     pending: list[_Pending] = []
     for row in rows:
-        counts.examined += 1
+        counts.examined += only is None
         try:
             evaluation = engine.evaluate(stored_screening(row.document))
         except Exception as err:  # one unreadable screening must not stop the run
@@ -221,15 +229,26 @@ def _enqueue_urgent_alert(session: Any, screening_id: int, rule_ids: tuple[str, 
 
 
 def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str,
-           counts: _Counts) -> list[ScreeningChange]:
-    """Store the changed evaluations; returns the changes actually written."""
+           counts: _Counts) -> tuple[list[ScreeningChange], list[int]]:
+    """Store the changed evaluations. Returns the changes written, and the ids of the
+    screenings whose flags changed since they were read (not written: the caller reads
+    them again; never dropped silently)."""
     ids = [p.change.screening_id for p in pending]
     locked = {r.id: r for r in session.execute(
         select(ScreeningRow.id, ScreeningRow.review_status, ScreeningRow.latest_review_id,
                ScreeningRow.evaluation)
         .where(ScreeningRow.id.in_(ids)).with_for_update())}
+    # the flags as they are now, under the row locks, from the same table the read used
+    # (flags are only written with their screening row locked)
+    current: dict[int, dict[str, tuple[str, bool]]] = {}
+    for f in session.execute(
+        select(FlagRow.screening_id, FlagRow.rule_id, FlagRow.severity, FlagRow.urgent)
+        .where(FlagRow.screening_id.in_(ids)).order_by(FlagRow.screening_id, FlagRow.position)
+    ):
+        current.setdefault(f.screening_id, {})[f.rule_id] = (f.severity, bool(f.urgent))
     now = utcnow()
     written: list[ScreeningChange] = []
+    conflicts: list[int] = []
     history: list[dict[str, Any]] = []
     flags: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -237,8 +256,11 @@ def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str
     for item in pending:
         change, evaluation = item.change, item.evaluation
         row = locked.get(change.screening_id)
-        if row is None or flag_map(row.evaluation.get("flags", ())) != item.before:
-            continue  # deleted, or changed by someone else since it was read: leave it
+        if row is None:
+            continue  # deleted since it was read: nothing to re-evaluate
+        if current.get(row.id, {}) != item.before:
+            conflicts.append(row.id)  # changed by someone else since it was read
+            continue
         reviewed = row.review_status != "unreviewed"
         reason = requeue_reason(change.diff, change.to_version) if reviewed else None
         change = change.model_copy(update={"review_status": row.review_status,
@@ -285,7 +307,7 @@ def _write(session: Any, pending: list[_Pending], run_id: int | None, actor: str
             session.execute(insert(FlagRow), flags)
         session.execute(insert(EvaluationChangeRow), history)
         audit.write_audit_rows(session, audits)
-    return written
+    return written, conflicts
 
 
 # --- runs -------------------------------------------------------------------------------
@@ -337,19 +359,46 @@ def work_on_run(run_id: int, engine: Engine, *, on_change: OnChange | None = Non
     total = _Counts()
     while (claimed := _claim(store, run_id)) is not None:
         counts = _Counts()
-        with store.session(readonly=True) as session:
-            pending = _evaluate_range(session, engine, *claimed, options, counts, on_failure)
-        with store.session() as session:
-            written = _write(session, pending, run_id, options.actor, counts) if pending else []
-            r = ReevaluationRunRow
-            totals = {getattr(r, k): getattr(r, k) + v for k, v in counts.as_dict().items() if v}
-            if totals:
-                session.execute(update(r).where(r.id == run_id).values(totals))
+        written = _process_range(store, engine, run_id, claimed, options, counts, on_failure)
         for change in written:
             if on_change is not None:
                 on_change(change)
         total.add(counts)
     return total.as_dict()
+
+
+def _process_range(store: Store, engine: Engine, run_id: int, claimed: tuple[int, int],
+                   options: ReevaluateOptions, counts: _Counts,
+                   on_failure: OnFailure | None) -> list[ScreeningChange]:
+    """Evaluate and write one claimed range. A screening whose flags changed between the
+    read and the write (a concurrent run, a resubmission) is read and evaluated again, up to
+    ``WRITE_ATTEMPTS`` times; then it is counted as failed and reported, never skipped."""
+    with store.session(readonly=True) as session:
+        pending = _evaluate_range(session, engine, *claimed, options, counts, on_failure)
+    written: list[ScreeningChange] = []
+    given_up: list[int] = []
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        with store.session() as session:
+            done, conflicts = (_write(session, pending, run_id, options.actor, counts)
+                               if pending else ([], []))
+            written.extend(done)
+            if conflicts and attempt == WRITE_ATTEMPTS:
+                given_up, conflicts = conflicts, []
+                counts.failed += len(given_up)
+            if not conflicts:
+                r = ReevaluationRunRow
+                totals = {getattr(r, k): getattr(r, k) + v for k, v in counts.as_dict().items() if v}
+                if totals:
+                    session.execute(update(r).where(r.id == run_id).values(totals))
+                break
+        with store.session(readonly=True) as session:
+            pending = _evaluate_range(session, engine, *claimed, options, counts, on_failure,
+                                      only=conflicts)
+    for screening_id in given_up:
+        log.warning("screening %s kept changing during re-evaluation; run again", screening_id)
+        if on_failure is not None:
+            on_failure(screening_id, CHANGED_MEANWHILE)
+    return written
 
 
 def finish_run(run_id: int, *, store: Store | None = None, seconds: float = 0.0) -> ReevaluationSummary:

@@ -245,8 +245,69 @@ def test_a_screening_changed_meanwhile_is_not_overwritten(db, overlay_engine, ba
     assert len(pending) == 1
     reevaluate(overlay_engine, ReevaluateOptions())  # someone else applied it meanwhile
     with db.session() as session:
-        assert _write(session, pending, None, "late", _Counts()) == []
+        assert _write(session, pending, None, "late", _Counts()) == ([], [sid])  # handed back
     assert len(evaluation_history(sid).changes) == 1
+
+
+@pytest.fixture(scope="module")
+def other_engine(tmp_path_factory):
+    """Another clinic's rules, for a writer that changes a screening during a run."""
+    path = tmp_path_factory.mktemp("other") / "other.yaml"
+    path.write_text("rules:\n  bipolar_disorder:\n    severity: info\n"
+                    "    why: Another clinic's rules.\n")
+    return build_engine(overrides_file=path, with_dictionary=False)
+
+
+def _writer_between_read_and_write(monkeypatch, engines):
+    """After each of the next ``len(engines)`` reads, another writer re-evaluates everything
+    with the next of ``engines`` (a concurrent run)."""
+    original = reevaluate_module._evaluate_range
+    queue = list(engines)
+    busy = []
+
+    def read_then_someone_writes(*args, **kwargs):
+        pending = original(*args, **kwargs)
+        if not busy and queue:
+            busy.append(1)
+            try:
+                reevaluate(queue.pop(0), ReevaluateOptions(actor="other"))
+            finally:
+                busy.pop()
+        return pending
+
+    monkeypatch.setattr(reevaluate_module, "_evaluate_range", read_then_someone_writes)
+
+
+def test_a_screening_changed_between_read_and_write_is_read_again_not_skipped(
+        db, overlay_engine, other_engine, monkeypatch):
+    """The write finds the flags changed since the read: the screening must still end up
+    evaluated with this run's rules (a silently missed defer flag is the worst defect)."""
+    sid = _submit(bipolar_disorder="yes")
+    still = _submit(bipolar_disorder="no")
+    _writer_between_read_and_write(monkeypatch, [other_engine])
+    seen = []
+    summary = reevaluate(overlay_engine, ReevaluateOptions(), on_change=seen.append)
+    assert (summary.examined, summary.changed, summary.gained_defer, summary.failed) == (2, 1, 1, 0)
+    assert [c.screening_id for c in seen] == [sid]
+    assert seen[0].diff.describe() == "~bipolar_disorder (info -> defer)"  # from what it is now
+    assert get_screening(sid).highest_severity == "defer"
+    assert _flags(db, sid)["bipolar_disorder"] == ("defer", False)
+    assert [c.to_version for c in evaluation_history(sid).changes][-1] == overlay_engine.version
+    assert reevaluate(overlay_engine, ReevaluateOptions(dry_run=True)).changed == 0
+    assert get_screening(still).ruleset_version != overlay_engine.version  # nothing to change
+
+
+def test_a_screening_that_keeps_changing_is_reported_as_failed(
+        db, overlay_engine, other_engine, base_engine, monkeypatch):
+    sid = _submit(bipolar_disorder="yes")
+    _writer_between_read_and_write(
+        monkeypatch, [(other_engine, base_engine)[i % 2] for i in range(reevaluate_module.WRITE_ATTEMPTS)])
+    failures = []
+    summary = reevaluate(overlay_engine, ReevaluateOptions(),
+                         on_failure=lambda s, why: failures.append((s, why)))
+    assert failures == [(sid, "ChangedDuringRun")]
+    assert (summary.examined, summary.changed, summary.failed) == (1, 0, 1)
+    assert reevaluate(overlay_engine, ReevaluateOptions(dry_run=True)).changed == 1  # still to do
 
 
 def test_unreadable_stored_document_is_counted_not_fatal(db, overlay_engine):
@@ -316,3 +377,26 @@ def test_a_screening_that_gains_an_urgent_flag_gets_one_alert_in_the_outbox(db, 
     (alert,) = alerts_for(scene["glaucoma_reviewed"])
     assert alert["rule_ids"] == ["glaucoma"]
     assert alerts_for(scene["bipolar_reviewed"]) == []  # gained defer, not urgent
+
+
+def test_benchmark_seed_gives_each_copy_its_own_templates_flags(db):
+    """bench/bench_reevaluate.py's figures compare databases: its seed must store, for every
+    copy, the flags of the template whose document it copies (PostgreSQL returned the
+    templates in heap order, pairing documents with another template's flags)."""
+    import random
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from bench_queue import seed
+
+    seed(db, 120, random.Random(1))
+    with db.session(readonly=True) as session:
+        stored = {r.id: [f["rule_id"] for f in r.evaluation["flags"]]
+                  for r in session.execute(select(ScreeningRow.id, ScreeningRow.evaluation))}
+        table: dict[int, list[str]] = {}
+        for f in session.execute(select(FlagRow.screening_id, FlagRow.rule_id)
+                                 .order_by(FlagRow.screening_id, FlagRow.position)):
+            table.setdefault(f.screening_id, []).append(f.rule_id)
+    assert len(stored) == 180
+    assert {i: table.get(i, []) for i in stored} == stored
