@@ -383,12 +383,13 @@ def test_benchmark_seed_gives_each_copy_its_own_templates_flags(db):
     """bench/bench_reevaluate.py's figures compare databases: its seed must store, for every
     copy, the flags of the template whose document it copies (PostgreSQL returned the
     templates in heap order, pairing documents with another template's flags)."""
+    import importlib
     import random
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    from bench_queue import seed
+    seed = importlib.import_module("bench_queue").seed  # a script directory, not a package
 
     seed(db, 120, random.Random(1))
     with db.session(readonly=True) as session:
