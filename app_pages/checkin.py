@@ -14,8 +14,9 @@ import streamlit as st
 
 from app_pages import checkin_view as view
 from app_pages.auth import require_role
+from core.vocab import CHECKIN_ROLES
 
-user = require_role("front_desk", "clinician", "admin")
+user = require_role(*CHECKIN_ROLES)
 st.title("Check-in")
 chosen = view.chosen_patient()
 if chosen is None:

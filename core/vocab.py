@@ -99,6 +99,10 @@ ROLE_LABELS: Final[dict[Role, str]] = {"clinician": "Clinician", "admin": "Admin
 CLINICAL_ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
 # Roles that may export screenings (CSV, FHIR NDJSON); never front_desk.
 EXPORT_ROLES: Final[tuple[Role, ...]] = ("clinician", "admin", "exporter")
+# Roles that may record a day-of check-in (the desk, and clinicians covering it).
+CHECKIN_ROLES: Final[tuple[Role, ...]] = ("front_desk", "clinician", "admin")
+# When an identity provider's groups map to several roles, the most privileged wins.
+ROLE_PRECEDENCE: Final[tuple[Role, ...]] = ("admin", "clinician", "front_desk", "exporter")
 SYSTEM_ROLE: Final = "system"  # scheduled jobs and command lines; never an account's role
 
 # --- audit actions ----------------------------------------------------------------------

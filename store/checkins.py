@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.evaluation import Evaluation, Flag
-from core.vocab import UNREVIEWED, AuditAction, HighestSeverity, ReviewStatus
+from core.vocab import CHECKIN_ROLES, UNREVIEWED, AuditAction, HighestSeverity, ReviewStatus
 from forms.checkin import CheckIn
 from forms.validation import normalise_name
 from store import audit
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 # Evaluates a check-in for its screening's appointment (None: a walk-in).
 Judge = Callable[[datetime | None], Evaluation]
 
-CHECKIN_ROLES = ("front_desk", "clinician", "admin")
 CHECKIN_AUDIT: AuditAction = "checkin"
 CHECKIN_LIST_AUDIT: AuditAction = "checkin_list"
 

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from core.vocab import Role
+from core.vocab import ROLE_PRECEDENCE, Role
 from store import audit
 from store.db import Store, get_store
 from store.models import UserView
@@ -29,7 +29,6 @@ from store.schema import UserRow, utcnow
 from store.users import HASHER, _view, check_username
 
 # Most privileged first: a user in several mapped groups gets the first of these.
-ROLE_PRECEDENCE: tuple[Role, ...] = ("admin", "clinician", "front_desk", "exporter")
 VIA = "oidc"
 
 
