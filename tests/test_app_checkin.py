@@ -46,11 +46,13 @@ def later_today() -> datetime:
 
 
 def fill_clean(at: AppTest, *, escort: bool = True, systolic: int = 126) -> None:
-    """A check-in that meets every rule: ate and drank yesterday evening (clinic time)."""
-    yesterday = now_in_clinic().date() - timedelta(days=1)
-    for key, at_time in (("food", time(19, 0)), ("liquid", time(21, 0))):
-        at.date_input(key=f"ci_{key}_day").set_value(yesterday)
-        at.time_input(key=f"ci_{key}_time").set_value(at_time)
+    """A check-in that meets every rule: last food 12 hours and last clear liquid 6 hours
+    before now (clinic time, on the quarter hour), whatever the time of day the test runs."""
+    now = now_in_clinic().replace(second=0, microsecond=0)
+    for key, hours in (("food", 12), ("liquid", 6)):
+        moment = now - timedelta(hours=hours, minutes=now.minute % 15)
+        at.date_input(key=f"ci_{key}_day").set_value(moment.date())
+        at.time_input(key=f"ci_{key}_time").set_value(moment.time().replace(tzinfo=None))
     at.radio(key="ci_escort").set_value("yes" if escort else "no")
     if escort:
         at.text_input(key="ci_escort_name").input("Sam Lee")
