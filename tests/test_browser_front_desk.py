@@ -124,11 +124,13 @@ def test_front_desk_checks_in_on_a_tablet_and_the_clinician_sees_it(browser, cli
     shot(page, "checkin_list_tablet")
     act(page, page.locator(f".st-key-checkin_{sid} button").click)
     expect(page.get_by_text("No food after", exact=False)).to_be_visible()
-    yesterday = (utcnow() - timedelta(days=1)).strftime("%m/%d/%Y")
-    fill_date(page, "ci_food_day", yesterday)
-    _time(page, "ci_food_time", "19:00")
-    fill_date(page, "ci_liquid_day", yesterday)
-    _time(page, "ci_liquid_time", "21:00")
+    # Last food 12 hours and last clear liquid 6 hours ago (clinic time: UTC), on the
+    # quarter hour, so the fast is met whatever the time of day the test runs.
+    now = utcnow().replace(second=0, microsecond=0)
+    for key, hours in (("food", 12), ("liquid", 6)):
+        moment = now - timedelta(hours=hours, minutes=now.minute % 15)
+        fill_date(page, f"ci_{key}_day", moment.strftime("%m/%d/%Y"))
+        _time(page, f"ci_{key}_time", moment.strftime("%H:%M"))
     _radio(page, "ci_escort", "No")  # the escort is not here yet: a defer flag
     _radio(page, "ci_sedatives", "No")
     _radio(page, "ci_new_any", "No")
