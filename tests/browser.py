@@ -293,8 +293,6 @@ def expect_step(page, number: int, title: str) -> None:
 def submit_intake(page, url: str, first: str, last: str, overrides: dict | None = None,
                   meds: tuple[str, ...] = ()) -> None:
     """A whole intake through the UI, no pauses: for tests that need a submitted screening."""
-    from playwright.sync_api import expect
-
     answers = {**ANSWERS, **(overrides or {})}
     page.goto(url)
     wait_idle(page, timeout=90_000)
@@ -304,15 +302,25 @@ def submit_intake(page, url: str, first: str, last: str, overrides: dict | None 
     fill_date(page, "q_date_of_birth", DOB_TYPED)
     for code in ("sex_at_birth", "pregnant", "breastfeeding"):
         choose(page, code, answers[code])
-    for step in ("mental_health", "substances", "cardiovascular", "other_health"):
-        press(page, "next")
+    press(page, "next")
+    for code in STEP_CODES["mental_health"]:
+        choose(page, code, answers[code])
+    press(page, "next")
+    finish_intake(page, first, last, answers, meds)
+
+
+def finish_intake(page, first: str, last: str, answers: dict, meds: tuple[str, ...] = ()) -> None:
+    """The rest of an intake from step 3 (substances, on screen) to the confirmation."""
+    from playwright.sync_api import expect
+
+    for step in ("substances", "cardiovascular", "other_health"):
         for code in STEP_CODES[step]:
             choose(page, code, answers[code])
         if step == "substances":
             fill(page, "q_alcohol_drinks_per_week", "2")
         if step == "cardiovascular":
             tick(page, "q_heart_conditions__none")
-    press(page, "next")
+        press(page, "next")
     if meds:
         names = page.locator("[class*='st-key-med_name_'] input")
         for i, med in enumerate(meds):

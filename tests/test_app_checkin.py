@@ -12,10 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 import store as db
 from forms.clock import clinic_timezone, now_in_clinic
-from services import intake
-from store.schema import ScreeningRow
 from tests.apptest_helpers import errors, staff_app, texts
-from tests.conftest import make_doc
+from tests.test_store_checkins import submit
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,16 +24,6 @@ def database(store_db, monkeypatch):
     db.create_user("desk_dee", PASSWORD, "front_desk")
     db.create_user("dr_grey", PASSWORD, "clinician")
     return store_db
-
-
-def submit(first: str, last: str, appointment: datetime | None, **answers) -> int:
-    sid = intake.submit(make_doc(first_name=first, last_name=last,
-                                       signature_name=f"{first} {last}", **answers)).screening_id
-    with db.get_store().session() as session:
-        row = session.get(ScreeningRow, sid)
-        assert row is not None
-        row.appointment_at = appointment
-    return sid
 
 
 def later_today() -> datetime:

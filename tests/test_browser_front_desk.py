@@ -24,6 +24,7 @@ from tests.browser import (  # noqa: F401 - browser is a fixture
     choose,
     fill,
     fill_date,
+    finish_intake,
     fresh_database_url,
     press,
     shot,
@@ -31,7 +32,6 @@ from tests.browser import (  # noqa: F401 - browser is a fixture
     start_server,
     stop_server,
     submit_intake,
-    tick,
     wait_idle,
 )
 from tests.conftest import make_doc
@@ -219,27 +219,7 @@ def test_patient_screens_from_the_emailed_link_closes_the_tab_and_comes_back(bro
     tab = _open_invitation(browser, link)  # the same link continues the draft
     expect(tab.get_by_text("Step 3 of 9", exact=False).first).to_be_visible(timeout=30_000)
     shot(tab, "invitation_resumed_phone")
-    for code in STEP_CODES["substances"]:
-        choose(tab, code, ANSWERS[code])
-    fill(tab, "q_alcohol_drinks_per_week", "2")
-    press(tab, "next")
-    for code in STEP_CODES["cardiovascular"]:
-        choose(tab, code, ANSWERS[code])
-    tick(tab, "q_heart_conditions__none")
-    press(tab, "next")
-    for code in STEP_CODES["other_health"]:
-        choose(tab, code, ANSWERS[code])
-    press(tab, "next")
-    tick(tab, "q_takes_no_medications")
-    press(tab, "next")
-    press(tab, "next")
-    for code in STEP_CODES["visit"]:
-        choose(tab, code, ANSWERS[code])
-    press(tab, "next")
-    tick(tab, "q_fasting_understood")
-    tick(tab, "q_consent_accurate")
-    fill(tab, "q_signature_name", f"{FIRST} {LAST}")
-    press(tab, "submit")
+    finish_intake(tab, FIRST, LAST, ANSWERS)
     expect(tab.get_by_text("Your answers were sent")).to_be_visible(timeout=30_000)
     tab.close()
 
