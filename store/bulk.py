@@ -95,6 +95,8 @@ def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[tuple[str
 
 
 def _execute(session: Session, statement: sql.Composed, params: Sequence[Any]) -> int:
+    if session.get_bind().dialect.name != "postgresql":
+        raise ValueError("store.bulk writes to PostgreSQL only (use an executemany elsewhere)")
     driver = session.connection().connection.driver_connection  # psycopg, in this transaction
     if driver is None:
         raise RuntimeError("no database connection")

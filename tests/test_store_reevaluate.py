@@ -19,6 +19,7 @@ from rules.engine import build_engine
 from services import intake
 from store import (
     QueueFilters,
+    chain,
     create_user,
     get_screening,
     list_audit,
@@ -207,6 +208,9 @@ def test_run_records_new_evaluation_beside_the_old_and_requeues(db, scene, overl
     assert back_run.changed == 4 and back_run.requeued == 0  # losing flags never requeues
     assert _flags(db, bipolar.id) == {"bipolar_disorder": ("review", False)}
     assert len(evaluation_history(bipolar.id).changes) == 2
+    with db.session(readonly=True) as session:  # the runs' audit rows chain in id order
+        report = chain.verify(session)
+    assert report.ok, report.problem
 
 
 @pytest.mark.parametrize(("options", "expected"), [
