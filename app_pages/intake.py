@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from app_pages import a11y, crisis, invitation_entry, timing
+from app_pages import a11y, crisis, invitation_entry, prefetch, timing
 from app_pages import questions as ui
 from app_pages.prep import draw_prep_times
 from app_pages.services import engine, store
@@ -654,14 +654,14 @@ def draw() -> None:
         return
     if invitation_entry.wanted(s):  # the clinic's invitation link
         invitation_entry.draw(on_restart)
-        return
-    if s.token is None and st.query_params.get("resume"):
+    elif s.token is None and st.query_params.get("resume"):
         draw_resume(s, tx)
-        return
-    if s.step is None:
+    elif s.step is None:
         draw_welcome(s, tx)
+    else:
+        draw_step(s, tx)
         return
-    draw_step(s, tx)
+    prefetch.widget_code()  # while the patient reads a first page: the steps' widget code
 
 
 main()

@@ -185,3 +185,17 @@ def test_the_first_patient_page_imports_no_database_or_rules_code():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True, timeout=120).stdout
     assert out.strip() == "[]"
+
+
+def test_the_welcome_page_has_the_browser_fetch_the_steps_widget_code():
+    from app_pages import prefetch
+
+    files = prefetch.widget_files()
+    # each widget's file is found in the installed Streamlit (a rename fails here, not silently)
+    assert [name.split(".")[0] for name in files] == list(prefetch.WIDGETS)
+    assert all((prefetch.static_js() / name).is_file() for name in files)
+    at = new_app()
+    [script] = [h.body for h in at.html if "__intakePrefetch" in str(h.body)]
+    assert all(f'"{name}"' in script for name in files)
+    at.button(key="start").click().run()
+    assert not [h for h in at.html if "__intakePrefetch" in str(h.body)]  # first pages only
