@@ -325,8 +325,8 @@ def finish_intake(page, first: str, last: str, answers: dict, meds: tuple[str, .
         names = page.locator("[class*='st-key-med_name_'] input")
         for i, med in enumerate(meds):
             if i:
-                press(page, "add_med")
-            fill_nth(page, names.nth(i), med)
+                press(page, "add_med")  # the row typed before closes to one line of text
+            fill_nth(page, names.last, med)
     else:
         tick(page, "q_takes_no_medications")
     press(page, "next")
