@@ -175,9 +175,14 @@ class Resolver:
         BREAK. A vocabulary word ("for", "sleep") starts only a longer name ("nerve
         pills") or a curated one ("iron"): it is never a dictionary drug on its own."""
         found: list[Match] = []
+        name_words = self.lexicon.name_words
         i, n = 0, len(words)
         while i < n:
             word = words[i]
+            longest = name_words.get(word)
+            if longest is None:  # no name starts with this word (most doses, units, fillers)
+                i += 1
+                continue
             hit: Match | None = None
             length = 1
             vocab = category(word) is not None
@@ -186,7 +191,8 @@ class Resolver:
                 i and category(words[i - 1]) == "purpose_marker")
             if word != BREAK and (not vocab or word in self._multi_starts or single):
                 end = i
-                while end < n and end - i < MAX_SPAN and words[end] != BREAK:
+                most = min(MAX_SPAN, longest)  # no name starting here has more words
+                while end < n and end - i < most and words[end] != BREAK:
                     end += 1
                 for length in range(end - i, 0, -1):
                     span = " ".join(words[i:i + length])
