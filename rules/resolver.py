@@ -19,7 +19,7 @@ drug (Lamisil, clonidine, Narcan) always resolves to itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -95,29 +95,23 @@ class Resolution:
     candidates: tuple[Candidate, ...] = ()  # for ambiguous: the look-alikes to choose from
     unmatched: tuple[str, ...] = ()  # leftover words nothing matched
     words: tuple[tuple[str, str], ...] = ()  # every word and what it was read as
+    # Derived from the matches once (every evaluation of the line reads them):
+    classes: tuple[str, ...] = field(init=False)  # every class of every match, in order
+    matched: str = field(init=False)  # "Xanax + Tylenol"
+    generic: str = field(init=False)  # "alprazolam + acetaminophen"
+    method: str = field(init=False)  # "brand + fuzzy 91"
 
-    @property
-    def classes(self) -> tuple[str, ...]:
+    def __post_init__(self) -> None:
         seen: dict[str, None] = {}
         for match in self.matches:
             for class_id in match.product.classes:
                 seen[class_id] = None
-        return tuple(seen)
-
-    @property
-    def matched(self) -> str:
-        return " + ".join(m.product.name for m in self.matches)
-
-    @property
-    def generic(self) -> str:
-        return " + ".join(m.product.generic for m in self.matches)
-
-    @property
-    def method(self) -> str:
-        parts = []
-        for m in self.matches:
-            parts.append(f"{m.method} {m.score:.0f}" if m.score is not None else m.method)
-        return " + ".join(parts)
+        method = " + ".join(f"{m.method} {m.score:.0f}" if m.score is not None else m.method
+                            for m in self.matches)
+        object.__setattr__(self, "classes", tuple(seen))
+        object.__setattr__(self, "matched", " + ".join(m.product.name for m in self.matches))
+        object.__setattr__(self, "generic", " + ".join(m.product.generic for m in self.matches))
+        object.__setattr__(self, "method", method)
 
     def as_dict(self) -> dict[str, Any]:
         return {
