@@ -132,7 +132,9 @@ class Lexicon:
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for name_key in self.dictionary:
             self._by_initial[name_key[0]].append(name_key)
-        self._initial_index: dict[str, NameIndex] = {}
+        # Built here, with the rest of the engine, rather than on a first patient's typo.
+        self._initial_index: dict[str, NameIndex] = {
+            initial: NameIndex(names) for initial, names in self._by_initial.items()}
         # First words of curated names of two or more words: a vocabulary word may start one.
         self.multiword_starts: frozenset[str] = frozenset(
             k.split(" ", 1)[0] for k in self.curated if " " in k)

@@ -153,6 +153,8 @@ class Resolver:
         self._watched_index = NameIndex(self._watched_keys)
         self._multi_starts = lexicon.multiword_starts
         self.resolve = lru_cache(maxsize=cache_size)(self._resolve)
+        # The same unread word in many lines ("xanex 1mg", "xanex prn") is guessed once.
+        self._fuzzy = lru_cache(maxsize=cache_size)(self._fuzzy_uncached)
 
     def _is_watched(self, product: Product) -> bool:
         return any(c in self.watched for c in product.classes)
@@ -162,6 +164,7 @@ class Resolver:
 
     def clear_cache(self) -> None:
         self.resolve.cache_clear()
+        self._fuzzy.cache_clear()
 
     # -- the steps -----------------------------------------------------------------------
     def _exact(self, words: list[str], reading: list[str | None], labels: dict[int, str]) -> list[Match]:
@@ -228,7 +231,7 @@ class Resolver:
                     break
         return extra
 
-    def _fuzzy(self, query: str) -> tuple[Match | None, tuple[Candidate, ...]]:
+    def _fuzzy_uncached(self, query: str) -> tuple[Match | None, tuple[Candidate, ...]]:
         """Best fuzzy match for one query, or (None, candidates) when it is ambiguous.
 
         Recognized only when clearly closer to one drug than to any other: a drug with
@@ -269,13 +272,12 @@ class Resolver:
                 rival(name_key, score)
         best_edits = Levenshtein.distance(query, best_key)
         cutoff = best_score - WATCHED_MARGIN
-        near_watched = process.extract(
-            query, self._watched_index.near(query, WATCHED_LENGTH_SPREAD, min_ratio=cutoff),
-            scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
         edits = min(best_edits + 1, 2)
+        by_ratio, by_edits = self._watched_index.near_both(
+            query, WATCHED_LENGTH_SPREAD, min_ratio=cutoff, max_indel=2 * edits)
+        near_watched = process.extract(query, by_ratio, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
         near_watched += process.extract(  # type: ignore[call-overload]
-            query, self._watched_index.near(query, WATCHED_LENGTH_SPREAD, max_indel=2 * edits),
-            scorer=Levenshtein.distance, score_cutoff=edits, limit=4)
+            query, by_edits, scorer=Levenshtein.distance, score_cutoff=edits, limit=4)
         for name_key, _score, _ in near_watched:
             product = self.lexicon.product(name_key)
             if product.ingredients != best.ingredients and self._flags(product) - best_flags:
@@ -311,7 +313,7 @@ class Resolver:
         found = self._exact(words, reading, labels)
         matches: list[Match] = []
         for match in found:
-            if all(m.product != match.product for m in matches):
+            if not matches or all(m.product != match.product for m in matches):
                 matches.append(match)
         self._read_words(words, reading)
         candidates: list[Candidate] = []
