@@ -14,7 +14,14 @@ from functools import lru_cache
 from typing import Any
 
 from core.evaluation import Evaluation as Evaluation
-from core.evaluation import Evidence, Flag, MedicationCandidate, MedicationMatch, MedicationReading
+from core.evaluation import (
+    Evidence,
+    Flag,
+    MedicationCandidate,
+    MedicationMatch,
+    MedicationReading,
+    trusted_builder,
+)
 from core.vocab import SEVERITY_RANK
 from forms.definition import QUESTIONS_BY_CODE
 from forms.models import Medication, Screening
@@ -34,13 +41,26 @@ _COMPARE: dict[str, Callable[[float, Any], bool]] = {
 }
 
 
+# The shapes of an evaluation built from values already validated (answers of a validated
+# screening, readings, catalogue entries): no second validation per flag and evidence.
+_new_evidence = trusted_builder(Evidence)
+_new_flag = trusted_builder(Flag)
+_new_evaluation = trusted_builder(Evaluation)
+_new_reading = trusted_builder(MedicationReading)
+
+
 class _Context:
-    __slots__ = ("answers", "derived", "meds")
+    __slots__ = ("answers", "classes", "derived", "meds")
 
     def __init__(self, screening: Screening, meds: tuple[MedicationReading, ...]):
         self.answers = screening.answers
         self.derived: dict[str, float | None] = {"age": screening.age, "bmi": screening.bmi}
-        self.meds = tuple(m for m in meds if m.current)
+        self.set_meds(tuple(m for m in meds if m.current))
+
+    def set_meds(self, meds: tuple[MedicationReading, ...]) -> None:
+        """The readings the medication conditions look at, and every class read in them."""
+        self.meds = meds
+        self.classes: frozenset[str] = frozenset().union(*(m.classes for m in meds))
 
 
 @lru_cache(maxsize=4096)
@@ -54,14 +74,14 @@ def _scalar_answer_evidence(code: str, value: str | bool | int | float, _kind: s
 def _answer_evidence(code: str, value: Any) -> Evidence:
     if isinstance(value, str | bool | int | float):
         return _scalar_answer_evidence(code, value, type(value).__name__)
-    return Evidence(kind="answer", code=code, answer=value, label=None)
+    return _new_evidence(kind="answer", code=code, answer=value, label=None)
 
 
 def _med_evidence(reading: MedicationReading) -> Evidence:
-    return Evidence(kind="medication", medication=reading.text, dose=reading.dose or None,
-                    frequency=reading.frequency or None, matched=reading.matched,
-                    generic=reading.generic, method=reading.method or reading.status,
-                    classes=reading.classes)
+    return _new_evidence(kind="medication", medication=reading.text, dose=reading.dose or None,
+                         frequency=reading.frequency or None, matched=reading.matched,
+                         generic=reading.generic, method=reading.method or reading.status,
+                         classes=reading.classes)
 
 
 # Each drug read, as the reading shape, built once and shared by every line that read the
@@ -87,19 +107,20 @@ def read_medication(position: int, medication: Medication, resolution: Resolutio
                     ) -> MedicationReading:
     """One medication line as typed, with what the resolver read in it.
 
-    Built (validated) for each screening rather than kept per line: a cache of these
-    models per distinct line was a quarter of a million long-lived objects that every
-    full garbage collection walked, costing more than building them.
+    Built for each screening (from the resolver's typed values and the validated
+    medication) rather than kept per line: a cache of these models per distinct line was
+    a quarter of a million long-lived objects that every full garbage collection walked,
+    costing more than building them.
     """
-    return MedicationReading.model_validate({
-        "text": resolution.text, "status": resolution.status,
-        "matched": resolution.matched or None, "generic": resolution.generic or None,
-        "classes": resolution.classes, "method": resolution.method or None,
-        "matches": tuple(_reading_match(m) for m in resolution.matches),
-        "candidates": tuple(MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
-                            for c in resolution.candidates),
-        "unmatched": resolution.unmatched, "dose": medication.dose,
-        "frequency": medication.frequency, "use": medication.status, "position": position})
+    return _new_reading(
+        text=resolution.text, status=resolution.status,
+        matched=resolution.matched or None, generic=resolution.generic or None,
+        classes=resolution.classes, method=resolution.method or None,
+        matches=tuple(_reading_match(m) for m in resolution.matches),
+        candidates=tuple(MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
+                         for c in resolution.candidates),
+        unmatched=resolution.unmatched, dose=medication.dose, frequency=medication.frequency,
+        use=medication.status, position=position)
 
 
 Check = Callable[[_Context], "list[Evidence] | None"]
@@ -125,8 +146,8 @@ def _compile(cond: Condition) -> Check:
             chosen = ctx.answers.get(code) or ()
             hits = [v for v in chosen if v in values]
             if hits:
-                return [Evidence(kind="answer", code=code, answer=hits,
-                                 label=", ".join(question.label_of(v) for v in hits))]
+                return [_new_evidence(kind="answer", code=code, answer=hits,
+                                      label=", ".join(question.label_of(v) for v in hits))]
             return None
         return has_any
     if cond.compare is not None:
@@ -138,7 +159,7 @@ def _compile(cond: Condition) -> Check:
             value = ctx.derived[name] if derived else ctx.answers.get(name)
             if value is not None and compare_op(value, than):
                 if derived:
-                    return [Evidence(kind="derived", code=name, answer=value)]
+                    return [_new_evidence(kind="derived", code=name, answer=value)]
                 return [_answer_evidence(name, value)]
             return None
         return compare
@@ -146,6 +167,8 @@ def _compile(cond: Condition) -> Check:
         wanted = frozenset(cond.medication_class)
 
         def medication_class(ctx: _Context) -> list[Evidence] | None:
+            if wanted.isdisjoint(ctx.classes):  # no line read as one of these classes
+                return None
             # Every confident match counts, even on a line that also holds an unclear word.
             hits = [m for m in ctx.meds if not wanted.isdisjoint(m.classes)]
             return [_med_evidence(m) for m in hits] or None
@@ -233,13 +256,13 @@ def evaluate(
             fired[rule.id] = (rule, evidence)
     order = compiled.order
     flags = [
-        Flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
-             evidence=tuple(evidence), source=rule.source)
+        _new_flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
+                  evidence=tuple(evidence), source=rule.source)
         for rule, evidence in fired.values()
         if not any(other in fired for other in rule.unless)
     ]
     flags.sort(key=lambda f: (not f.urgent, SEVERITY_RANK[f.severity], order[f.rule_id]))
     to_measure = tuple(label for code, label in VITALS_TO_MEASURE
                        if screening.answers.get(code) is None)
-    return Evaluation(ruleset_version=ruleset_version, flags=tuple(flags), medications=meds,
-                      to_measure=to_measure)
+    return _new_evaluation(ruleset_version=ruleset_version, flags=tuple(flags), medications=meds,
+                           to_measure=to_measure)
