@@ -46,7 +46,6 @@ _COMPARE: dict[str, Callable[[float, Any], bool]] = {
 _new_evidence = trusted_builder(Evidence)
 _new_flag = trusted_builder(Flag)
 _new_evaluation = trusted_builder(Evaluation)
-_new_reading = trusted_builder(MedicationReading)
 
 
 class _Context:
@@ -112,15 +111,28 @@ def read_medication(position: int, medication: Medication, resolution: Resolutio
     a quarter of a million long-lived objects that every full garbage collection walked,
     costing more than building them.
     """
-    return _new_reading(
-        text=resolution.text, status=resolution.status,
-        matched=resolution.matched or None, generic=resolution.generic or None,
-        classes=resolution.classes, method=resolution.method or None,
-        matches=tuple(_reading_match(m) for m in resolution.matches),
-        candidates=tuple(MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
-                         for c in resolution.candidates),
-        unmatched=resolution.unmatched, dose=medication.dose, frequency=medication.frequency,
-        use=medication.status, position=position)
+    matches, candidates = resolution.matches, resolution.candidates
+    # What trusted_builder gives (values already of the field types), without its checks:
+    # every field given, in field order.
+    reading: MedicationReading = _new_object(MedicationReading)
+    _set_attribute(reading, "__dict__", {
+        "text": resolution.text, "status": resolution.status,
+        "matched": resolution.matched or None, "generic": resolution.generic or None,
+        "classes": resolution.classes, "method": resolution.method or None,
+        "matches": tuple([_reading_match(m) for m in matches]) if matches else (),
+        "candidates": tuple([MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
+                             for c in candidates]) if candidates else (),
+        "unmatched": resolution.unmatched, "dose": medication.dose,
+        "frequency": medication.frequency, "use": medication.status, "position": position})
+    _set_attribute(reading, "__pydantic_fields_set__", set(_READING_FIELDS))
+    _set_attribute(reading, "__pydantic_extra__", None)
+    _set_attribute(reading, "__pydantic_private__", None)
+    return reading
+
+
+_new_object = object.__new__
+_READING_FIELDS = tuple(MedicationReading.model_fields)
+_set_attribute = object.__setattr__
 
 
 Check = Callable[[_Context], "list[Evidence] | None"]
