@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from store.sso import RoleMapping, SsoRefused, sso_sign_in
+if TYPE_CHECKING:
+    from store.sso import RoleMapping
+
+# store.sso (and with it SQLAlchemy and the store, about a second of CPU) is imported where a
+# provider sign-in needs it, never at the top: this module runs on every patient page, and
+# after a restart the first patient must not wait for the database layer to load.
 
 SESSION_KEY = "staff_user"
 SSO_REFUSED = "sso_refused"
@@ -32,6 +38,8 @@ def sso_mapping() -> RoleMapping | None:
         return None
     if not configured:
         return None
+    from store.sso import RoleMapping
+
     return RoleMapping.model_validate(st.secrets["oidc_roles"].to_dict())
 
 
@@ -41,6 +49,7 @@ def _provider_user() -> dict | None:
     if mapping is None or not st.user.get("is_logged_in") or st.session_state.get(SSO_REFUSED):
         return None
     from app_pages.services import store
+    from store.sso import SsoRefused, sso_sign_in
 
     claims = {key: st.user.get(key) for key in ("email", "email_verified", "groups")}
     try:

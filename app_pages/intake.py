@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from app_pages import a11y, crisis, invitation_entry, timing
+from app_pages import a11y, crisis, invitation_entry, prefetch, timing
 from app_pages import questions as ui
 from app_pages.prep import draw_prep_times
 from app_pages.services import engine, store
@@ -203,11 +203,28 @@ def on_start() -> None:
     flow.start(state())
 
 
+def _close_med_rows(s: flow.IntakeState) -> None:
+    """Keep what is typed in the open rows, then forget their boxes: a row opened again is
+    filled from what it holds, never from a stale box."""
+    flow.update_meds(s, _med_values(s))
+    for row in s.meds:
+        for name in (*flow.MED_FIELDS, "status"):
+            st.session_state.pop(f"med_{name}_{row.id}", None)
+
+
 @timing.callback
 def on_add_med() -> None:
     s = state()
-    flow.update_meds(s, _med_values(s))
+    _close_med_rows(s)
     flow.add_med(s)
+
+
+@timing.callback
+def on_edit_med(rid: str | None) -> None:
+    """Edit opens one row as input boxes (the open one closes to a line); Done closes it."""
+    s = state()
+    _close_med_rows(s)
+    flow.edit_med(s, rid)
 
 
 @timing.callback
@@ -359,34 +376,64 @@ def _draw_medications(s: flow.IntakeState, tx: Text) -> None:
         flow.add_med(s)
     # Problems are numbered over the filled rows (blank rows are not sent).
     position = {r.id: i for i, r in enumerate(s.filled_meds())}
+    opened = flow.open_meds(s)
     for n, row in enumerate(s.meds, start=1):
-        rid = row.id
-        with st.container(border=True, key=f"med_row_{rid}"):
-            st.markdown(f"**{tx.ui('medicine_n', n=n)}**")
-            for field in flow.MED_FIELDS:
-                key = f"med_{field}_{rid}"
-                if key not in st.session_state:
-                    st.session_state[key] = getattr(row, field)
-                st.text_input(tx.ui(f"med_{field}"), key=key,
-                              placeholder=tx.ui(f"med_{field}_example"))
-            name = st.session_state.get(f"med_name_{rid}", "").strip()
-            if name:
-                st.caption(_medicine_feedback(s, name, tx))
-            key = f"med_status_{rid}"
-            if key not in st.session_state:
-                st.session_state[key] = row.status
-            st.radio(tx.ui("med_now"), options=["current", "past"], key=key,
-                     format_func=lambda v: tx.ui(f"med_{v}"), horizontal=True)
-            for code, message in s.problems.items():
-                if rid in position and code.startswith(f"medications[{position[rid]}]"):
-                    st.error(ui.md_escape(patient_message(code, message, s.language)))
-            st.button(tx.ui("med_remove"), key=f"med_remove_{rid}", on_click=on_remove_med,
-                      args=(rid,))
+        if row.id in opened:
+            _draw_med_inputs(s, row, n, position.get(row.id), tx)
+        else:
+            _draw_med_line(row, n, _medicine_feedback(s, row.name.strip(), tx), tx)
     full = len(s.meds) >= MAX_MEDICATIONS
     if full:
         st.info(tx.ui("med_limit", max=MAX_MEDICATIONS), icon=":material/info:")
     st.button(tx.ui("med_add"), key="add_med", on_click=on_add_med, icon=":material/add:",
               disabled=full)
+
+
+def _draw_med_line(row: flow.MedRow, n: int, feedback: str, tx: Text) -> None:
+    """A filled row the patient is not editing: what they typed and how it was read, as one
+    block of text, with Edit and Remove. No input boxes: on a phone every element costs time
+    on every tap, and a long list of boxes made each added medicine slower."""
+    typed = " · ".join(ui.md_escape(x.strip()) for x in (row.dose, row.frequency) if x.strip())
+    with st.container(border=True, key=f"med_row_{row.id}"):
+        st.markdown(f"**{n}. {ui.md_escape(row.name.strip())}**  \n"
+                    f"{typed + ' · ' if typed else ''}{tx.ui(f'med_{row.status}')}  \n"
+                    f"{feedback}")
+        with st.container(horizontal=True):
+            st.button(tx.ui("med_edit"), key=f"med_edit_{row.id}", on_click=on_edit_med,
+                      args=(row.id,), icon=":material/edit:")
+            st.button(tx.ui("med_remove"), key=f"med_remove_{row.id}", on_click=on_remove_med,
+                      args=(row.id,))
+
+
+def _draw_med_inputs(s: flow.IntakeState, row: flow.MedRow, n: int, filled_at: int | None,
+                     tx: Text) -> None:
+    """The row being typed or edited (and any blank row, or a row with a problem)."""
+    rid = row.id
+    with st.container(border=True, key=f"med_row_{rid}"):
+        st.markdown(f"**{tx.ui('medicine_n', n=n)}**")
+        for field in flow.MED_FIELDS:
+            key = f"med_{field}_{rid}"
+            if key not in st.session_state:
+                st.session_state[key] = getattr(row, field)
+            st.text_input(tx.ui(f"med_{field}"), key=key,
+                          placeholder=tx.ui(f"med_{field}_example"))
+        name = st.session_state.get(f"med_name_{rid}", "").strip()
+        if name:
+            st.caption(_medicine_feedback(s, name, tx))
+        key = f"med_status_{rid}"
+        if key not in st.session_state:
+            st.session_state[key] = row.status
+        st.radio(tx.ui("med_now"), options=["current", "past"], key=key,
+                 format_func=lambda v: tx.ui(f"med_{v}"), horizontal=True)
+        for code, message in s.problems.items():
+            if filled_at is not None and code.startswith(f"medications[{filled_at}]"):
+                st.error(ui.md_escape(patient_message(code, message, s.language)))
+        with st.container(horizontal=True):
+            if name:
+                st.button(tx.ui("med_done"), key=f"med_done_{rid}", on_click=on_edit_med,
+                          args=(None,), icon=":material/check:")
+            st.button(tx.ui("med_remove"), key=f"med_remove_{rid}", on_click=on_remove_med,
+                      args=(rid,))
 
 
 def _problem(s: flow.IntakeState, code: str) -> str | None:
@@ -553,21 +600,23 @@ def draw_review(s: flow.IntakeState, tx: Text) -> None:
             head, button = st.columns([4, 1])
             head.markdown(f"**{ui.md_escape(title)}**")
             button.button(tx.ui("edit"), key=f"edit_{step.id}", on_click=on_edit, args=(index,))
+            # One block of text per section, not one per answer: the review page is the
+            # longest page a phone draws, and each markdown element costs it time.
             if step.id == "medications":
                 meds = s.medications()
-                if not meds:
-                    st.markdown(tx.ui("no_medicines"))
+                lines = [] if meds else [tx.ui("no_medicines")]
                 for med in meds:
                     extra = ", ".join(x for x in (med["dose"], med["frequency"]) if x)
                     when = tx.ui("med_now_short" if med["status"] == "current" else "med_past_short")
-                    st.markdown(f"- {ui.md_escape(med['name'])}"
-                                f"{' (' + ui.md_escape(extra) + ')' if extra else ''}, {when}")
+                    lines.append(f"- {ui.md_escape(med['name'])}"
+                                 f"{' (' + ui.md_escape(extra) + ')' if extra else ''}, {when}")
+                st.markdown("\n".join(lines))
                 continue
-            for question in step.questions():
-                if question.when is not None and not question.when.holds(answers):
-                    continue
-                st.markdown(f"{ui.md_escape(tx.label(question))}  \n"
-                            f"**{ui.md_escape(_shown(question, answers.get(question.code), tx))}**")
+            st.markdown("\n\n".join(
+                f"{ui.md_escape(tx.label(question))}  \n"
+                f"**{ui.md_escape(_shown(question, answers.get(question.code), tx))}**"
+                for question in step.questions()
+                if question.when is None or question.when.holds(answers)))
     other = {c: m for c, m in s.problems.items()
              if base_code(c) not in STEPS[-1].codes}
     for code, message in other.items():
@@ -607,14 +656,14 @@ def draw() -> None:
         return
     if invitation_entry.wanted(s):  # the clinic's invitation link
         invitation_entry.draw(on_restart)
-        return
-    if s.token is None and st.query_params.get("resume"):
+    elif s.token is None and st.query_params.get("resume"):
         draw_resume(s, tx)
-        return
-    if s.step is None:
+    elif s.step is None:
         draw_welcome(s, tx)
+    else:
+        draw_step(s, tx)
         return
-    draw_step(s, tx)
+    prefetch.widget_code()  # while the patient reads a first page: the steps' widget code
 
 
 main()

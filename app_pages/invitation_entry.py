@@ -11,6 +11,7 @@ from datetime import date
 
 import streamlit as st
 
+from app_pages.questions import md_escape
 from app_pages.services import store
 from forms import intake_state as flow
 from forms.clock import clinic_timezone, now_in_clinic
@@ -106,6 +107,12 @@ def _on_email_me() -> None:
         store=store())
 
 
+def _plain_link(link: str) -> None:
+    """A plain link (long-press to copy or bookmark on a phone), not st.code: the code
+    block's syntax highlighter costs a phone a second of script on every rerun."""
+    st.markdown(f"[{md_escape(link)}]({link})")
+
+
 def email_me_link(s: flow.IntakeState) -> None:
     """"Email me a link to continue", on every step once an email address is known."""
     invitation = current(s) or {}
@@ -118,7 +125,7 @@ def email_me_link(s: flow.IntakeState) -> None:
         st.success("We emailed you a link to continue. It may take a few minutes to arrive.")
     elif result == "failed":
         st.warning("We could not send the email just now. Copy this link instead:")
-        st.code(_link(s), language=None)
+        _plain_link(_link(s))
     elif result == "not_configured":
         st.info("Email is not set up at this clinic. Copy this link to come back later:")
-        st.code(_link(s), language=None)
+        _plain_link(_link(s))

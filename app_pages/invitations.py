@@ -72,7 +72,8 @@ if created:
         st.success("Invitation created. Give the patient this link (it is shown only now); "
                    "they will need their date of birth to open it.", icon=":material/check_circle:")
         link = invitations.invitation_link(link_base(), created["token"])
-        st.code(link, language=None)
+        # A text box to select and copy, not st.code (its syntax highlighter is slow to draw).
+        st.text_input("Invitation link (select it and copy)", value=link, key="inv_link")
         if created["email"] and not email_configured():
             st.info("Email is not configured for this clinic (SMTP_URL), so the link was not "
                     "emailed: copy it and give it to the patient.")

@@ -16,9 +16,8 @@ from app_pages import checkin_detail
 from app_pages import detail_view as view
 from app_pages import notes_view as notes
 from app_pages.auth import require_role
-from app_pages.chart_download import offer_chart_pdf
+from app_pages.downloads import offer_downloads
 from app_pages.evaluation_history import show_evaluation_history
-from app_pages.fhir_download import offer_fhir_bundle
 from app_pages.services import store
 
 user = require_role("clinician", "admin")
@@ -47,8 +46,7 @@ with right, st.container(border=True, key="decision_panel"):
     view.decision_panel(detail, decision_flags, user)
 
 show_evaluation_history(screening_id, store())
-offer_chart_pdf(screening_id, user)
-offer_fhir_bundle(screening_id, user)
+offer_downloads(screening_id, user)
 checkin_detail.section(detail, checkin)
 notes.thread(detail, user)
 view.flag_details(flags)

@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests import browser as b
 
+READ = re.compile("We understood|We could not recognize")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,9 +78,22 @@ def main() -> None:
                 return lambda: expect(page.locator("[data-testid='stProgress']")).to_contain_text(
                     f"Step {n} of 9", timeout=120_000)
 
+            frames: list[float] = []  # when each websocket message from the server arrived
+            page.on("websocket", lambda ws: ws.on(
+                "framereceived", lambda _: frames.append(time.perf_counter())))
+            loading = time.perf_counter()
             figures["page load to welcome (ms)"] = timed(
                 lambda: page.goto(server.url),
                 lambda: expect(page.locator(".st-key-start button")).to_be_visible(timeout=120_000))
+            nav = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
+                                " return [n.responseEnd, n.domContentLoadedEventEnd]; }")
+            figures["  of which: HTML (ms)"] = nav[0]
+            figures["  of which: Streamlit's JavaScript loaded (ms)"] = nav[1] - nav[0]
+            if frames:
+                figures["  of which: then the server's first message (ms)"] = (
+                    (frames[0] - loading) * 1000 - nav[1])
+                figures["  of which: then drawn (ms)"] = (
+                    figures["page load to welcome (ms)"] - (frames[0] - loading) * 1000)
             figures["start to step 1 (ms)"] = timed(press("start"), step_shown(1), "start")
             b.fill(page, "q_first_name", b.FIRST)
             b.fill(page, "q_last_name", b.LAST)
@@ -99,14 +114,24 @@ def main() -> None:
             drugs = ["sertraline", "Lamictal 200 mg", "fish oil", "vitamin D", "Zoloft",
                      "ibuprofen", "metformin", "lisinopril", "omeprazole", "melatonin"]
             adds: list[float] = []
+            lines = page.locator("[class*='st-key-med_edit_']")  # rows shown as one line
             for i in range(args.meds):
-                if i:
+                if i:  # ready: the row typed before is a line of text, a new blank row is open
                     adds.append(timed(press("add_med"),
-                                      lambda i=i: expect(names.nth(i)).to_be_visible(timeout=120_000),
+                                      lambda i=i: (expect(lines).to_have_count(i, timeout=120_000),
+                                                   expect(names.last).to_have_value("")),
                                       "add"))
-                names.nth(i).fill(f"{drugs[i % len(drugs)]}")
-                names.nth(i).press("Tab")
+                typed = time.perf_counter()
+                names.last.fill(f"{drugs[i % len(drugs)]}")
+                names.last.press("Tab")
+                # ready: how the name was read is shown (the drug dictionary may still be
+                # loading in the background for the first one after a restart)
+                expect(page.locator("[class*='st-key-med_row_']").last).to_contain_text(
+                    READ, timeout=120_000)
                 page.wait_for_selector(b.IDLE)
+                if not i:
+                    figures["1st medicine typed to its reading shown (ms)"] = (
+                        (time.perf_counter() - typed) * 1000)
             figures["add the 1st extra medicine row (ms)"] = adds[0] if adds else float("nan")
             figures[f"add medicine row {args.meds} (ms)"] = adds[-1] if adds else float("nan")
             nexts.append(timed(press("next"), step_shown(7), "next"))

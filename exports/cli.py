@@ -21,8 +21,8 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from core.vocab import DECISIONS
-from exports.api import export_as_system
-from exports.core import FILES, STATUS_FILTERS, ExportOptions
+from exports.api import ExportResult, export_as_system
+from exports.core import STATUS_FILTERS, ExportOptions
 from store.cli import os_user
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -128,15 +128,22 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
     if args.format == "fhir":
-        from exports.fhir.cli import fhir_export
+        from exports.fhir.api import export_fhir_as_system
 
         if args.plain_utf8:
             parser.print_usage(err)
             err.write(f"{PROG}: error: --plain-utf8 is for CSV; NDJSON is always plain UTF-8\n")
             return EXIT_USAGE
-        return fhir_export(options, directory, actor, out, err)
+        return run_export(export_fhir_as_system, options, directory, actor, "resources", out, err)
+    return run_export(export_as_system, options, directory, actor, "rows", out, err)
+
+
+def run_export(export: Callable[..., ExportResult], options: ExportOptions, directory: Path,
+               actor: str, unit: str, out: TextIO, err: TextIO) -> int:
+    """Run one system export (CSV or FHIR NDJSON) and report it: a count per file on
+    success; on failure the reason without any data (nothing is written half-way)."""
     try:
-        result = export_as_system(options, actor, directory, os_user=os_user())
+        result = export(options, actor, directory, os_user=os_user())
     except OSError as exc:
         err.write(f"{PROG}: error: cannot write to {directory}: {exc.strerror or exc}\n")
         return EXIT_FAILED
@@ -144,10 +151,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         # The class only: a database error's text may quote the statement's parameters.
         err.write(f"{PROG}: error: the export failed ({type(exc).__name__}); nothing written\n")
         return EXIT_FAILED
-    width = max(len(name) for name in FILES)
-    for name in FILES:
-        out.write(f"{name:<{width}}  {result.rows[name]:>9,} rows\n")
-    out.write(f"wrote {len(FILES)} files to {result.directory} (audited as {actor}, "
+    width = max(len(name) for name in result.files)
+    for name in result.files:
+        out.write(f"{name:<{width}}  {result.rows[name]:>9,} {unit}\n")
+    out.write(f"wrote {len(result.files)} files to {result.directory} (audited as {actor}, "
               f"run by {os_user()})\n")
     return EXIT_OK
 

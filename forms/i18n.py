@@ -72,6 +72,8 @@ UI: dict[str, str] = {
     "med_current": "I take it now",
     "med_past": "I used to take it",
     "med_remove": "Remove",
+    "med_edit": "Edit",
+    "med_done": "Done",
     "med_add": "Add another medicine",
     "med_limit": ("You have listed {max} medicines, the most this form takes. Please tell the "
                   "clinic about any others at your visit."),

@@ -15,6 +15,7 @@ Hooks for other features:
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class IntakeState:
     entered: dict[str, float] = field(default_factory=dict)
     # An unusual BMI asked about before Next (a likely typo or wrong unit).
     bmi_question: float | None = None
+    # The medicine row open for editing (None: every filled row shows as one line of text).
+    editing: str | None = None
 
     @property
     def current(self) -> Step | None:
@@ -164,16 +167,40 @@ def update_meds(state: IntakeState, values: Mapping[str, Mapping[str, str]]) -> 
 
 
 def add_med(state: IntakeState) -> MedRow | None:
-    """A new blank row; None when the list is full (the page says so beside the list)."""
+    """A new blank row, open for typing (the row edited before closes to one line); None
+    when the list is full (the page says so beside the list)."""
     if len(state.meds) >= MAX_MEDICATIONS:
         return None
     row = MedRow()
     state.meds.append(row)
+    state.editing = row.id
     return row
 
 
 def remove_med(state: IntakeState, row_id: str) -> None:
     state.meds = [r for r in state.meds if r.id != row_id]
+    if state.editing == row_id:
+        state.editing = None
+
+
+_MED_PROBLEM = re.compile(r"medications\[(\d+)\]")  # numbered over the filled rows
+
+
+def edit_med(state: IntakeState, row_id: str | None) -> None:
+    """Open one row for editing (the one open before closes); None closes it."""
+    state.editing = row_id if any(r.id == row_id for r in state.meds) else None
+
+
+def open_meds(state: IntakeState) -> set[str]:
+    """Rows drawn with their input boxes: the one being edited, every blank row (nothing to
+    show as text yet) and every row with a problem (fixed where it is typed). Every other
+    row is one line of text saying what was typed and how it was read, with Edit and
+    Remove: far fewer elements for a phone to redraw on every tap."""
+    with_problem = {int(m.group(1)) for code in state.problems
+                    if (m := _MED_PROBLEM.match(code))}
+    filled = state.filled_meds()
+    return ({r.id for r in state.meds if not r.filled or r.id == state.editing}
+            | {filled[i].id for i in with_problem if i < len(filled)})
 
 
 # -- check ------------------------------------------------------------------------------------
@@ -199,6 +226,7 @@ def _go(state: IntakeState, index: int) -> None:
     state.step = max(0, min(index, LAST_STEP))
     state.problems = {}
     state.moves += 1
+    state.editing = None  # back on the medicines step, the filled rows show as text
 
 
 def start(state: IntakeState) -> None:

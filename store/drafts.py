@@ -15,7 +15,7 @@ import json
 import logging
 import secrets
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +24,10 @@ from store import audit
 from store.db import Store, get_store, rows_changed
 from store.models import DraftAlreadySubmitted, DraftNotFound, DraftView
 from store.schema import DraftRow, ScreeningRow, utcnow
+
+if TYPE_CHECKING:
+    from core.vocab import AuditAction
+    from store.schema import InvitationRow
 
 log = logging.getLogger(__name__)
 
@@ -146,28 +150,48 @@ def resume_draft(token: str, date_of_birth: str | date, *,
     Unknown token, wrong date, malformed date, a draft without a date yet and a draft
     locked by too many wrong dates all return None, after the same work.
     """
+    with (store or get_store()).session() as session:
+        draft = find_draft(session, token)
+        target = date_of_birth_gate(session, draft, date_of_birth, audit.DRAFT_RESUME)
+        if target is None or draft is None:
+            return None
+        audit.write_audit(session, PATIENT, audit.DRAFT_RESUME, target, {"ok": True})
+        return _view(session, draft)
+
+
+def date_of_birth_gate(session: Session, row: DraftRow | InvitationRow | None,
+                       date_of_birth: str | date | None, action: AuditAction) -> str | None:
+    """The one check behind every link that needs a date of birth (resume, invitation).
+
+    Compares in constant time, also when the token is unknown, so an unknown token and a
+    wrong date cost the same and give the same answer. Returns the row's audit target when
+    the date matches and the row is not locked (its failure count reset); otherwise None,
+    audited under ``action`` without patient data, a failure counted on a known row, and
+    the row locked after ``MAX_RESUME_FAILURES`` failures, even for the right date.
+    """
     try:
         given = _parse_dob(date_of_birth)
     except ValueError:
         given = None
     given_text = given.isoformat() if given else "invalid"
-    with (store or get_store()).session() as session:
-        draft = find_draft(session, token)
-        stored = draft.date_of_birth.isoformat() if draft and draft.date_of_birth else _NO_DATE
-        matches = hmac.compare_digest(stored.encode(), given_text.encode())
-        if draft is None:
-            audit.write_audit(session, PATIENT, audit.DRAFT_RESUME, None,
-                              {"ok": False, "known_token": False})
-            return None
-        target = audit.target_of("draft", draft.id)
-        if draft.failed_resumes >= MAX_RESUME_FAILURES or not matches:
-            draft.failed_resumes += 1
-            audit.write_audit(session, PATIENT, audit.DRAFT_RESUME, target,
-                              {"ok": False, "failed_resumes": draft.failed_resumes})
-            return None
-        draft.failed_resumes = 0
-        audit.write_audit(session, PATIENT, audit.DRAFT_RESUME, target, {"ok": True})
-        return _view(session, draft)
+    stored = row.date_of_birth.isoformat() if row is not None and row.date_of_birth else _NO_DATE
+    matches = hmac.compare_digest(stored.encode(), given_text.encode())
+    if row is None:
+        audit.write_audit(session, PATIENT, action, None, {"ok": False, "known_token": False})
+        return None
+    counter: Literal["failed_resumes", "failed_opens"]
+    if isinstance(row, DraftRow):
+        counter, kind = "failed_resumes", "draft"
+    else:
+        counter, kind = "failed_opens", "invitation"
+    target = audit.target_of(kind, row.id)
+    failures: int = getattr(row, counter) or 0
+    if failures >= MAX_RESUME_FAILURES or not matches:
+        setattr(row, counter, failures + 1)
+        audit.write_audit(session, PATIENT, action, target, {"ok": False, counter: failures + 1})
+        return None
+    setattr(row, counter, 0)
+    return target
 
 
 def purge_stale_drafts(older_than_days: int = STALE_AFTER_DAYS, *, now: datetime | None = None,

@@ -31,7 +31,7 @@ from forms.clock import clinic_timezone
 from forms.validation import normalise_name
 from store import audit
 from store.db import Store, get_store
-from store.drafts import MAX_RESUME_FAILURES, PATIENT, find_draft, hash_token
+from store.drafts import PATIENT, date_of_birth_gate, find_draft, hash_token
 from store.models import DraftView
 from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
 
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 EXPIRES_AFTER = timedelta(hours=12)
 MAX_NAME = 100
 MAX_EMAIL = 254
-_NO_DATE = "0000-00-00"
 PREFILLED: tuple[str, ...] = ("first_name", "last_name", "date_of_birth")
 
 InvitationStatus = Literal["not_opened", "in_progress", "submitted", "expired"]
@@ -187,28 +186,12 @@ def open_invitation(token: str, date_of_birth: str | date, *, now: datetime | No
     None for an unknown token, a wrong or malformed date and a locked invitation (after
     the same work); InvitationExpired once the appointment is over (right date only).
     """
-    try:
-        given = date.fromisoformat(date_of_birth.strip()) if isinstance(date_of_birth, str) \
-            else date_of_birth
-    except ValueError:
-        given = None
-    given_text = given.isoformat() if isinstance(given, date) else "invalid"
     now = now or utcnow()
     with (store or get_store()).session() as session:
         row = _find(session, token)
-        stored = row.date_of_birth.isoformat() if row is not None else _NO_DATE
-        matches = hmac.compare_digest(stored.encode(), given_text.encode())
-        if row is None:
-            audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, None,
-                              {"ok": False, "known_token": False})
+        target = date_of_birth_gate(session, row, date_of_birth, audit.INVITATION_OPEN)
+        if target is None or row is None:
             return None
-        target = audit.target_of("invitation", row.id)
-        if row.failed_opens >= MAX_RESUME_FAILURES or not matches:
-            row.failed_opens += 1
-            audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
-                              {"ok": False, "failed_opens": row.failed_opens})
-            return None
-        row.failed_opens = 0
         draft = find_draft(session, draft_token_for(token))
         submitted = draft is not None and draft.submitted_screening_id is not None
         if now >= row.expires_at and not submitted and row.screening_id is None:

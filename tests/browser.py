@@ -52,7 +52,7 @@ def start_server(tmp: Path, database_url: str, extra_env: dict | None = None, *,
     port = port or free_port()
     log_path = tmp / f"server-{port}.log"
     env = {**os.environ, "DATABASE_URL": database_url, **(extra_env or {})}
-    cmd = [sys.executable, "-m", "streamlit", "run", "screening_app.py",
+    cmd = [sys.executable, "-m", "app_pages.serve", "run", "screening_app.py",  # as scripts/start.sh
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--logger.level", "info", *extra_args]
@@ -325,8 +325,8 @@ def finish_intake(page, first: str, last: str, answers: dict, meds: tuple[str, .
         names = page.locator("[class*='st-key-med_name_'] input")
         for i, med in enumerate(meds):
             if i:
-                press(page, "add_med")
-            fill_nth(page, names.nth(i), med)
+                press(page, "add_med")  # the row typed before closes to one line of text
+            fill_nth(page, names.last, med)
     else:
         tick(page, "q_takes_no_medications")
     press(page, "next")
@@ -341,9 +341,12 @@ def finish_intake(page, first: str, last: str, answers: dict, meds: tuple[str, .
     expect(page.get_by_text("Your answers were sent")).to_be_visible(timeout=30_000)
 
 
+BUSY_MS = 120_000  # a generous wait for a condition (never a sleep): the machine may be busy
+
+
 def sign_in(page, url: str, username: str, password: str) -> None:
     page.goto(f"{url}/staff")
-    wait_idle(page, timeout=60_000)
+    wait_idle(page, timeout=BUSY_MS)
     page.locator(".st-key-login_username input").fill(username)
     page.locator(".st-key-login_password input").fill(password)
-    act(page, page.get_by_role("button", name="Sign in").click)
+    act(page, page.get_by_role("button", name="Sign in").click, timeout=BUSY_MS)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.apptest_helpers import click_next, fill_step, new_app
+from tests.apptest_helpers import click_next, errors, fill_step, new_app
 from tests.conftest import CLEAN_ANSWERS
 
 LINE = re.compile(r"intake timing: (run|fragment) screen=(\w+)(?: meds=(\d+))? cpu_ms=([\d.]+) "
@@ -80,3 +80,164 @@ def test_resume_link_is_a_plain_link_not_a_code_block():
     assert not at.code  # the code block's highlighter cost a phone over a second per step
     assert "Need a break? Save your link" in [e.label for e in at.expander]
     assert CLEAN_ANSWERS["first_name"] not in links[0]
+
+
+def _medicines_step():
+    from forms.intake_state import IntakeState
+
+    at = new_app()
+    at.session_state["intake"] = IntakeState(step=5)
+    at.run()
+    return at
+
+
+def _boxes(at) -> set[str]:
+    return {t.key for t in at.text_input if t.key.startswith("med_")}
+
+
+def test_filled_medicine_rows_collapse_to_one_line_with_edit_and_remove():
+    at = _medicines_step()
+    first = at.session_state["intake"].meds[0].id
+    at.text_input(key=f"med_name_{first}").input("Xanax 0.5mg")
+    at.text_input(key=f"med_dose_{first}").input("0.5 mg")
+    at.radio(key=f"med_status_{first}").set_value("past")
+    at.button(key="add_med").click().run()
+    second = at.session_state["intake"].meds[1].id
+    # only the new row has input boxes; the first is text saying what was typed and read
+    assert _boxes(at) == {f"med_{f}_{second}" for f in ("name", "dose", "frequency")}
+    line = next(m.value for m in at.markdown if "Xanax" in m.value)
+    assert "**1. Xanax 0\\.5mg**" in line and "0\\.5 mg" in line and "I used to take it" in line
+    assert "We understood: alprazolam" in line
+    assert {b.key for b in at.button} >= {f"med_edit_{first}", f"med_remove_{first}"}
+    # Edit opens it again with what was typed; the blank new row stays open too
+    at.button(key=f"med_edit_{first}").click().run()
+    assert at.text_input(key=f"med_name_{first}").value == "Xanax 0.5mg"
+    assert at.text_input(key=f"med_dose_{first}").value == "0.5 mg"
+    assert at.radio(key=f"med_status_{first}").value == "past"
+    at.text_input(key=f"med_name_{first}").input("Zoloft").run()
+    at.button(key=f"med_done_{first}").click().run()
+    assert f"med_name_{first}" not in _boxes(at)
+    assert any("**1. Zoloft**" in m.value and "We understood: sertraline" in m.value
+               for m in at.markdown)
+    assert at.session_state["intake"].medications() == [
+        {"name": "Zoloft", "dose": "0.5 mg", "frequency": "", "status": "past"}]
+
+
+def test_a_collapsed_row_with_a_problem_opens_where_it_is_fixed():
+    at = _medicines_step()
+    first = at.session_state["intake"].meds[0].id
+    at.text_input(key=f"med_name_{first}").input("x" * 201)
+    at.button(key="add_med").click().run()
+    assert f"med_name_{first}" not in _boxes(at)
+    click_next(at)
+    assert at.session_state["intake"].step == 5
+    assert at.text_input(key=f"med_name_{first}").value == "x" * 201  # open, with its problem
+    assert len(errors(at)) == 1
+
+
+def test_patient_text_in_a_collapsed_row_is_shown_as_text_not_markup():
+    at = _medicines_step()
+    first = at.session_state["intake"].meds[0].id
+    at.text_input(key=f"med_name_{first}").input("[click](http://evil.test) <b>x</b>")
+    at.text_input(key=f"med_frequency_{first}").input("**twice**")
+    at.button(key="add_med").click().run()
+    line = next(m.value for m in at.markdown if "evil" in m.value)
+    assert "\\[click\\]\\(http://evil\\.test\\) \\<b\\>x\\</b\\>" in line
+    assert "\\*\\*twice\\*\\*" in line
+
+
+def test_back_on_the_medicines_step_every_filled_row_is_a_line():
+    at = _medicines_step()
+    first = at.session_state["intake"].meds[0].id
+    at.text_input(key=f"med_name_{first}").input("sertraline").run()
+    click_next(at)
+    assert at.session_state["intake"].step == 6
+    at.button(key="back").click().run()
+    assert at.session_state["intake"].step == 5
+    assert _boxes(at) == set()
+    assert any("**1. sertraline**" in m.value for m in at.markdown)
+    click_next(at)  # nothing typed is lost by the rows being text
+    assert at.session_state["intake"].medications()[0]["name"] == "sertraline"
+
+
+def _loaded_after(lines: list[str]) -> set[str]:
+    """The modules loaded by running these import statements in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = "\n".join([*lines, "import sys", "print(' '.join(sorted(sys.modules)))"])
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    return set(out.split())
+
+
+def _first_page_imports() -> list[str]:
+    """The top-level import statements of screening_app.py and app_pages/intake.py (the
+    imports inside functions are the lazy ones)."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    lines: list[str] = []
+    for script in ("screening_app.py", "app_pages/intake.py"):
+        tree = ast.parse((ROOT / script).read_text())
+        lines.extend(ast.unparse(node) for node in tree.body
+                     if isinstance(node, ast.Import)
+                     or (isinstance(node, ast.ImportFrom) and node.module != "__future__"))
+    assert any("app_pages.auth" in line for line in lines)
+    assert any("intake_state" in line for line in lines)
+    return lines
+
+
+HEAVY = {"sqlalchemy", "store", "rules", "services", "rapidfuzz", "pandas"}
+
+
+def test_the_first_patient_page_imports_no_database_or_rules_code():
+    """After a restart the first page's run imports what screening_app.py and the intake page
+    import at their top: none of it may pull in SQLAlchemy, the store or the rules engine
+    (about a second of CPU before the welcome page, once app_pages.auth did)."""
+    loaded = _loaded_after(_first_page_imports())
+    assert {m.split(".")[0] for m in loaded} & HEAVY == set()
+
+
+def test_the_server_launcher_imports_what_the_first_page_imports():
+    """app_pages.serve (scripts/start.sh) imports the first page's modules before the first
+    patient arrives: every project module the first page loads, and nothing heavy."""
+    from app_pages import serve
+
+    first_page = _loaded_after(_first_page_imports())
+    launcher = _loaded_after([f"import {name}" for name in serve.FIRST_PAGE])
+    ours = {m for m in first_page if m.split(".")[0] in ("app_pages", "forms", "core")}
+    assert ours and ours <= launcher, sorted(ours - launcher)
+    assert {m.split(".")[0] for m in launcher} & HEAVY == set()
+
+
+def test_the_welcome_page_has_the_browser_fetch_the_steps_widget_code():
+    from app_pages import prefetch
+
+    files = prefetch.widget_files()
+    # each widget's file is found in the installed Streamlit (a rename fails here, not silently)
+    assert [name.split(".")[0] for name in files] == list(prefetch.WIDGETS)
+    assert all((prefetch.static_js() / name).is_file() for name in files)
+    at = new_app()
+    [script] = [h.body for h in at.html if "__intakePrefetch" in str(h.body)]
+    assert all(f'"{name}"' in script for name in files)
+    at.button(key="start").click().run()
+    assert not [h for h in at.html if "__intakePrefetch" in str(h.body)]  # first pages only
+
+
+def test_the_review_page_shows_each_section_as_one_block_of_text():
+    from forms.steps import STEPS
+    from tests.apptest_helpers import complete_intake, texts
+
+    at = new_app()
+    complete_intake(at, {**CLEAN_ANSWERS, "takes_no_medications": False,
+                         "medications": [{"name": "sertraline", "dose": "50 mg"}]}, submit=False)
+    assert at.session_state["intake"].on_review
+    # one markdown per section (plus its title), not one per answer: ~35 elements fewer
+    assert len(at.markdown) <= 2 * (len(STEPS) - 1) + 4, len(at.markdown)  # + the resume link
+    shown = texts(at)
+    for text in ("First name", CLEAN_ANSWERS["first_name"], "sertraline (50 mg), now"):
+        assert text in shown

@@ -9,11 +9,19 @@ import zipfile
 
 import pytest
 
-from tests.browser import act, browser, server, shot, wait_idle  # noqa: F401 - fixtures
+from tests.browser import (  # noqa: F401 - fixtures
+    BUSY_MS,
+    act,
+    browser,
+    server,
+    shot,
+    sign_in,
+    wait_idle,
+)
 from tests.conftest import make_doc
-from tests.test_browser_fhir_download import BUSY_MS, PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
+PASSWORD = "a long clinic password"
 
 
 def test_exporter_sees_export_only_and_exports(browser, server):  # noqa: F811

@@ -13,6 +13,7 @@ from tests.browser import (
     FIRST,
     LAST,
     STEP_CODES,
+    act,
     choose,
     expect_step,
     fill,
@@ -89,9 +90,20 @@ def test_full_intake_with_refresh_and_resume(browser, server):
     expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible(
         timeout=120_000)
     press(page, "add_med")
-    fill_nth(page, names.nth(1), "Lamictal 200 mg")
+    # The first row is now one line of text (what was typed, how it was read) with Edit and
+    # Remove; only the new row has input boxes.
+    expect(names).to_have_count(1)
+    first_row = page.locator("[class*='st-key-med_row_']").first
+    expect(first_row).to_contain_text("Xanax 0.5mg prn for panic")
+    expect(first_row).to_contain_text("We understood: alprazolam")
+    fill_nth(page, names.last, "Lamictal 200 mg")
     expect(page.get_by_text("We understood: lamotrigine", exact=False)).to_be_visible()
     shot(page, "06_medications")
+    act(page, first_row.get_by_role("button", name="Edit").click)
+    expect(names).to_have_count(1)  # the first row open again, the second now a line
+    expect(names.first).to_have_value("Xanax 0.5mg prn for panic")
+    expect(page.locator("[class*='st-key-med_row_']").last).to_contain_text(
+        "We understood: lamotrigine")
     press(page, "next")
     expect_step(page, 7, "Blood pressure, height and weight")
     press(page, "next")  # vitals are optional

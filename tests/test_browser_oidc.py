@@ -17,6 +17,7 @@ import urllib.request
 import pytest
 
 from tests.browser import (  # noqa: F401 - browser is a fixture
+    BUSY_MS,
     ROOT,
     browser,
     free_port,
@@ -32,7 +33,6 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("node") or not (ROOT / "node_modules" / "oidc-provider").exists(),
                        reason="node or node_modules/oidc-provider missing: scripts/ensure-npm.sh"),
 ]
-BUSY_MS = 120_000
 USERS = {
     "carla": {"email": "carla@clinic.test", "groups": ["staff", "ketamine-clinicians"]},
     "rex": {"email": "rex@clinic.test", "groups": ["records"]},

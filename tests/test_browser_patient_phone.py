@@ -143,6 +143,11 @@ def test_whole_intake_on_a_phone_is_accessible(browser, server):  # noqa: F811
     names = page.locator("[class*='st-key-med_name_'] input")
     fill_nth(page, names.nth(0), "Xanax 0.5mg prn for panic")
     expect(page.get_by_text("We understood: alprazolam", exact=False)).to_be_visible(timeout=WAIT)
+    press(page, "add_med")  # the first row closes to a line of text with Edit and Remove
+    fill_nth(page, names.last, "Lamictal 200 mg")
+    expect(page.get_by_text("We understood: lamotrigine", exact=False)).to_be_visible(timeout=WAIT)
+    expect(page.locator("[class*='st-key-med_row_']").first).to_contain_text(
+        "Xanax 0.5mg prn for panic")
     check_page(page, "06_medications")
     press(page, "next")
     expect_fresh_step(page, 7, "Blood pressure, height and weight")

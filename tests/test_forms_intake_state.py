@@ -171,3 +171,40 @@ def test_a_draft_round_trips_with_its_medicines_and_language(language):
 
 def test_a_draft_step_beyond_the_form_opens_the_review():
     assert flow.from_draft({}, 99, "tok").on_review
+
+
+def test_only_the_row_being_edited_blank_rows_and_rows_with_a_problem_are_open():
+    state = flow.IntakeState(step=STEP_IDS.index("medications"))
+    first = flow.add_med(state)
+    assert flow.open_meds(state) == {first.id}
+    first.name = "sertraline"
+    second = flow.add_med(state)  # adding a row closes the one typed before
+    assert state.editing == second.id and flow.open_meds(state) == {second.id}
+    second.name = "Lamictal"
+    flow.edit_med(state, first.id)
+    assert flow.open_meds(state) == {first.id}
+    flow.edit_med(state, None)
+    assert flow.open_meds(state) == set()
+    third = flow.add_med(state)
+    flow.edit_med(state, first.id)
+    assert flow.open_meds(state) == {first.id, third.id}  # a blank row is never text
+    flow.remove_med(state, first.id)
+    assert state.editing is None and flow.open_meds(state) == {third.id}
+    flow.edit_med(state, "no-such-row")
+    assert state.editing is None
+
+
+def test_a_row_with_a_problem_opens_and_moving_closes_the_rest():
+    state = flow.IntakeState(step=STEP_IDS.index("medications"))
+    blank, long_name, fine = flow.add_med(state), flow.add_med(state), flow.add_med(state)
+    long_name.name, fine.name = "x" * 201, "sertraline"
+    assert not flow.next_step(state, {"takes_no_medications": False}, TODAY)
+    # medications[0] is the first *filled* row: the long name, not the blank row above it
+    assert "medications[0].name" in state.problems
+    assert flow.open_meds(state) == {blank.id, long_name.id, fine.id}
+    state.editing = None
+    assert flow.open_meds(state) == {blank.id, long_name.id}
+    long_name.name = "Xanax"
+    assert flow.next_step(state, {"takes_no_medications": False}, TODAY)
+    flow.back(state, {})
+    assert state.current.id == "medications" and flow.open_meds(state) == {blank.id}

@@ -20,9 +20,11 @@ from store import (
     save_draft,
 )
 from store.drafts import MAX_RESUME_FAILURES
+from store.invitations import open_invitation
 from store.models import AuditFilters
 from store.schema import DraftRow, utcnow
 from tests.conftest import make_doc
+from tests.test_store_invitations import invite
 
 DOB = "1985-06-15"
 ANSWERS = {"first_name": "Ann", "last_name": "Lee", "date_of_birth": DOB}
@@ -90,6 +92,23 @@ def test_too_many_wrong_dates_lock_resume_but_not_the_own_session(saved):
     assert load_draft_by_token(token).answers == ANSWERS
     rows, _ = list_audit(AuditFilters(action="draft_resume"), page_size=100)
     assert all(r.details["ok"] is False for r in rows)
+
+
+@pytest.mark.parametrize("opener", ["draft", "invitation"])
+def test_a_right_date_resets_the_count_of_wrong_ones(store_db, opener):
+    """Both links share one date-of-birth gate: failures below the limit are forgiven by
+    the right date, so a patient who mistypes a few times on different days is not locked."""
+    if opener == "draft":
+        _, token = create_draft()
+        save_draft(token, ANSWERS, 2, DOB)
+        open_link = resume_draft
+    else:
+        _, token = invite()
+        open_link = open_invitation
+    for _ in range(2):
+        for _ in range(MAX_RESUME_FAILURES - 1):
+            assert open_link(token, "2000-01-01") is None
+        assert open_link(token, DOB) is not None
 
 
 def test_a_submitted_draft_shows_no_answers_and_cannot_change(saved, store_db):

@@ -19,6 +19,7 @@ from rules.engine import build_engine
 from services import intake
 from store import (
     QueueFilters,
+    chain,
     create_user,
     get_screening,
     list_audit,
@@ -207,6 +208,9 @@ def test_run_records_new_evaluation_beside_the_old_and_requeues(db, scene, overl
     assert back_run.changed == 4 and back_run.requeued == 0  # losing flags never requeues
     assert _flags(db, bipolar.id) == {"bipolar_disorder": ("review", False)}
     assert len(evaluation_history(bipolar.id).changes) == 2
+    with db.session(readonly=True) as session:  # the runs' audit rows chain in id order
+        report = chain.verify(session)
+    assert report.ok, report.problem
 
 
 @pytest.mark.parametrize(("options", "expected"), [
@@ -401,3 +405,38 @@ def test_benchmark_seed_gives_each_copy_its_own_templates_flags(db):
             table.setdefault(f.screening_id, []).append(f.rule_id)
     assert len(stored) == 180
     assert {i: table.get(i, []) for i in stored} == stored
+
+
+def test_ranges_are_written_in_order_by_a_writer_thread_on_postgresql(db, overlay_engine):
+    """On PostgreSQL the server stores a range while the next one is evaluated; on SQLite
+    each range is written where it was evaluated. Either way in id order, each once."""
+    import threading
+
+    ids = [_submit(bipolar_disorder="yes") for _ in range(7)]
+    seen = []
+    summary = reevaluate(overlay_engine, ReevaluateOptions(span=2),
+                         on_change=lambda c: seen.append((c.screening_id, threading.current_thread().name)))
+    assert summary.changed == 7 and [sid for sid, _ in seen] == ids
+    expected = reevaluate_module.WRITER_THREAD if db.dialect == "postgresql" else "MainThread"
+    assert {name for _, name in seen} == {expected}
+
+
+def test_a_failed_write_stops_the_run_and_is_raised_never_swallowed(db, overlay_engine, monkeypatch):
+    ids = [_submit(bipolar_disorder="yes") for _ in range(6)]
+    original = reevaluate_module._write
+    calls = []
+
+    def fail_on_second_range(session, pending, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(session, pending, *args)
+
+    monkeypatch.setattr(reevaluate_module, "_write", fail_on_second_range)
+    with pytest.raises(RuntimeError, match="disk full"):
+        reevaluate(overlay_engine, ReevaluateOptions(span=2))
+    assert get_screening(ids[0]).highest_severity == "defer"  # the first range was committed
+    assert get_screening(ids[2]).highest_severity == "review"  # the failed one rolled back
+    assert _count(db, EvaluationChangeRow) == 2
+    monkeypatch.setattr(reevaluate_module, "_write", original)
+    assert reevaluate(overlay_engine, ReevaluateOptions()).changed == 4  # a new run finishes it

@@ -3,7 +3,8 @@
 - ``python -m exports questionnaire --fhir [--out FILE]``: print (or write) our
   Questionnaire as FHIR R4 JSON, generated from the question table;
 - ``python -m exports --format fhir --out DIR [filters] [--deidentified]``: the Bulk Data
-  NDJSON files (``exports.cli`` parses the CSV export's options and calls ``fhir_export``).
+  NDJSON files (``exports.cli`` parses the options and runs it: one runner for CSV and
+  FHIR).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from exports.core import ExportOptions
 from forms.fhir import build_questionnaire
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -40,26 +40,4 @@ def questionnaire_main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         err.write(f"{PROG}: error: cannot write {args.out}: {exc.strerror or exc}\n")
         return EXIT_FAILED
     out.write(f"wrote the Questionnaire to {args.out}\n")
-    return EXIT_OK
-
-
-def fhir_export(options: ExportOptions, directory: Path, actor: str, out: TextIO,
-                err: TextIO) -> int:
-    from exports.fhir.api import export_fhir_as_system
-    from store.cli import os_user
-
-    try:
-        result = export_fhir_as_system(options, actor, directory, os_user=os_user())
-    except OSError as exc:
-        err.write(f"python -m exports: error: cannot write to {directory}: {exc.strerror or exc}\n")
-        return EXIT_FAILED
-    except Exception as exc:
-        # The class only: a database error's text may quote the statement's parameters.
-        err.write(f"python -m exports: error: the export failed ({type(exc).__name__}); "
-                  "nothing written\n")
-        return EXIT_FAILED
-    width = max(len(name) for name in result.files)
-    for name in result.files:
-        out.write(f"{name:<{width}}  {result.rows[name]:>9,} resources\n")
-    out.write(f"wrote {len(result.files)} files to {result.directory} (audited as {actor})\n")
     return EXIT_OK
