@@ -20,6 +20,7 @@ from core.evaluation import (
     MedicationCandidate,
     MedicationMatch,
     MedicationReading,
+    adopt,
     trusted_builder,
 )
 from core.vocab import SEVERITY_RANK
@@ -46,8 +47,6 @@ _COMPARE: dict[str, Callable[[float, Any], bool]] = {
 _new_evidence = trusted_builder(Evidence)
 _new_flag = trusted_builder(Flag)
 _new_evaluation = trusted_builder(Evaluation)
-_READING_FIELDS = frozenset(MedicationReading.model_fields)
-_set_attribute = object.__setattr__
 
 
 class _Context:
@@ -56,12 +55,15 @@ class _Context:
     def __init__(self, screening: Screening, meds: tuple[MedicationReading, ...]):
         self.answers = screening.answers
         self.derived: dict[str, float | None] = {"age": screening.age, "bmi": screening.bmi}
-        self.set_meds(tuple(m for m in meds if m.use == "current"))
+        self.set_meds(tuple([m for m in meds if m.use == "current"]))
 
     def set_meds(self, meds: tuple[MedicationReading, ...]) -> None:
         """The readings the medication conditions look at, and every class read in them."""
         self.meds = meds
-        self.classes: frozenset[str] = frozenset().union(*(m.classes for m in meds))
+        classes: set[str] = set()
+        for m in meds:
+            classes.update(m.classes)
+        self.classes = classes
 
 
 @lru_cache(maxsize=4096)
@@ -121,15 +123,7 @@ def read_medication(position: int, medication: Medication, resolution: Resolutio
     data = entry[1].__dict__.copy()
     data["dose"], data["frequency"] = medication.dose, medication.frequency
     data["use"], data["position"] = medication.status, position
-    reading: MedicationReading = _new_object(MedicationReading)
-    _set_attribute(reading, "__dict__", data)
-    _set_attribute(reading, "__pydantic_fields_set__", set(_READING_FIELDS))
-    _set_attribute(reading, "__pydantic_extra__", None)
-    _set_attribute(reading, "__pydantic_private__", None)
-    return reading
-
-
-_new_object = object.__new__
+    return adopt(MedicationReading, data)
 
 
 Check = Callable[[_Context], "list[Evidence] | None"]
@@ -227,7 +221,7 @@ class _Compiled:
     """A catalogue's rules as functions, each with its place among the flags (urgent first,
     then by severity, then catalogue order), built once per catalogue."""
 
-    __slots__ = ("catalogue", "checks", "with_unless")
+    __slots__ = ("catalogue", "checks", "flags", "with_unless")
 
     def __init__(self, catalogue: CatalogueFile):
         self.catalogue = catalogue
@@ -238,6 +232,10 @@ class _Compiled:
         self.checks: tuple[tuple[int, Rule, Check], ...] = tuple(
             (place[i], rule, _compile(rule.when)) for i, rule in enumerate(rules))
         self.with_unless = any(rule.unless for rule in rules)
+        # Each rule's flag but its evidence, in Flag's field order (checked once, here).
+        self.flags: dict[str, dict[str, Any]] = {rule.id: _new_flag(
+            rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
+            evidence=(), source=rule.source).__dict__ for rule in rules}
 
 
 _COMPILED: dict[int, _Compiled] = {}  # by identity; the entry holds its catalogue (see _READINGS)
@@ -258,7 +256,7 @@ def evaluate(
     resolve: Callable[[str], Resolution],
     ruleset_version: str,
 ) -> Evaluation:
-    meds = tuple(read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications))
+    meds = tuple([read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications)])
     ctx = _Context(screening, meds)
     compiled = _compiled(catalogue)
     fired: list[tuple[int, Rule, list[Evidence]]] = []
@@ -270,10 +268,9 @@ def evaluate(
     if compiled.with_unless:  # a rule that does not apply when another one fired
         ids = {rule.id for _, rule, _ in fired}
         fired = [hit for hit in fired if ids.isdisjoint(hit[1].unless)]
-    flags = tuple(
-        _new_flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
-                  evidence=tuple(evidence), source=rule.source)
-        for _, rule, evidence in fired)
+    templates = compiled.flags
+    flags = tuple([adopt(Flag, {**templates[rule.id], "evidence": tuple(evidence)})
+                   for _, rule, evidence in fired])
     to_measure = tuple(label for code, label in VITALS_TO_MEASURE
                        if screening.answers.get(code) is None)
     return _new_evaluation(ruleset_version=ruleset_version, flags=flags, medications=meds,
