@@ -27,7 +27,7 @@ from core.vocab import SEVERITY_RANK
 from forms.definition import QUESTIONS_BY_CODE
 from forms.models import Medication, Screening
 from rules.catalogue import CatalogueFile, Condition, Rule
-from rules.resolver import Resolution
+from rules.resolver import Match, Resolution
 
 VITALS_TO_MEASURE = (("systolic_bp", "Blood pressure"), ("heart_rate", "Heart rate"),
                      ("height_cm", "Height"), ("weight_kg", "Weight"))
@@ -47,6 +47,7 @@ _COMPARE: dict[str, Callable[[float, Any], bool]] = {
 _new_evidence = trusted_builder(Evidence)
 _new_flag = trusted_builder(Flag)
 _new_evaluation = trusted_builder(Evaluation)
+_new_reading = trusted_builder(MedicationReading)
 
 
 class _Context:
@@ -87,43 +88,43 @@ def _med_evidence(reading: MedicationReading) -> Evidence:
                          classes=reading.classes)
 
 
-def _base_reading(resolution: Resolution) -> MedicationReading:
-    """What the resolver read in a line, as the reading shape (dose, use and position are
-    filled per screening by ``read_medication``)."""
-    return MedicationReading(
-        text=resolution.text, status=resolution.status, matched=resolution.matched or None,
-        generic=resolution.generic or None, classes=resolution.classes,
-        method=resolution.method or None,
-        matches=tuple(MedicationMatch(query=m.query, matched=m.product.name, generic=m.product.generic,
-                                      classes=m.product.classes, method=m.method, score=m.score)
-                      for m in resolution.matches),
-        candidates=tuple(MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
-                         for c in resolution.candidates),
-        unmatched=resolution.unmatched, dose="", frequency="", use="current", position=0)
+# Each drug read, as the reading shape, built once and shared by every line that read the
+# same words as the same product (immutable). Plain values as the key; cleared when full.
+_MATCHES: dict[tuple[str, str, str, tuple[str, ...], str, float | None], MedicationMatch] = {}
+_MATCHES_MAX = 50_000
 
 
-# Resolutions are cached by the resolver and immutable: their reading is built once. Keyed
-# by identity (hashing a resolution would cost more than building it); the entry holds the
-# resolution, so its id cannot be reused while the entry lives.
-_READINGS: dict[int, tuple[Resolution, MedicationReading]] = {}
-_READINGS_MAX = 100_000
+def _reading_match(match: Match) -> MedicationMatch:
+    product = match.product
+    key = (match.query, product.name, product.generic, product.classes, match.method, match.score)
+    found = _MATCHES.get(key)
+    if found is None:
+        if len(_MATCHES) >= _MATCHES_MAX:
+            _MATCHES.clear()
+        found = _MATCHES[key] = MedicationMatch(
+            query=match.query, matched=product.name, generic=product.generic,
+            classes=product.classes, method=match.method, score=match.score)
+    return found
 
 
 def read_medication(position: int, medication: Medication, resolution: Resolution
                     ) -> MedicationReading:
-    """One medication line as typed, with what the resolver read in it."""
-    entry = _READINGS.get(id(resolution))
-    if entry is None or entry[0] is not resolution:
-        if len(_READINGS) >= _READINGS_MAX:
-            _READINGS.clear()
-        entry = (resolution, _base_reading(resolution))
-        _READINGS[id(resolution)] = entry
-    # Copies of validated values (a Medication's dose, frequency and status; an int): what
-    # model_copy(update=...) gives, without its generic copying.
-    data = entry[1].__dict__.copy()
-    data["dose"], data["frequency"] = medication.dose, medication.frequency
-    data["use"], data["position"] = medication.status, position
-    return adopt(MedicationReading, data)
+    """One medication line as typed, with what the resolver read in it.
+
+    Built for each screening rather than kept per line: a cache of these per distinct line
+    was a quarter of a million long-lived objects that every full garbage collection
+    walked, costing more than building them. Built from typed values (the resolver's frozen
+    result, the screening's validated Medication), so not validated a second time.
+    """
+    return _new_reading(
+        text=resolution.text, status=resolution.status, matched=resolution.matched or None,
+        generic=resolution.generic or None, classes=resolution.classes,
+        method=resolution.method or None,
+        matches=tuple([_reading_match(m) for m in resolution.matches]),
+        candidates=tuple([MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
+                          for c in resolution.candidates]),
+        unmatched=resolution.unmatched, dose=medication.dose, frequency=medication.frequency,
+        use=medication.status, position=position)
 
 
 Check = Callable[[_Context], "list[Evidence] | None"]
@@ -203,7 +204,7 @@ def _compile(cond: Condition) -> Check:
     raise ValueError(f"unknown operator in {cond!r}")  # pragma: no cover - closed set, checked at load
 
 
-_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _READINGS)
+_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _COMPILED)
 
 
 def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
@@ -238,7 +239,9 @@ class _Compiled:
             evidence=(), source=rule.source).__dict__ for rule in rules}
 
 
-_COMPILED: dict[int, _Compiled] = {}  # by identity; the entry holds its catalogue (see _READINGS)
+# By identity (hashing a catalogue would cost more than compiling it); the entry holds its
+# catalogue, so the id cannot be reused while the entry lives.
+_COMPILED: dict[int, _Compiled] = {}
 
 
 def _compiled(catalogue: CatalogueFile) -> _Compiled:
