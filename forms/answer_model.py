@@ -209,7 +209,7 @@ def _check_document(document: dict[str, Any], info: ValidationInfo) -> Screening
             answers = {code: value for code, value in answers.items() if value is not None}
             break
     if meds:  # a medicine's fields, in order (what model_dump gives this flat model, faster)
-        answers["medications"] = [dict(m.__dict__) for m in meds]
+        answers["medications"] = [m.__dict__.copy() for m in meds]
     return checks.validated_screening(document["form_version"], answers, meds, submitted,
                                       today, age)
 
