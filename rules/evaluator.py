@@ -20,6 +20,7 @@ from core.evaluation import (
     MedicationCandidate,
     MedicationMatch,
     MedicationReading,
+    adopt,
     trusted_builder,
 )
 from core.vocab import SEVERITY_RANK
@@ -112,10 +113,8 @@ def read_medication(position: int, medication: Medication, resolution: Resolutio
     costing more than building them.
     """
     matches, candidates = resolution.matches, resolution.candidates
-    # What trusted_builder gives (values already of the field types), without its checks:
-    # every field given, in field order.
-    reading: MedicationReading = _new_object(MedicationReading)
-    _set_attribute(reading, "__dict__", {
+    # Every field, in field order, each already of its type (core.evaluation.adopt).
+    return adopt(MedicationReading, {
         "text": resolution.text, "status": resolution.status,
         "matched": resolution.matched or None, "generic": resolution.generic or None,
         "classes": resolution.classes, "method": resolution.method or None,
@@ -124,15 +123,6 @@ def read_medication(position: int, medication: Medication, resolution: Resolutio
                              for c in candidates]) if candidates else (),
         "unmatched": resolution.unmatched, "dose": medication.dose,
         "frequency": medication.frequency, "use": medication.status, "position": position})
-    _set_attribute(reading, "__pydantic_fields_set__", set(_READING_FIELDS))
-    _set_attribute(reading, "__pydantic_extra__", None)
-    _set_attribute(reading, "__pydantic_private__", None)
-    return reading
-
-
-_new_object = object.__new__
-_READING_FIELDS = tuple(MedicationReading.model_fields)
-_set_attribute = object.__setattr__
 
 
 Check = Callable[[_Context], "list[Evidence] | None"]
