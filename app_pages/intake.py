@@ -600,21 +600,23 @@ def draw_review(s: flow.IntakeState, tx: Text) -> None:
             head, button = st.columns([4, 1])
             head.markdown(f"**{ui.md_escape(title)}**")
             button.button(tx.ui("edit"), key=f"edit_{step.id}", on_click=on_edit, args=(index,))
+            # One block of text per section, not one per answer: the review page is the
+            # longest page a phone draws, and each markdown element costs it time.
             if step.id == "medications":
                 meds = s.medications()
-                if not meds:
-                    st.markdown(tx.ui("no_medicines"))
+                lines = [] if meds else [tx.ui("no_medicines")]
                 for med in meds:
                     extra = ", ".join(x for x in (med["dose"], med["frequency"]) if x)
                     when = tx.ui("med_now_short" if med["status"] == "current" else "med_past_short")
-                    st.markdown(f"- {ui.md_escape(med['name'])}"
-                                f"{' (' + ui.md_escape(extra) + ')' if extra else ''}, {when}")
+                    lines.append(f"- {ui.md_escape(med['name'])}"
+                                 f"{' (' + ui.md_escape(extra) + ')' if extra else ''}, {when}")
+                st.markdown("\n".join(lines))
                 continue
-            for question in step.questions():
-                if question.when is not None and not question.when.holds(answers):
-                    continue
-                st.markdown(f"{ui.md_escape(tx.label(question))}  \n"
-                            f"**{ui.md_escape(_shown(question, answers.get(question.code), tx))}**")
+            st.markdown("\n\n".join(
+                f"{ui.md_escape(tx.label(question))}  \n"
+                f"**{ui.md_escape(_shown(question, answers.get(question.code), tx))}**"
+                for question in step.questions()
+                if question.when is None or question.when.holds(answers)))
     other = {c: m for c, m in s.problems.items()
              if base_code(c) not in STEPS[-1].codes}
     for code, message in other.items():

@@ -50,6 +50,7 @@ def raw_rows(n: int, templates: int, seed: int) -> list[tuple[Any, ...]]:
                   "count_defer": 0, "count_review": 1, "count_adjust": 0, "count_info": 1,
                   "urgent": False, "highest_severity": "review", "review_status": "unreviewed",
                   "decision": None, "reviewer": None, "reviewed_at": None, "latest_review_id": None,
+                  "language": "en",
                   "document": document, "evaluation": evaluation, "review_note": None}
         rows.append(tuple(fields[name] for name in RAW_FIELDS))
     return rows

@@ -8,7 +8,8 @@ Imports only pydantic and ``core``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
@@ -137,3 +138,52 @@ class Evaluation(_Shape):
         """The stored form (JSON types only)."""
         data: dict[str, Any] = self.model_dump(mode="json")
         return data
+
+
+_Built = TypeVar("_Built", bound=BaseModel)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def adopt(cls: type[_Built], data: dict[str, Any]) -> _Built:
+    """An instance of ``cls`` holding ``data`` as it is: every field, in field order, each
+    already of its type (the caller's promise; ``trusted_builder`` checks the names)."""
+    built: _Built = _new_object(cls)
+    _set_attribute(built, "__dict__", data)
+    _set_attribute(built, "__pydantic_fields_set__", set(data))
+    _set_attribute(built, "__pydantic_extra__", None)
+    _set_attribute(built, "__pydantic_private__", None)
+    return built
+
+
+def trusted_builder(cls: type[_Built]) -> Callable[..., _Built]:
+    """A fast constructor of ``cls`` from values that are already of the field types (the
+    rules evaluator builds every flag and evidence of every screening from validated
+    answers, readings and catalogue entries): what ``model_construct`` gives, the same
+    ``__dict__`` in field order, defaults and fields set, without its per-field work.
+    A missing required field or an unknown one is an error, never a silent None;
+    ``tests/test_core.py`` compares shapes built this way with validated ones, and
+    ``tests/test_vignettes.py`` each evaluation with its validated round trip."""
+    fields = cls.model_fields
+    template: dict[str, Any] = {}
+    for name, field in fields.items():
+        if field.default_factory is not None:  # pragma: no cover - these shapes have none
+            raise TypeError(f"{cls.__name__}.{name}: a default factory is not copied safely")
+        template[name] = None if field.is_required() else field.default
+    required = frozenset(name for name, field in fields.items() if field.is_required())
+    known = frozenset(fields)
+
+    def build(**values: Any) -> _Built:
+        given = values.keys()
+        if given != known and not (required <= given and given <= known):
+            raise TypeError(f"{cls.__name__}: missing {sorted(required - given)}, "
+                            f"unknown {sorted(given - known)}")
+        data = template.copy()
+        data.update(values)
+        built: _Built = _new_object(cls)
+        _set_attribute(built, "__dict__", data)
+        _set_attribute(built, "__pydantic_fields_set__", set(values))
+        _set_attribute(built, "__pydantic_extra__", None)
+        _set_attribute(built, "__pydantic_private__", None)
+        return built
+    return build

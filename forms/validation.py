@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -90,7 +91,18 @@ def age_on(birth: date, on: date) -> int:
 def bmi_of(height_cm: int | None, weight_kg: int | None) -> float | None:
     if not height_cm or not weight_kg:
         return None
-    return round(weight_kg / (height_cm / 100) ** 2, 1)
+    key = (height_cm, weight_kg)
+    bmi = _BMI.get(key)
+    if bmi is None:  # round() to a tenth costs more than the rest of a document's checks
+        bmi = round(weight_kg / (height_cm / 100) ** 2, 1)
+        if len(_BMI) < _BMI_MAX:
+            _BMI[key] = bmi
+    return bmi
+
+
+# BMI by (height, weight): whole numbers in the question table's ranges, so a bounded set
+_BMI: dict[tuple[int, int], float] = {}
+_BMI_MAX = 200_000
 
 
 def _allowed(question: Question) -> str:
@@ -302,9 +314,10 @@ def base_code(code: str) -> str:
     return code.split("[", 1)[0].split(".", 1)[0]
 
 
-def cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: set[str]) -> list[Problem]:
+def cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: AbstractSet[str]
+                ) -> list[Problem]:
     """The checks across answers, over the answers that passed their own checks (also the
-    generated answer model's validator)."""
+    generated answer model's validator, on every document accepted: keep it lean)."""
     problems: list[Problem] = []
     systolic, diastolic = cleaned.get("systolic_bp"), cleaned.get("diastolic_bp")
     if "systolic_bp" not in invalid and "diastolic_bp" not in invalid:
@@ -321,10 +334,11 @@ def cross_field(cleaned: dict[str, Any], meds: list[Medication], invalid: set[st
             problems.append(Problem(code=code, message="must be ticked to submit"))
     signature = cleaned.get("signature_name")
     first, last = cleaned.get("first_name"), cleaned.get("last_name")
-    if signature and first and last and normalise_name(signature) != normalise_name(f"{first} {last}"):
+    if signature and first and last and signature != (given := f"{first} {last}") and (
+            normalise_name(signature) != normalise_name(given)):
         problems.append(Problem(
             code="signature_name",
-            message=f"must match your first and last name as given: {first} {last}",
+            message=f"must match your first and last name as given: {given}",
         ))
     if "medications" not in invalid and "takes_no_medications" in cleaned:
         current = [m for m in meds if m.status == "current"]
@@ -407,8 +421,8 @@ def validated_screening(form_version: str, cleaned: dict[str, Any], meds: list[M
     """The Screening of validated values, built without validating them again (what
     ``Screening.model_construct`` does, without its per-field default handling: every
     field is given here; ``tests/test_forms_answer_model.py`` compares with a validated one)."""
-    screening = Screening.__new__(Screening)
-    object.__setattr__(screening, "__dict__", {
+    screening: Screening = _new_object(Screening)
+    _set_attribute(screening, "__dict__", {
         "form_version": form_version,
         "answers": cleaned,
         "medications": tuple(meds),
@@ -417,10 +431,14 @@ def validated_screening(form_version: str, cleaned: dict[str, Any], meds: list[M
         "age": age,
         "bmi": bmi_of(cleaned.get("height_cm"), cleaned.get("weight_kg")),
     })
-    object.__setattr__(screening, "__pydantic_fields_set__", set(_SCREENING_FIELDS))
-    object.__setattr__(screening, "__pydantic_extra__", None)
-    object.__setattr__(screening, "__pydantic_private__", None)
+    _set_attribute(screening, "__pydantic_fields_set__", set(_SCREENING_FIELDS))
+    _set_attribute(screening, "__pydantic_extra__", None)
+    _set_attribute(screening, "__pydantic_private__", None)
     return screening
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
 
 
 def _checked_document(raw: dict[str, Any], today: date | None) -> Screening:

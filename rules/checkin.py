@@ -42,7 +42,7 @@ def _context(facts: dict[str, float], meds: tuple[MedicationReading, ...]) -> _C
     ctx = _Context.__new__(_Context)
     ctx.answers = {}
     ctx.derived = dict[str, float | None](facts)
-    ctx.meds = meds
+    ctx.set_meds(meds)
     return ctx
 
 

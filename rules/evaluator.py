@@ -14,12 +14,20 @@ from functools import lru_cache
 from typing import Any
 
 from core.evaluation import Evaluation as Evaluation
-from core.evaluation import Evidence, Flag, MedicationCandidate, MedicationMatch, MedicationReading
+from core.evaluation import (
+    Evidence,
+    Flag,
+    MedicationCandidate,
+    MedicationMatch,
+    MedicationReading,
+    adopt,
+    trusted_builder,
+)
 from core.vocab import SEVERITY_RANK
 from forms.definition import QUESTIONS_BY_CODE
 from forms.models import Medication, Screening
 from rules.catalogue import CatalogueFile, Condition, Rule
-from rules.resolver import Resolution
+from rules.resolver import Match, Resolution
 
 VITALS_TO_MEASURE = (("systolic_bp", "Blood pressure"), ("heart_rate", "Heart rate"),
                      ("height_cm", "Height"), ("weight_kg", "Weight"))
@@ -34,13 +42,25 @@ _COMPARE: dict[str, Callable[[float, Any], bool]] = {
 }
 
 
+# The shapes of an evaluation built from values already validated (answers of a validated
+# screening, readings, catalogue entries): no second validation per flag and evidence.
+_new_evidence = trusted_builder(Evidence)
+_new_flag = trusted_builder(Flag)
+_new_evaluation = trusted_builder(Evaluation)
+
+
 class _Context:
-    __slots__ = ("answers", "derived", "meds")
+    __slots__ = ("answers", "classes", "derived", "meds")
 
     def __init__(self, screening: Screening, meds: tuple[MedicationReading, ...]):
         self.answers = screening.answers
         self.derived: dict[str, float | None] = {"age": screening.age, "bmi": screening.bmi}
-        self.meds = tuple(m for m in meds if m.current)
+        self.set_meds(tuple(m for m in meds if m.current))
+
+    def set_meds(self, meds: tuple[MedicationReading, ...]) -> None:
+        """The readings the medication conditions look at, and every class read in them."""
+        self.meds = meds
+        self.classes: frozenset[str] = frozenset().union(*(m.classes for m in meds))
 
 
 @lru_cache(maxsize=4096)
@@ -54,50 +74,55 @@ def _scalar_answer_evidence(code: str, value: str | bool | int | float, _kind: s
 def _answer_evidence(code: str, value: Any) -> Evidence:
     if isinstance(value, str | bool | int | float):
         return _scalar_answer_evidence(code, value, type(value).__name__)
-    return Evidence(kind="answer", code=code, answer=value, label=None)
+    return _new_evidence(kind="answer", code=code, answer=value, label=None)
 
 
 def _med_evidence(reading: MedicationReading) -> Evidence:
-    return Evidence(kind="medication", medication=reading.text, dose=reading.dose or None,
-                    frequency=reading.frequency or None, matched=reading.matched,
-                    generic=reading.generic, method=reading.method or reading.status,
-                    classes=reading.classes)
+    return _new_evidence(kind="medication", medication=reading.text, dose=reading.dose or None,
+                         frequency=reading.frequency or None, matched=reading.matched,
+                         generic=reading.generic, method=reading.method or reading.status,
+                         classes=reading.classes)
 
 
-def _base_reading(resolution: Resolution) -> MedicationReading:
-    """What the resolver read in a line, as the reading shape (dose, use and position are
-    filled per screening by ``read_medication``)."""
-    return MedicationReading(
-        text=resolution.text, status=resolution.status, matched=resolution.matched or None,
-        generic=resolution.generic or None, classes=resolution.classes,
-        method=resolution.method or None,
-        matches=tuple(MedicationMatch(query=m.query, matched=m.product.name, generic=m.product.generic,
-                                      classes=m.product.classes, method=m.method, score=m.score)
-                      for m in resolution.matches),
-        candidates=tuple(MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
-                         for c in resolution.candidates),
-        unmatched=resolution.unmatched, dose="", frequency="", use="current", position=0)
+# Each drug read, as the reading shape, built once and shared by every line that read the
+# same words as the same product (immutable). Plain values as the key; cleared when full.
+_MATCHES: dict[tuple[str, str, str, tuple[str, ...], str, float | None], MedicationMatch] = {}
+_MATCHES_MAX = 50_000
 
 
-# Resolutions are cached by the resolver and immutable: their reading is built once. Keyed
-# by identity (hashing a resolution would cost more than building it); the entry holds the
-# resolution, so its id cannot be reused while the entry lives.
-_READINGS: dict[int, tuple[Resolution, MedicationReading]] = {}
-_READINGS_MAX = 100_000
+def _reading_match(match: Match) -> MedicationMatch:
+    product = match.product
+    key = (match.query, product.name, product.generic, product.classes, match.method, match.score)
+    found = _MATCHES.get(key)
+    if found is None:
+        if len(_MATCHES) >= _MATCHES_MAX:
+            _MATCHES.clear()
+        found = _MATCHES[key] = MedicationMatch(
+            query=match.query, matched=product.name, generic=product.generic,
+            classes=product.classes, method=match.method, score=match.score)
+    return found
 
 
 def read_medication(position: int, medication: Medication, resolution: Resolution
                     ) -> MedicationReading:
-    """One medication line as typed, with what the resolver read in it."""
-    entry = _READINGS.get(id(resolution))
-    if entry is None or entry[0] is not resolution:
-        if len(_READINGS) >= _READINGS_MAX:
-            _READINGS.clear()
-        entry = (resolution, _base_reading(resolution))
-        _READINGS[id(resolution)] = entry
-    # Copies of validated values (a Medication's dose, frequency and status; an int).
-    return entry[1].model_copy(update={"dose": medication.dose, "frequency": medication.frequency,
-                                       "use": medication.status, "position": position})
+    """One medication line as typed, with what the resolver read in it.
+
+    Built for each screening (from the resolver's typed values and the validated
+    medication) rather than kept per line: a cache of these models per distinct line was
+    a quarter of a million long-lived objects that every full garbage collection walked,
+    costing more than building them.
+    """
+    matches, candidates = resolution.matches, resolution.candidates
+    # Every field, in field order, each already of its type (core.evaluation.adopt).
+    return adopt(MedicationReading, {
+        "text": resolution.text, "status": resolution.status,
+        "matched": resolution.matched or None, "generic": resolution.generic or None,
+        "classes": resolution.classes, "method": resolution.method or None,
+        "matches": tuple([_reading_match(m) for m in matches]) if matches else (),
+        "candidates": tuple([MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
+                             for c in candidates]) if candidates else (),
+        "unmatched": resolution.unmatched, "dose": medication.dose,
+        "frequency": medication.frequency, "use": medication.status, "position": position})
 
 
 Check = Callable[[_Context], "list[Evidence] | None"]
@@ -123,8 +148,8 @@ def _compile(cond: Condition) -> Check:
             chosen = ctx.answers.get(code) or ()
             hits = [v for v in chosen if v in values]
             if hits:
-                return [Evidence(kind="answer", code=code, answer=hits,
-                                 label=", ".join(question.label_of(v) for v in hits))]
+                return [_new_evidence(kind="answer", code=code, answer=hits,
+                                      label=", ".join(question.label_of(v) for v in hits))]
             return None
         return has_any
     if cond.compare is not None:
@@ -136,7 +161,7 @@ def _compile(cond: Condition) -> Check:
             value = ctx.derived[name] if derived else ctx.answers.get(name)
             if value is not None and compare_op(value, than):
                 if derived:
-                    return [Evidence(kind="derived", code=name, answer=value)]
+                    return [_new_evidence(kind="derived", code=name, answer=value)]
                 return [_answer_evidence(name, value)]
             return None
         return compare
@@ -144,6 +169,8 @@ def _compile(cond: Condition) -> Check:
         wanted = frozenset(cond.medication_class)
 
         def medication_class(ctx: _Context) -> list[Evidence] | None:
+            if wanted.isdisjoint(ctx.classes):  # no line read as one of these classes
+                return None
             # Every confident match counts, even on a line that also holds an unclear word.
             hits = [m for m in ctx.meds if not wanted.isdisjoint(m.classes)]
             return [_med_evidence(m) for m in hits] or None
@@ -175,7 +202,7 @@ def _compile(cond: Condition) -> Check:
     raise ValueError(f"unknown operator in {cond!r}")  # pragma: no cover - closed set, checked at load
 
 
-_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _READINGS)
+_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _COMPILED)
 
 
 def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
@@ -201,7 +228,9 @@ class _Compiled:
         self.order = {rule.id: i for i, rule in enumerate(catalogue.rules)}
 
 
-_COMPILED: dict[int, _Compiled] = {}  # by identity; the entry holds its catalogue (see _READINGS)
+# By identity (hashing a catalogue would cost more than compiling it); the entry holds its
+# catalogue, so the id cannot be reused while the entry lives.
+_COMPILED: dict[int, _Compiled] = {}
 
 
 def _compiled(catalogue: CatalogueFile) -> _Compiled:
@@ -229,13 +258,13 @@ def evaluate(
             fired[rule.id] = (rule, evidence)
     order = compiled.order
     flags = [
-        Flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
-             evidence=tuple(evidence), source=rule.source)
+        _new_flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
+                  evidence=tuple(evidence), source=rule.source)
         for rule, evidence in fired.values()
         if not any(other in fired for other in rule.unless)
     ]
     flags.sort(key=lambda f: (not f.urgent, SEVERITY_RANK[f.severity], order[f.rule_id]))
     to_measure = tuple(label for code, label in VITALS_TO_MEASURE
                        if screening.answers.get(code) is None)
-    return Evaluation(ruleset_version=ruleset_version, flags=tuple(flags), medications=meds,
-                      to_measure=to_measure)
+    return _new_evaluation(ruleset_version=ruleset_version, flags=tuple(flags), medications=meds,
+                           to_measure=to_measure)

@@ -4,4 +4,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 ensure_venv "$ROOT/requirements.txt"
 cd "$ROOT"
-exec "$VENV/bin/python" -m streamlit run screening_app.py "$@"
+# app_pages.serve = `streamlit run`, with the first page's modules imported before the first patient
+exec "$VENV/bin/python" -m app_pages.serve run screening_app.py "$@"

@@ -52,7 +52,7 @@ def start_server(tmp: Path, database_url: str, extra_env: dict | None = None, *,
     port = port or free_port()
     log_path = tmp / f"server-{port}.log"
     env = {**os.environ, "DATABASE_URL": database_url, **(extra_env or {})}
-    cmd = [sys.executable, "-m", "streamlit", "run", "screening_app.py",
+    cmd = [sys.executable, "-m", "app_pages.serve", "run", "screening_app.py",  # as scripts/start.sh
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--logger.level", "info", *extra_args]

@@ -160,31 +160,58 @@ def test_back_on_the_medicines_step_every_filled_row_is_a_line():
     assert at.session_state["intake"].medications()[0]["name"] == "sertraline"
 
 
-def test_the_first_patient_page_imports_no_database_or_rules_code():
-    """After a restart the first page's run imports what screening_app.py and the intake page
-    import at their top: none of it may pull in SQLAlchemy, the store or the rules engine
-    (about a second of CPU before the welcome page, once app_pages.auth did)."""
-    import ast
+def _loaded_after(lines: list[str]) -> set[str]:
+    """The modules loaded by running these import statements in a fresh interpreter."""
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    imports: list[str] = []
-    for script in ("screening_app.py", "app_pages/intake.py"):
-        tree = ast.parse((ROOT / script).read_text())
-        # top level only: the imports inside functions are the lazy ones
-        imports.extend(ast.unparse(node) for node in tree.body
-                       if isinstance(node, ast.Import)
-                       or (isinstance(node, ast.ImportFrom) and node.module != "__future__"))
-    assert any("app_pages.auth" in line for line in imports)
-    assert any("intake_state" in line for line in imports)
-    code = "\n".join([*imports, "import sys",
-                      "print(sorted({m.split('.')[0] for m in sys.modules}",
-                      "    & {'sqlalchemy', 'store', 'rules', 'services', 'rapidfuzz', 'pandas'}))"])
+    code = "\n".join([*lines, "import sys", "print(' '.join(sorted(sys.modules)))"])
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True, timeout=120).stdout
-    assert out.strip() == "[]"
+    return set(out.split())
+
+
+def _first_page_imports() -> list[str]:
+    """The top-level import statements of screening_app.py and app_pages/intake.py (the
+    imports inside functions are the lazy ones)."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    lines: list[str] = []
+    for script in ("screening_app.py", "app_pages/intake.py"):
+        tree = ast.parse((ROOT / script).read_text())
+        lines.extend(ast.unparse(node) for node in tree.body
+                     if isinstance(node, ast.Import)
+                     or (isinstance(node, ast.ImportFrom) and node.module != "__future__"))
+    assert any("app_pages.auth" in line for line in lines)
+    assert any("intake_state" in line for line in lines)
+    return lines
+
+
+HEAVY = {"sqlalchemy", "store", "rules", "services", "rapidfuzz", "pandas"}
+
+
+def test_the_first_patient_page_imports_no_database_or_rules_code():
+    """After a restart the first page's run imports what screening_app.py and the intake page
+    import at their top: none of it may pull in SQLAlchemy, the store or the rules engine
+    (about a second of CPU before the welcome page, once app_pages.auth did)."""
+    loaded = _loaded_after(_first_page_imports())
+    assert {m.split(".")[0] for m in loaded} & HEAVY == set()
+
+
+def test_the_server_launcher_imports_what_the_first_page_imports():
+    """app_pages.serve (scripts/start.sh) imports the first page's modules before the first
+    patient arrives: every project module the first page loads, and nothing heavy."""
+    from app_pages import serve
+
+    first_page = _loaded_after(_first_page_imports())
+    launcher = _loaded_after([f"import {name}" for name in serve.FIRST_PAGE])
+    ours = {m for m in first_page if m.split(".")[0] in ("app_pages", "forms", "core")}
+    assert ours and ours <= launcher, sorted(ours - launcher)
+    assert {m.split(".")[0] for m in launcher} & HEAVY == set()
 
 
 def test_the_welcome_page_has_the_browser_fetch_the_steps_widget_code():
@@ -199,3 +226,18 @@ def test_the_welcome_page_has_the_browser_fetch_the_steps_widget_code():
     assert all(f'"{name}"' in script for name in files)
     at.button(key="start").click().run()
     assert not [h for h in at.html if "__intakePrefetch" in str(h.body)]  # first pages only
+
+
+def test_the_review_page_shows_each_section_as_one_block_of_text():
+    from forms.steps import STEPS
+    from tests.apptest_helpers import complete_intake, texts
+
+    at = new_app()
+    complete_intake(at, {**CLEAN_ANSWERS, "takes_no_medications": False,
+                         "medications": [{"name": "sertraline", "dose": "50 mg"}]}, submit=False)
+    assert at.session_state["intake"].on_review
+    # one markdown per section (plus its title), not one per answer: ~35 elements fewer
+    assert len(at.markdown) <= 2 * (len(STEPS) - 1) + 4, len(at.markdown)  # + the resume link
+    shown = texts(at)
+    for text in ("First name", CLEAN_ANSWERS["first_name"], "sertraline (50 mg), now"):
+        assert text in shown

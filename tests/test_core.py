@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from core import vocab
-from core.evaluation import Evaluation, Evidence, Flag
+from core.evaluation import Evaluation, Evidence, Flag, trusted_builder
 from core.evidence import format_evidence, format_evidence_item
 from forms.validation import parse_document
 
@@ -127,6 +127,34 @@ def test_todays_evaluation_has_the_stored_keys(engine):
     for new_med, old_med in zip(fresh["medications"], old["medications"], strict=True):
         assert new_med.keys() == old_med.keys()
     assert json.loads(json.dumps(fresh)) == fresh, "only JSON types"
+
+
+@pytest.mark.parametrize(("shape", "values"), [
+    (Evidence, {"kind": "answer", "code": "pregnant", "answer": "yes", "label": "Yes"}),
+    (Evidence, {"kind": "derived", "code": "bmi", "answer": 41.2}),
+    (Evidence, {"kind": "medication", "medication": "Xanax 2mg", "dose": None, "classes": ("benzo",)}),
+    (Flag, {"rule_id": "pregnancy", "severity": "defer", "urgent": False, "reason": "r",
+            "evidence": (Evidence(kind="derived", code="age", answer=17),), "source": "s"}),
+    (Evaluation, {"ruleset_version": "v", "flags": ()}),
+    (Evaluation, {"ruleset_version": "v", "flags": (), "to_measure": ("Height",)}),
+])
+def test_a_trusted_build_is_the_validated_shape(shape, values):
+    built, validated = trusted_builder(shape)(**values), shape(**values)
+    assert type(built) is shape and built == validated
+    assert built.model_dump_json() == validated.model_dump_json()  # same keys, same order
+    assert built.model_fields_set == validated.model_fields_set
+    with pytest.raises(ValidationError):  # still frozen
+        built.kind = "x"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("values", [
+    {"rule_id": "x", "severity": "defer", "urgent": False, "reason": "r", "evidence": ()},
+    {"rule_id": "x", "severity": "defer", "urgent": False, "reason": "r", "evidence": (),
+     "source": "s", "colour": "red"},
+])
+def test_a_trusted_build_refuses_a_missing_or_unknown_field(values):
+    with pytest.raises(TypeError, match="Flag"):
+        trusted_builder(Flag)(**values)
 
 
 @pytest.mark.parametrize("change", [

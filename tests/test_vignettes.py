@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.evaluation import Evaluation
 from forms.validation import parse_document
 from tests.conftest import OWN_CASES, SHARED_VIGNETTES
 
@@ -33,6 +34,10 @@ def _check(engine, path: Path) -> None:
         assert fired == must, f"{path.name}: unexpected {sorted(fired - must)}"
     for flag in evaluation.flags:
         assert flag.evidence and flag.reason and flag.source
+    # Built without a second validation (rules.evaluator): the same as a validated one,
+    # field for field and in the same order.
+    again = Evaluation.model_validate(evaluation.model_dump())
+    assert again == evaluation and again.model_dump_json() == evaluation.model_dump_json()
 
 
 @pytest.mark.skipif(not SHARED, reason="../shared/vignettes not present (CI has it)")
