@@ -261,7 +261,7 @@ def evaluate(
         _new_flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
                   evidence=tuple(evidence), source=rule.source)
         for rule, evidence in fired.values()
-        if not any(other in fired for other in rule.unless)
+        if fired.keys().isdisjoint(rule.unless)  # no rule that supersedes it fired
     ]
     flags.sort(key=lambda f: (not f.urgent, SEVERITY_RANK[f.severity], order[f.rule_id]))
     to_measure = tuple(label for code, label in VITALS_TO_MEASURE
