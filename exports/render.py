@@ -1,7 +1,7 @@
 """Rendering one chunk of stored screenings into the CSV text of the three data files.
 
-Pure and self-contained (standard library, ``core.evidence``, ``exports.deid`` and ``exports.safety``
-only), so that it runs
+Pure and self-contained (standard library, orjson, ``core.evidence``, ``exports.deid`` and
+``exports.safety`` only), so that it runs
 in the exporting process or in worker processes (large exports): a ``Spec`` (plain
 data, derived from ``exports.columns``) says which columns to write.
 
@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from core.evidence import format_evidence
 from exports.deid import pseudonym as deid_pseudonym
@@ -84,7 +86,16 @@ def iso_utc(moment: datetime | str | None) -> str | None:
 
 
 def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    """Stored JSON (text on SQLite; PostgreSQL's driver gives it decoded). orjson decodes it
+    in about a third of the stdlib's time, and decoding was the largest part of rendering
+    a row; what orjson refuses and the stdlib reads (a lone surrogate escape, NaN, an
+    integer over 64 bits) is read by the stdlib exactly as before."""
+    if not isinstance(value, str | bytes):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return json.loads(value)
 
 
 # --- screenings.csv ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -501,3 +502,25 @@ def test_row_builder_refuses_an_unknown_column_kind():
     odd = type(spec)(deidentified=False, questions=(("date", "x", ()),), withheld=frozenset())
     with pytest.raises(ValueError, match="unknown column kind 'date'"):
         ScreeningRowBuilder(odd)
+
+
+@pytest.mark.parametrize("text", [
+    '{"answers": {"first_name": "Zo\\u00eb", "weight_kg": 80, "bmi": 27.7, "x": null}}',
+    '{"flags": [{"rule_id": "opioid", "urgent": true, "evidence": []}]}',
+    '{"answers": {"first_name": "\\ud800"}}',  # a lone surrogate: orjson refuses it
+    '{"score": NaN, "big": 123456789012345678901234567890}',  # outside orjson's JSON
+    b'{"answers": {"allergies": "latex"}}',
+    '[1e400, -0.0, 0.1]',
+])
+def test_stored_json_reads_as_the_standard_library_reads_it(text):
+    from exports.render import _loads
+
+    read, expected = _loads(text), json.loads(text)
+    assert repr(read) == repr(expected)  # same values and types (NaN and -0.0 included)
+
+
+def test_stored_json_already_decoded_is_used_as_it_is():
+    from exports.render import _loads
+
+    decoded = {"flags": []}
+    assert _loads(decoded) is decoded
