@@ -7,7 +7,8 @@ doses, frequencies, purposes and typos), then prints:
 - evaluation throughput with a warm cache (the same documents again),
 - median and 99th-percentile latency of one evaluation, cold and warm.
 
-Run: .venv/bin/python bench/bench_rules.py [--n 20000] [--seed 7]
+Run: .venv/bin/python bench/bench_rules.py [--n 20000] [--seed 7] [--profile FILE]
+(the profile slows the cold phase; its figures are for finding hot spots only)
 Targets (issue 2): >= 2,000 screenings/s cold on one core, median < 1 ms.
 """
 
@@ -119,6 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", metavar="FILE", type=Path,
+                        help="write a cProfile of the cold phase to FILE (pstats) and print its top")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -138,7 +141,16 @@ def main() -> None:
 
     meds = [m.name for s in screenings for m in s.medications]
     engine.resolver.clear_cache()
+    if args.profile:
+        import cProfile
+        import pstats
+        profiler = cProfile.Profile()
+        profiler.enable()
     cold_s, cold_lat = run(screenings, engine)
+    if args.profile:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(30)
     warm_s, warm_lat = run(screenings, engine)
     statuses: dict[str, int] = {}
     for text in meds:

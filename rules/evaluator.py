@@ -27,7 +27,7 @@ from core.vocab import SEVERITY_RANK
 from forms.definition import QUESTIONS_BY_CODE
 from forms.models import Medication, Screening
 from rules.catalogue import CatalogueFile, Condition, Rule
-from rules.resolver import Resolution
+from rules.resolver import Match, Resolution
 
 VITALS_TO_MEASURE = (("systolic_bp", "Blood pressure"), ("heart_rate", "Heart rate"),
                      ("height_cm", "Height"), ("weight_kg", "Weight"))
@@ -55,15 +55,12 @@ class _Context:
     def __init__(self, screening: Screening, meds: tuple[MedicationReading, ...]):
         self.answers = screening.answers
         self.derived: dict[str, float | None] = {"age": screening.age, "bmi": screening.bmi}
-        self.set_meds(tuple([m for m in meds if m.use == "current"]))
+        self.set_meds(tuple(m for m in meds if m.current))
 
     def set_meds(self, meds: tuple[MedicationReading, ...]) -> None:
         """The readings the medication conditions look at, and every class read in them."""
         self.meds = meds
-        classes: set[str] = set()
-        for m in meds:
-            classes.update(m.classes)
-        self.classes = classes
+        self.classes: frozenset[str] = frozenset().union(*(m.classes for m in meds))
 
 
 @lru_cache(maxsize=4096)
@@ -87,43 +84,45 @@ def _med_evidence(reading: MedicationReading) -> Evidence:
                          classes=reading.classes)
 
 
-def _base_reading(resolution: Resolution) -> MedicationReading:
-    """What the resolver read in a line, as the reading shape (dose, use and position are
-    filled per screening by ``read_medication``)."""
-    return MedicationReading(
-        text=resolution.text, status=resolution.status, matched=resolution.matched or None,
-        generic=resolution.generic or None, classes=resolution.classes,
-        method=resolution.method or None,
-        matches=tuple(MedicationMatch(query=m.query, matched=m.product.name, generic=m.product.generic,
-                                      classes=m.product.classes, method=m.method, score=m.score)
-                      for m in resolution.matches),
-        candidates=tuple(MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
-                         for c in resolution.candidates),
-        unmatched=resolution.unmatched, dose="", frequency="", use="current", position=0)
+# Each drug read, as the reading shape, built once and shared by every line that read the
+# same words as the same product (immutable). Plain values as the key; cleared when full.
+_MATCHES: dict[tuple[str, str, str, tuple[str, ...], str, float | None], MedicationMatch] = {}
+_MATCHES_MAX = 50_000
 
 
-# Resolutions are cached by the resolver and immutable: their reading is built once. Keyed
-# by identity (hashing a resolution would cost more than building it); the entry holds the
-# resolution, so its id cannot be reused while the entry lives.
-_READINGS: dict[int, tuple[Resolution, MedicationReading]] = {}
-_READINGS_MAX = 100_000
+def _reading_match(match: Match) -> MedicationMatch:
+    product = match.product
+    key = (match.query, product.name, product.generic, product.classes, match.method, match.score)
+    found = _MATCHES.get(key)
+    if found is None:
+        if len(_MATCHES) >= _MATCHES_MAX:
+            _MATCHES.clear()
+        found = _MATCHES[key] = MedicationMatch(
+            query=match.query, matched=product.name, generic=product.generic,
+            classes=product.classes, method=match.method, score=match.score)
+    return found
 
 
 def read_medication(position: int, medication: Medication, resolution: Resolution
                     ) -> MedicationReading:
-    """One medication line as typed, with what the resolver read in it."""
-    entry = _READINGS.get(id(resolution))
-    if entry is None or entry[0] is not resolution:
-        if len(_READINGS) >= _READINGS_MAX:
-            _READINGS.clear()
-        entry = (resolution, _base_reading(resolution))
-        _READINGS[id(resolution)] = entry
-    # Copies of validated values (a Medication's dose, frequency and status; an int): what
-    # model_copy(update=...) gives, without its generic copying.
-    data = entry[1].__dict__.copy()
-    data["dose"], data["frequency"] = medication.dose, medication.frequency
-    data["use"], data["position"] = medication.status, position
-    return adopt(MedicationReading, data)
+    """One medication line as typed, with what the resolver read in it.
+
+    Built for each screening (from the resolver's typed values and the validated
+    medication) rather than kept per line: a cache of these models per distinct line was
+    a quarter of a million long-lived objects that every full garbage collection walked,
+    costing more than building them.
+    """
+    matches, candidates = resolution.matches, resolution.candidates
+    # Every field, in field order, each already of its type (core.evaluation.adopt).
+    return adopt(MedicationReading, {
+        "text": resolution.text, "status": resolution.status,
+        "matched": resolution.matched or None, "generic": resolution.generic or None,
+        "classes": resolution.classes, "method": resolution.method or None,
+        "matches": tuple([_reading_match(m) for m in matches]) if matches else (),
+        "candidates": tuple([MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
+                             for c in candidates]) if candidates else (),
+        "unmatched": resolution.unmatched, "dose": medication.dose,
+        "frequency": medication.frequency, "use": medication.status, "position": position})
 
 
 Check = Callable[[_Context], "list[Evidence] | None"]
@@ -203,7 +202,7 @@ def _compile(cond: Condition) -> Check:
     raise ValueError(f"unknown operator in {cond!r}")  # pragma: no cover - closed set, checked at load
 
 
-_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _READINGS)
+_CONDITIONS: dict[int, tuple[Condition, Check]] = {}  # by identity (see _COMPILED)
 
 
 def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
@@ -218,27 +217,20 @@ def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
 
 
 class _Compiled:
-    """A catalogue's rules as functions, each with its place among the flags (urgent first,
-    then by severity, then catalogue order), built once per catalogue."""
+    """A catalogue's rules as functions, with their order (built once per catalogue)."""
 
-    __slots__ = ("catalogue", "checks", "flags", "with_unless")
+    __slots__ = ("catalogue", "checks", "order")
 
     def __init__(self, catalogue: CatalogueFile):
         self.catalogue = catalogue
-        rules = catalogue.rules
-        ranked = sorted(range(len(rules)), key=lambda i: (
-            not rules[i].urgent, SEVERITY_RANK[rules[i].severity], i))
-        place = {i: p for p, i in enumerate(ranked)}
-        self.checks: tuple[tuple[int, Rule, Check], ...] = tuple(
-            (place[i], rule, _compile(rule.when)) for i, rule in enumerate(rules))
-        self.with_unless = any(rule.unless for rule in rules)
-        # Each rule's flag but its evidence, in Flag's field order (checked once, here).
-        self.flags: dict[str, dict[str, Any]] = {rule.id: _new_flag(
-            rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
-            evidence=(), source=rule.source).__dict__ for rule in rules}
+        self.checks: tuple[tuple[Rule, Check], ...] = tuple(
+            (rule, _compile(rule.when)) for rule in catalogue.rules)
+        self.order = {rule.id: i for i, rule in enumerate(catalogue.rules)}
 
 
-_COMPILED: dict[int, _Compiled] = {}  # by identity; the entry holds its catalogue (see _READINGS)
+# By identity (hashing a catalogue would cost more than compiling it); the entry holds its
+# catalogue, so the id cannot be reused while the entry lives.
+_COMPILED: dict[int, _Compiled] = {}
 
 
 def _compiled(catalogue: CatalogueFile) -> _Compiled:
@@ -256,26 +248,23 @@ def evaluate(
     resolve: Callable[[str], Resolution],
     ruleset_version: str,
 ) -> Evaluation:
-    meds = tuple([read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications)])
+    meds = tuple(read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications))
     ctx = _Context(screening, meds)
     compiled = _compiled(catalogue)
-    fired: list[tuple[int, Rule, list[Evidence]]] = []
-    for place, rule, check in compiled.checks:
+    fired: dict[str, tuple[Rule, list[Evidence]]] = {}
+    for rule, check in compiled.checks:
         evidence = check(ctx)
         if evidence is not None:
-            fired.append((place, rule, evidence))
-    fired.sort(key=_place)  # urgent first, then by severity, then catalogue order
-    if compiled.with_unless:  # a rule that does not apply when another one fired
-        ids = {rule.id for _, rule, _ in fired}
-        fired = [hit for hit in fired if ids.isdisjoint(hit[1].unless)]
-    templates = compiled.flags
-    flags = tuple([adopt(Flag, {**templates[rule.id], "evidence": tuple(evidence)})
-                   for _, rule, evidence in fired])
+            fired[rule.id] = (rule, evidence)
+    order = compiled.order
+    flags = [
+        _new_flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
+                  evidence=tuple(evidence), source=rule.source)
+        for rule, evidence in fired.values()
+        if not any(other in fired for other in rule.unless)
+    ]
+    flags.sort(key=lambda f: (not f.urgent, SEVERITY_RANK[f.severity], order[f.rule_id]))
     to_measure = tuple(label for code, label in VITALS_TO_MEASURE
                        if screening.answers.get(code) is None)
-    return _new_evaluation(ruleset_version=ruleset_version, flags=flags, medications=meds,
+    return _new_evaluation(ruleset_version=ruleset_version, flags=tuple(flags), medications=meds,
                            to_measure=to_measure)
-
-
-def _place(hit: tuple[int, Rule, list[Evidence]]) -> int:
-    return hit[0]

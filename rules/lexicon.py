@@ -132,10 +132,22 @@ class Lexicon:
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for name_key in self.dictionary:
             self._by_initial[name_key[0]].append(name_key)
-        self._initial_index: dict[str, NameIndex] = {}
+        # Built here, with the rest of the engine, rather than on a first patient's typo.
+        self._initial_index: dict[str, NameIndex] = {
+            initial: NameIndex(names) for initial, names in self._by_initial.items()}
         # First words of curated names of two or more words: a vocabulary word may start one.
         self.multiword_starts: frozenset[str] = frozenset(
             k.split(" ", 1)[0] for k in self.curated if " " in k)
+        # Every name's first word -> the most words a name starting with it has: a word of a
+        # line that starts no name is passed over with one look-up, and a span is never
+        # tried longer than the longest name it could be (rules.resolver).
+        self.name_words: dict[str, int] = {}
+        for names in (self.curated, self.dictionary):
+            for name_key in names:
+                first, _, rest = name_key.partition(" ")
+                count = rest.count(" ") + 2 if rest else 1
+                if count > self.name_words.get(first, 0):
+                    self.name_words[first] = count
 
     # -- curated -------------------------------------------------------------------------
     def _add(self, name: str, product: Product, where: str) -> None:

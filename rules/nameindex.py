@@ -72,7 +72,11 @@ class NameIndex:
         self.names: list[str] = sorted(names, key=len)  # stable: original order within a length
         lengths = [len(n) for n in self.names]
         self._lengths: npt.NDArray[np.float64] = np.array(lengths, dtype=np.float64)
-        self._once, self._twice = signatures(self.names)
+        once, twice = signatures(self.names)
+        # Both masks in one word (once in the low half, twice in the high one): one XOR and
+        # one bit count per name give the sum of both differences.
+        self._signature: npt.NDArray[np.uint64] = once.astype(np.uint64) | (
+            twice.astype(np.uint64) << np.uint64(32))
         # first position of each length 0..max+1 (positions of absent lengths point ahead)
         top = (max(lengths) if lengths else 0) + 2
         self._start: list[int] = [0] * (top + 1)
@@ -93,6 +97,26 @@ class NameIndex:
         start, end = self._slice(len(query), spread)
         return self.names[start:end]
 
+    def _differ(self, query: str, start: int, end: int) -> npt.NDArray[np.uint8]:
+        """For each name of positions start..end, the signature bits that differ from the
+        query's: at most the insertions plus deletions between the two."""
+        once, twice = signature(query)
+        differ: npt.NDArray[np.uint8] = np.bitwise_count(
+            self._signature[start:end] ^ np.uint64(once | (twice << 32)))
+        return differ
+
+    def _names(self, start: int, keep: npt.NDArray[np.bool_]) -> list[str]:
+        names = self.names
+        return [names[start + i] for i in np.flatnonzero(keep).tolist()]
+
+    def _ratio_keep(self, query: str, start: int, end: int, differ: npt.NDArray[np.uint8],
+                    min_ratio: float) -> npt.NDArray[np.bool_]:
+        # ratio = 100 * (1 - indel / (len(a) + len(b))) >= min_ratio; half a unit of slack
+        # so float rounding can only keep a name, never drop one.
+        allowed = (1.0 - min_ratio / 100.0) * (self._lengths[start:end] + len(query)) + 0.5
+        keep: npt.NDArray[np.bool_] = differ <= allowed
+        return keep
+
     def near(self, query: str, spread: int, *, min_ratio: float | None = None,
              max_indel: int | None = None) -> list[str]:
         """The window's names that may reach ``fuzz.ratio >= min_ratio`` (normalised Indel
@@ -100,15 +124,18 @@ class NameIndex:
         start, end = self._slice(len(query), spread)
         if start >= end:
             return []
-        once, twice = signature(query)
-        differ = (np.bitwise_count(self._once[start:end] ^ np.uint32(once))
-                  + np.bitwise_count(self._twice[start:end] ^ np.uint32(twice)))
+        differ = self._differ(query, start, end)
         if min_ratio is not None:
-            # ratio = 100 * (1 - indel / (len(a) + len(b))) >= min_ratio; half a unit of slack
-            # so float rounding can only keep a name, never drop one.
-            allowed = (1.0 - min_ratio / 100.0) * (self._lengths[start:end] + len(query)) + 0.5
-            keep = differ <= allowed
-        else:
-            keep = differ <= (max_indel if max_indel is not None else 0)
-        names = self.names
-        return [names[start + i] for i in np.flatnonzero(keep).tolist()]
+            return self._names(start, self._ratio_keep(query, start, end, differ, min_ratio))
+        return self._names(start, differ <= (max_indel if max_indel is not None else 0))
+
+    def near_both(self, query: str, spread: int, min_ratio: float, max_indel: int
+                  ) -> tuple[list[str], list[str]]:
+        """``near(min_ratio=...)`` and ``near(max_indel=...)`` over one window, with the
+        signatures compared once."""
+        start, end = self._slice(len(query), spread)
+        if start >= end:
+            return [], []
+        differ = self._differ(query, start, end)
+        return (self._names(start, self._ratio_keep(query, start, end, differ, min_ratio)),
+                self._names(start, differ <= max_indel))

@@ -19,7 +19,7 @@ drug (Lamisil, clonidine, Narcan) always resolves to itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -95,29 +95,23 @@ class Resolution:
     candidates: tuple[Candidate, ...] = ()  # for ambiguous: the look-alikes to choose from
     unmatched: tuple[str, ...] = ()  # leftover words nothing matched
     words: tuple[tuple[str, str], ...] = ()  # every word and what it was read as
+    # Derived from the matches once (every evaluation of the line reads them):
+    classes: tuple[str, ...] = field(init=False)  # every class of every match, in order
+    matched: str = field(init=False)  # "Xanax + Tylenol"
+    generic: str = field(init=False)  # "alprazolam + acetaminophen"
+    method: str = field(init=False)  # "brand + fuzzy 91"
 
-    @property
-    def classes(self) -> tuple[str, ...]:
+    def __post_init__(self) -> None:
         seen: dict[str, None] = {}
         for match in self.matches:
             for class_id in match.product.classes:
                 seen[class_id] = None
-        return tuple(seen)
-
-    @property
-    def matched(self) -> str:
-        return " + ".join(m.product.name for m in self.matches)
-
-    @property
-    def generic(self) -> str:
-        return " + ".join(m.product.generic for m in self.matches)
-
-    @property
-    def method(self) -> str:
-        parts = []
-        for m in self.matches:
-            parts.append(f"{m.method} {m.score:.0f}" if m.score is not None else m.method)
-        return " + ".join(parts)
+        method = " + ".join(f"{m.method} {m.score:.0f}" if m.score is not None else m.method
+                            for m in self.matches)
+        object.__setattr__(self, "classes", tuple(seen))
+        object.__setattr__(self, "matched", " + ".join(m.product.name for m in self.matches))
+        object.__setattr__(self, "generic", " + ".join(m.product.generic for m in self.matches))
+        object.__setattr__(self, "method", method)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,6 +153,8 @@ class Resolver:
         self._watched_index = NameIndex(self._watched_keys)
         self._multi_starts = lexicon.multiword_starts
         self.resolve = lru_cache(maxsize=cache_size)(self._resolve)
+        # The same unread word in many lines ("xanex 1mg", "xanex prn") is guessed once.
+        self._fuzzy = lru_cache(maxsize=cache_size)(self._fuzzy_uncached)
 
     def _is_watched(self, product: Product) -> bool:
         return any(c in self.watched for c in product.classes)
@@ -168,6 +164,7 @@ class Resolver:
 
     def clear_cache(self) -> None:
         self.resolve.cache_clear()
+        self._fuzzy.cache_clear()
 
     # -- the steps -----------------------------------------------------------------------
     def _exact(self, words: list[str], reading: list[str | None], labels: dict[int, str]) -> list[Match]:
@@ -175,9 +172,14 @@ class Resolver:
         BREAK. A vocabulary word ("for", "sleep") starts only a longer name ("nerve
         pills") or a curated one ("iron"): it is never a dictionary drug on its own."""
         found: list[Match] = []
+        name_words = self.lexicon.name_words
         i, n = 0, len(words)
         while i < n:
             word = words[i]
+            longest = name_words.get(word)
+            if longest is None:  # no name starts with this word (most doses, units, fillers)
+                i += 1
+                continue
             hit: Match | None = None
             length = 1
             vocab = category(word) is not None
@@ -186,7 +188,8 @@ class Resolver:
                 i and category(words[i - 1]) == "purpose_marker")
             if word != BREAK and (not vocab or word in self._multi_starts or single):
                 end = i
-                while end < n and end - i < MAX_SPAN and words[end] != BREAK:
+                most = min(MAX_SPAN, longest)  # no name starting here has more words
+                while end < n and end - i < most and words[end] != BREAK:
                     end += 1
                 for length in range(end - i, 0, -1):
                     span = " ".join(words[i:i + length])
@@ -228,7 +231,7 @@ class Resolver:
                     break
         return extra
 
-    def _fuzzy(self, query: str) -> tuple[Match | None, tuple[Candidate, ...]]:
+    def _fuzzy_uncached(self, query: str) -> tuple[Match | None, tuple[Candidate, ...]]:
         """Best fuzzy match for one query, or (None, candidates) when it is ambiguous.
 
         Recognized only when clearly closer to one drug than to any other: a drug with
@@ -269,13 +272,12 @@ class Resolver:
                 rival(name_key, score)
         best_edits = Levenshtein.distance(query, best_key)
         cutoff = best_score - WATCHED_MARGIN
-        near_watched = process.extract(
-            query, self._watched_index.near(query, WATCHED_LENGTH_SPREAD, min_ratio=cutoff),
-            scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
         edits = min(best_edits + 1, 2)
+        by_ratio, by_edits = self._watched_index.near_both(
+            query, WATCHED_LENGTH_SPREAD, min_ratio=cutoff, max_indel=2 * edits)
+        near_watched = process.extract(query, by_ratio, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
         near_watched += process.extract(  # type: ignore[call-overload]
-            query, self._watched_index.near(query, WATCHED_LENGTH_SPREAD, max_indel=2 * edits),
-            scorer=Levenshtein.distance, score_cutoff=edits, limit=4)
+            query, by_edits, scorer=Levenshtein.distance, score_cutoff=edits, limit=4)
         for name_key, _score, _ in near_watched:
             product = self.lexicon.product(name_key)
             if product.ingredients != best.ingredients and self._flags(product) - best_flags:
@@ -311,7 +313,7 @@ class Resolver:
         found = self._exact(words, reading, labels)
         matches: list[Match] = []
         for match in found:
-            if all(m.product != match.product for m in matches):
+            if not matches or all(m.product != match.product for m in matches):
                 matches.append(match)
         self._read_words(words, reading)
         candidates: list[Candidate] = []

@@ -33,6 +33,8 @@ _NON_ASCII = {ord("µ"): "mc", ord("μ"): "mc", ord("⁄"): "/", ord("ß"): "ss"
 def fold(text: str) -> str:
     """Lowercase, unicode-normalise, drop apostrophes, trademark signs (before NFKC, which
     would turn "™" into "tm") and accents ("Lorazépam" -> "lorazepam"); µg -> mcg."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
+        return text.lower().replace("'", "").replace("`", "")
     folded = unicodedata.normalize("NFKC", text.translate(_DROP)).casefold().translate(_DROP)
     if folded.isascii():
         return folded
@@ -50,6 +52,7 @@ _SHORT_GLUED_RE = re.compile(
 _TOKEN_RE = re.compile(r"#?[^\W_]+%?(?:[.,/][^\W_]+%?)*|[&+]|[,;:/()\[\]{}\n\r|•·*]")
 _PART_SEP = frozenset(",;:/()[]{}\n\r|•·*")
 _SEP_RE = re.compile(r"[.,/]")
+_ANY_DIGIT_RE = re.compile(r"\d")
 
 
 def _glued(match: re.Match[str]) -> str:
@@ -63,7 +66,7 @@ def line_tokens(folded: str) -> list[str]:
     """The words of a folded line, with BREAK where punctuation separated two parts."""
     if "w/" in folded:
         folded = _WITH_RE.sub(lambda m: " without " if m.group(0) == "w/o" else " with ", folded)
-    if any(c.isdigit() for c in folded):
+    if _ANY_DIGIT_RE.search(folded):  # both patterns need a digit: no digit, nothing glued
         folded = _SHORT_GLUED_RE.sub(_glued, _GLUED_RE.sub(_glued, folded))
     out: list[str] = []
     for token in _TOKEN_RE.findall(folded):
