@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 import store as db
 from services import intake
@@ -76,6 +76,10 @@ def seed(store, n: int, rng: random.Random) -> None:
             if flag_batch:
                 session.execute(insert(FlagRow), flag_batch)
         done += len(batch)
+    if store.dialect == "postgresql":  # explicit ids do not move the sequence: later submits need it
+        with store.session() as session:
+            session.execute(text("SELECT setval(pg_get_serial_sequence('screenings', 'id'), "
+                                 "(SELECT max(id) FROM screenings))"))
 
 
 def timed(fn, runs: int = 7) -> float:

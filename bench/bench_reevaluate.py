@@ -5,8 +5,9 @@ Seeds N screenings (real evaluated templates replicated into the tables, as
 ``store.reevaluate`` with a clinic overlay that raises ``bipolar_disorder`` to defer:
 first a dry run (reads and evaluates everything, writes nothing), then the real run
 (writes every changed screening), then a second real run (nothing left to change).
-Prints time, screenings per second and peak memory (RSS) per step; with ``--workers``
-also a parallel run on a fresh copy of the data.
+Prints per step the wall time, this process's CPU time (its worker processes included),
+the PostgreSQL server's CPU time (a local server: read from /proc), screenings per second
+and peak memory (RSS); with ``--workers`` also a parallel run on the same data.
 
     taskset -c 0 .venv/bin/python bench/bench_reevaluate.py [--n 100000] [--url URL] [--workers 2]
     scripts/with-postgres.sh .venv/bin/python bench/bench_reevaluate.py --url "$DATABASE_URL"
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_queue import seed
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 import store as db
 from rules.engine import build_engine
@@ -56,13 +57,42 @@ def anon_mb() -> float:
     return float("nan")
 
 
-def step(label: str, fn) -> None:
-    """Wall time, and this process's CPU time: on a shared, busy machine the CPU time is
-    what the run costs one core (PostgreSQL's own work is in the server process)."""
-    t0, c0 = time.perf_counter(), time.process_time()
+def server_cpu(store) -> float | None:
+    """CPU seconds used so far by a PostgreSQL server on this machine: the postmaster, its
+    live processes and those that ended (``/proc``); None for SQLite or a remote server."""
+    if store.dialect != "postgresql":
+        return None
+    try:
+        with store.session(readonly=True) as session:
+            data = session.scalar(text("SHOW data_directory"))
+        postmaster = int(Path(data, "postmaster.pid").read_text().split()[0])
+        ticks = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) == postmaster or int(fields[1]) == postmaster:
+                ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def step(label: str, fn, store) -> None:
+    """Wall time, and CPU time: this process's (children included, for ``--workers``) and
+    the PostgreSQL server's. On a shared, busy machine the CPU times are what the run costs."""
+    t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu(store)
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary = fn()
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"  {label:<34} wall {seconds:6.1f} s  cpu {cpu:6.1f} s  "
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    s1 = server_cpu(store)
+    server = f"  server cpu {s1 - s0:5.1f} s" if s0 is not None and s1 is not None else ""
+    print(f"  {label:<34} wall {seconds:6.1f} s  cpu {cpu:6.1f} s{server}  "
           f"{summary.examined / seconds:7,.0f}/s wall  changed {summary.changed:,}  "
           f"requeued {summary.requeued:,}  peak RSS {peak_mb():,.0f} MB, anon {anon_mb():,.0f} MB  "
           f"load {os.getloadavg()[0]:.1f}", flush=True)
@@ -98,20 +128,21 @@ def main() -> None:
     opts = {"span": args.span, "actor": "bench"}
     if "dry" in steps:
         step("dry run (1 process)", lambda: reevaluate(
-            engine, ReevaluateOptions(dry_run=True, **opts), store=store))
+            engine, ReevaluateOptions(dry_run=True, **opts), store=store), store)
     if "real" in steps:
-        step("real run (1 process)", lambda: reevaluate(engine, ReevaluateOptions(**opts), store=store))
+        step("real run (1 process)",
+             lambda: reevaluate(engine, ReevaluateOptions(**opts), store=store), store)
     if "again" in steps:
         step("again: nothing to change", lambda: reevaluate(engine, ReevaluateOptions(**opts),
-                                                            store=store))
+                                                            store=store), store)
     if args.workers > 1:
         if "real" in steps:
             step("back to the base rules (1 process)",
-                 lambda: reevaluate(base, ReevaluateOptions(**opts), store=store))
+                 lambda: reevaluate(base, ReevaluateOptions(**opts), store=store), store)
         with store.session() as session:  # undo requeues so the parallel run has the same work
             session.execute(update(ScreeningRow).values(latest_review_id=None))
         step(f"real run ({args.workers} workers)",
-             lambda: reevaluate(engine, ReevaluateOptions(**opts), workers=args.workers, store=store))
+             lambda: reevaluate(engine, ReevaluateOptions(**opts), workers=args.workers, store=store), store)
 
 
 if __name__ == "__main__":

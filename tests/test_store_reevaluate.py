@@ -30,9 +30,11 @@ from store.evaluations import evaluation_history
 from store.models import AuditFilters
 from store.reevaluate import ReevaluateOptions, reevaluate
 from store.schema import EvaluationChangeRow, FlagRow, ReevaluationRunRow, ScreeningRow
+from tests import test_store_chain
 from tests.conftest import make_doc
 
 PASSWORD = "correct horse battery"
+app_role = test_store_chain.app_role  # a login role with the app's grants only (PostgreSQL)
 NEW_DRUG = "Qwixorblat"  # a name no table knows until the overlay adds it
 OVERLAY = f"""\
 name: Test clinic
@@ -440,3 +442,17 @@ def test_a_failed_write_stops_the_run_and_is_raised_never_swallowed(db, overlay_
     assert _count(db, EvaluationChangeRow) == 2
     monkeypatch.setattr(reevaluate_module, "_write", original)
     assert reevaluate(overlay_engine, ReevaluateOptions()).changed == 4  # a new run finishes it
+
+
+def test_the_app_role_can_run_a_reevaluation_on_postgresql(db, scene, overlay_engine, app_role):
+    """The set-based writes (UPDATE ... FROM unnest, INSERT ... SELECT) stay within the app
+    role's grants: only the re-evaluation columns of screenings are updated."""
+    from store import get_store, reset_stores
+
+    reset_stores()
+    app = get_store(app_role.render_as_string(hide_password=False))
+    summary = reevaluate(overlay_engine, ReevaluateOptions(), store=app)
+    assert (summary.changed, summary.requeued, summary.failed) == (4, 2, 0)
+    assert len(evaluation_history(scene["bipolar_reviewed"], store=app).changes) == 1
+    with app.session(readonly=True) as session:
+        assert chain.verify(session).ok
