@@ -55,12 +55,15 @@ class _Context:
     def __init__(self, screening: Screening, meds: tuple[MedicationReading, ...]):
         self.answers = screening.answers
         self.derived: dict[str, float | None] = {"age": screening.age, "bmi": screening.bmi}
-        self.set_meds(tuple(m for m in meds if m.current))
+        self.set_meds(tuple([m for m in meds if m.use == "current"]))
 
     def set_meds(self, meds: tuple[MedicationReading, ...]) -> None:
         """The readings the medication conditions look at, and every class read in them."""
         self.meds = meds
-        self.classes: frozenset[str] = frozenset().union(*(m.classes for m in meds))
+        classes: set[str] = set()
+        for m in meds:
+            classes.update(m.classes)
+        self.classes = classes
 
 
 @lru_cache(maxsize=4096)
@@ -217,15 +220,24 @@ def _check(cond: Condition, ctx: _Context) -> list[Evidence] | None:
 
 
 class _Compiled:
-    """A catalogue's rules as functions, with their order (built once per catalogue)."""
+    """A catalogue's rules as functions, each with its place among the flags (urgent first,
+    then by severity, then catalogue order), built once per catalogue."""
 
-    __slots__ = ("catalogue", "checks", "order")
+    __slots__ = ("catalogue", "checks", "flags", "with_unless")
 
     def __init__(self, catalogue: CatalogueFile):
         self.catalogue = catalogue
-        self.checks: tuple[tuple[Rule, Check], ...] = tuple(
-            (rule, _compile(rule.when)) for rule in catalogue.rules)
-        self.order = {rule.id: i for i, rule in enumerate(catalogue.rules)}
+        rules = catalogue.rules
+        ranked = sorted(range(len(rules)), key=lambda i: (
+            not rules[i].urgent, SEVERITY_RANK[rules[i].severity], i))
+        place = {i: p for p, i in enumerate(ranked)}
+        self.checks: tuple[tuple[int, Rule, Check], ...] = tuple(
+            (place[i], rule, _compile(rule.when)) for i, rule in enumerate(rules))
+        self.with_unless = any(rule.unless for rule in rules)
+        # Each rule's flag but its evidence, in Flag's field order (checked once, here).
+        self.flags: dict[str, dict[str, Any]] = {rule.id: _new_flag(
+            rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
+            evidence=(), source=rule.source).__dict__ for rule in rules}
 
 
 # By identity (hashing a catalogue would cost more than compiling it); the entry holds its
@@ -248,23 +260,26 @@ def evaluate(
     resolve: Callable[[str], Resolution],
     ruleset_version: str,
 ) -> Evaluation:
-    meds = tuple(read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications))
+    meds = tuple([read_medication(i, m, resolve(m.name)) for i, m in enumerate(screening.medications)])
     ctx = _Context(screening, meds)
     compiled = _compiled(catalogue)
-    fired: dict[str, tuple[Rule, list[Evidence]]] = {}
-    for rule, check in compiled.checks:
+    fired: list[tuple[int, Rule, list[Evidence]]] = []
+    for place, rule, check in compiled.checks:
         evidence = check(ctx)
         if evidence is not None:
-            fired[rule.id] = (rule, evidence)
-    order = compiled.order
-    flags = [
-        _new_flag(rule_id=rule.id, severity=rule.severity, urgent=rule.urgent, reason=rule.reason,
-                  evidence=tuple(evidence), source=rule.source)
-        for rule, evidence in fired.values()
-        if not any(other in fired for other in rule.unless)
-    ]
-    flags.sort(key=lambda f: (not f.urgent, SEVERITY_RANK[f.severity], order[f.rule_id]))
+            fired.append((place, rule, evidence))
+    fired.sort(key=_place)  # urgent first, then by severity, then catalogue order
+    if compiled.with_unless:  # a rule that does not apply when another one fired
+        ids = {rule.id for _, rule, _ in fired}
+        fired = [hit for hit in fired if ids.isdisjoint(hit[1].unless)]
+    templates = compiled.flags
+    flags = tuple([adopt(Flag, {**templates[rule.id], "evidence": tuple(evidence)})
+                   for _, rule, evidence in fired])
     to_measure = tuple(label for code, label in VITALS_TO_MEASURE
                        if screening.answers.get(code) is None)
-    return _new_evaluation(ruleset_version=ruleset_version, flags=tuple(flags), medications=meds,
+    return _new_evaluation(ruleset_version=ruleset_version, flags=flags, medications=meds,
                            to_measure=to_measure)
+
+
+def _place(hit: tuple[int, Rule, list[Evidence]]) -> int:
+    return hit[0]
