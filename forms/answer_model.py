@@ -168,7 +168,6 @@ _CONDITIONAL = tuple((q.code, q.required, _asked_when(q.when)) for q in QUESTION
 _BIRTH = next(q.code for q in QUESTIONS if q.type == "date")
 _EDGE_YEARS = frozenset({datetime.min.year, datetime.max.year})
 _NONE_INVALID: frozenset[str] = frozenset()  # every answer passed its own check
-_OPTIONAL = frozenset(q.code for q in QUESTIONS if not q.required or q.when is not None)
 _NO_MEDICATIONS: list[Medication] = []  # never changed
 
 
@@ -203,11 +202,10 @@ def _check_document(document: dict[str, Any], info: ValidationInfo) -> Screening
     meds: list[Medication] = get("medications") or _NO_MEDICATIONS
     if checks.cross_field(answers, meds, _NONE_INVALID):
         raise _refuse("answers")
-    # The stored answers leave unanswered questions out (only optional ones may be null).
-    for code in answers.keys() & _OPTIONAL:
-        if answers[code] is None:
-            answers = {code: value for code, value in answers.items() if value is not None}
-            break
+    # The stored answers leave unanswered questions out (only optional ones may be null:
+    # the model refuses null for the others, so one scan of the values finds them).
+    if None in answers.values():
+        answers = {code: value for code, value in answers.items() if value is not None}
     if meds:  # a medicine's fields, in order (what model_dump gives this flat model, faster)
         answers["medications"] = [m.__dict__.copy() for m in meds]
     return checks.validated_screening(document["form_version"], answers, meds, submitted,
