@@ -138,6 +138,10 @@ def sign_out(reason: str = "") -> None:
         st.session_state["signed_out_idle"] = True
     if via == "oidc":  # else the identity cookie signs the same person straight back in
         st.logout()
+        # The browser is on its way to /auth/logout (which deletes the identity cookie) and
+        # the provider: draw nothing more. A rerun here drew the sign-in page, whose change
+        # of page could cancel that navigation and leave the cookie signing her back in.
+        st.stop()
 
 
 def idle_expired() -> bool:
