@@ -145,12 +145,14 @@ _new_object = object.__new__
 _set_attribute = object.__setattr__
 
 
-def adopt(cls: type[_Built], data: dict[str, Any]) -> _Built:
+def adopt(cls: type[_Built], data: dict[str, Any], fields_set: set[str] | None = None) -> _Built:
     """An instance of ``cls`` holding ``data`` as it is: every field, in field order, each
-    already of its type (the caller's promise; ``trusted_builder`` checks the names)."""
+    already of its type (the caller's promise; ``trusted_builder`` checks the names).
+    ``fields_set``: the fields given explicitly (default: all of ``data``), as pydantic keeps
+    them for ``exclude_unset``."""
     built: _Built = _new_object(cls)
     _set_attribute(built, "__dict__", data)
-    _set_attribute(built, "__pydantic_fields_set__", set(data))
+    _set_attribute(built, "__pydantic_fields_set__", set(data) if fields_set is None else fields_set)
     _set_attribute(built, "__pydantic_extra__", None)
     _set_attribute(built, "__pydantic_private__", None)
     return built
@@ -180,10 +182,5 @@ def trusted_builder(cls: type[_Built]) -> Callable[..., _Built]:
                             f"unknown {sorted(given - known)}")
         data = template.copy()
         data.update(values)
-        built: _Built = _new_object(cls)
-        _set_attribute(built, "__dict__", data)
-        _set_attribute(built, "__pydantic_fields_set__", set(values))
-        _set_attribute(built, "__pydantic_extra__", None)
-        _set_attribute(built, "__pydantic_private__", None)
-        return built
+        return adopt(cls, data, set(values))
     return build

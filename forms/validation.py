@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from core.evaluation import adopt
 from forms import answer_model  # generated from the question table; imports this module
 from forms.clock import now_in_clinic
 from forms.definition import (
@@ -413,16 +414,12 @@ def parse_document(raw: Any, *, today: date | None = None) -> Screening:
         return _checked_document(raw, today)
 
 
-_SCREENING_FIELDS = frozenset(Screening.model_fields)
-
-
 def validated_screening(form_version: str, cleaned: dict[str, Any], meds: list[Medication],
                         submitted: datetime | None, reference: date, age: int) -> Screening:
     """The Screening of validated values, built without validating them again (what
     ``Screening.model_construct`` does, without its per-field default handling: every
     field is given here; ``tests/test_forms_answer_model.py`` compares with a validated one)."""
-    screening: Screening = _new_object(Screening)
-    _set_attribute(screening, "__dict__", {
+    return adopt(Screening, {
         "form_version": form_version,
         "answers": cleaned,
         "medications": tuple(meds),
@@ -431,14 +428,6 @@ def validated_screening(form_version: str, cleaned: dict[str, Any], meds: list[M
         "age": age,
         "bmi": bmi_of(cleaned.get("height_cm"), cleaned.get("weight_kg")),
     })
-    _set_attribute(screening, "__pydantic_fields_set__", set(_SCREENING_FIELDS))
-    _set_attribute(screening, "__pydantic_extra__", None)
-    _set_attribute(screening, "__pydantic_private__", None)
-    return screening
-
-
-_new_object = object.__new__
-_set_attribute = object.__setattr__
 
 
 def _checked_document(raw: dict[str, Any], today: date | None) -> Screening:
