@@ -55,7 +55,7 @@ class _Context:
     def __init__(self, screening: Screening, meds: tuple[MedicationReading, ...]):
         self.answers = screening.answers
         self.derived: dict[str, float | None] = {"age": screening.age, "bmi": screening.bmi}
-        self.set_meds(tuple([m for m in meds if m.use == "current"]))
+        self.set_meds(tuple([m for m in meds if m.current]))
 
     def set_meds(self, meds: tuple[MedicationReading, ...]) -> None:
         """The readings the medication conditions look at, and every class read in them."""

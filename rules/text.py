@@ -26,6 +26,7 @@ _DOSE_RE = re.compile(
 )
 _DROP = {ord("'"): None, ord("’"): None, ord("‘"): None, ord("®"): None, ord("™"): None,
          ord("℠"): None, ord("`"): None}
+_ASCII_DROP = tuple(chr(c) for c in _DROP if c < 128)  # what _DROP takes from an ASCII line
 _NON_ASCII = {ord("µ"): "mc", ord("μ"): "mc", ord("⁄"): "/", ord("ß"): "ss", ord("æ"): "ae",
               ord("ø"): "o", ord("œ"): "oe", ord("ł"): "l"}
 
@@ -34,7 +35,9 @@ def fold(text: str) -> str:
     """Lowercase, unicode-normalise, drop apostrophes, trademark signs (before NFKC, which
     would turn "™" into "tm") and accents ("Lorazépam" -> "lorazepam"); µg -> mcg."""
     if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
-        return text.lower().replace("'", "").replace("`", "")
+        for drop in _ASCII_DROP:
+            text = text.replace(drop, "")
+        return text.lower()
     folded = unicodedata.normalize("NFKC", text.translate(_DROP)).casefold().translate(_DROP)
     if folded.isascii():
         return folded
