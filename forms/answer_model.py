@@ -4,7 +4,13 @@
 typed from the question: text with its length and no control characters, a choice as a
 ``Literal`` of its values, a whole number in its range, a list of options, a strict bool,
 the medicine list (``forms.models.Medication``). A question always asked is a required
-key; the others may be left out. ``DOCUMENT`` wraps it in the answer document's envelope
+key; the others may be left out -- and are never null here: the spec's documents leave an
+unanswered question out (what the intake and the FHIR reader send), so a null answer is
+the tolerated, not the usual, shape. The model refuses it and ``parse_document`` reads such
+a document answer by answer, which takes null as left out (the same ``Screening``); that
+keeps a scan of every answer for null off the path every document takes.
+
+``DOCUMENT`` wraps it in the answer document's envelope
 (``form_version``, ``submitted_at``), so a whole document is validated by one call into
 pydantic-core, and the result is already the stored shape (a dict, answers in question
 order, text stripped, options in table order).
@@ -145,9 +151,10 @@ def _answers_type(name: str) -> Any:
     fields: dict[str, Any] = {}
     for question in QUESTIONS:
         kind = answer_type(question)
-        # always asked: must be there and not null; otherwise it may be left out or null
+        # always asked: must be there; otherwise it may be left out (never null here: see
+        # the module's docstring)
         fields[question.code] = (Required[kind] if question.required and question.when is None
-                                 else NotRequired[kind | None])
+                                 else NotRequired[kind])
     answers = TypedDict(name, fields)  # type: ignore[misc]
     answers.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
     return answers
@@ -202,10 +209,6 @@ def _check_document(document: dict[str, Any], info: ValidationInfo) -> Screening
     meds: list[Medication] = get("medications") or _NO_MEDICATIONS
     if checks.cross_field(answers, meds, _NONE_INVALID):
         raise _refuse("answers")
-    # The stored answers leave unanswered questions out (only optional ones may be null:
-    # the model refuses null for the others, so one scan of the values finds them).
-    if None in answers.values():
-        answers = {code: value for code, value in answers.items() if value is not None}
     if meds:  # a medicine's fields, in order (what model_dump gives this flat model, faster)
         answers["medications"] = [m.__dict__.copy() for m in meds]
     return checks.validated_screening(document["form_version"], answers, meds, submitted,

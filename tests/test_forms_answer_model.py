@@ -141,6 +141,29 @@ def test_the_model_refuses_what_check_answers_refuses(answers, code):
     assert code in [p.code for p in caught.value.problems]
 
 
+@pytest.mark.parametrize("nulls", [
+    {"allergies": None},
+    {"systolic_bp": None, "diastolic_bp": None, "phone": None},
+    {"sex_at_birth": "male", "pregnant": None, "breastfeeding": None},  # not asked, null
+    {"high_blood_pressure": "no", "blood_pressure_controlled": None},
+])
+def test_null_for_an_optional_answer_is_read_as_left_out(nulls):
+    """The spec's documents leave an unanswered question out; null is tolerated: the model
+    (the fast path) refuses it, and the answer-by-answer path accepts the document with
+    those answers left out -- the same Screening as the document without the keys."""
+    with_nulls = make_doc()
+    with_nulls["answers"].update(nulls)
+    without = make_doc()
+    without["answers"].update({k: v for k, v in nulls.items() if v is not None})
+    for code in (k for k, v in nulls.items() if v is None):
+        without["answers"].pop(code, None)
+    assert by_model(with_nulls) is None
+    screening = parse_document(with_nulls)
+    assert screening == parse_document(without) == by_model(without)
+    assert None not in screening.answers.values()
+    assert list(screening.answers) == list(parse_document(without).answers)
+
+
 def test_a_whole_float_is_a_whole_number_and_text_is_stripped():
     doc = make_doc(alcohol_drinks_per_week=3.0, first_name="  Ann ", allergies=" cats\n")
     doc["answers"]["signature_name"] = "Ann Lee"
