@@ -9,8 +9,6 @@ import pytest
 from tests.apptest_helpers import click_next, complete_intake, current_step, fill_step, new_app, texts
 from tests.conftest import CLEAN_ANSWERS
 
-pytest_plugins = ("store.testing",)
-
 
 @pytest.fixture(autouse=True)
 def fresh_database(store_db, monkeypatch):

@@ -33,7 +33,6 @@ from tests.apptest_helpers import (
 from tests.conftest import CLEAN_ANSWERS
 from tests.mail_support import smtp_server  # noqa: F401 - fixture
 
-pytest_plugins = ("store.testing",)
 PASSWORD = "correct horse battery staple"
 DOB = date(1985, 6, 15)
 
