@@ -298,7 +298,7 @@ def draw_confirmation(tx: Text) -> None:
     prep = tx.visit_prep()
     st.title(tx.ui("sent_title"), anchor=False)
     st.success(tx.ui("sent_success"), icon=":material/check_circle:")
-    crisis.callout_on_confirmation()  # repeated, and whether the clinic was alerted (issue 13)
+    crisis.callout_on_confirmation(tx)  # repeated, and whether the clinic was alerted (issue 13)
     st.subheader(tx.ui("sent_next"), anchor=False)
     st.markdown("\n".join(f"- {item}" for item in prep.next_steps))
     st.subheader(prep.title, anchor=False)
@@ -655,7 +655,7 @@ def draw() -> None:
         st.button(tx.ui("new_screening"), key="restart", on_click=on_restart)
         return
     if invitation_entry.wanted(s):  # the clinic's invitation link
-        invitation_entry.draw(on_restart)
+        invitation_entry.draw(s, on_restart, lambda: draw_language(s, tx))
     elif s.token is None and st.query_params.get("resume"):
         draw_resume(s, tx)
     elif s.step is None:
