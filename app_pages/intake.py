@@ -509,9 +509,10 @@ def draw_height(s: flow.IntakeState, tx: Text) -> None:
         _seed("q_height_ft", feet)
         _seed("q_height_in", inches)
         left, right = st.columns(2)
-        left.number_input(tx.ui("feet"), key="q_height_ft", step=1, format="%d", placeholder="5")
+        left.number_input(tx.ui("feet"), key="q_height_ft", step=1, format="%d",
+                          placeholder=tx.ui("feet_example"))
         right.number_input(tx.ui("inches"), key="q_height_in", step=1, format="%d",
-                           placeholder="7")
+                           placeholder=tx.ui("inches_example"))
     _field_problem(s, "height_cm")
 
 

@@ -85,6 +85,9 @@ UI: dict[str, str] = {
     "kg": "Kilograms",
     "feet": "Feet",
     "inches": "Inches",
+    # "e.g.": a bare "5" and "7" in the boxes read as a height already filled in.
+    "feet_example": "e.g. 5",
+    "inches_example": "e.g. 7",
     "height_in_cm": "Height in centimeters",
     "weight_in_lb": "Weight in pounds",
     "weight_in_kg": "Weight in kilograms",

@@ -45,6 +45,15 @@ def test_height_and_weight_default_to_feet_inches_and_pounds_and_are_stored_metr
     assert at.number_input(key="q_height_ft").value == 5
 
 
+@pytest.mark.parametrize(("language", "feet", "inches"), [("en", "e.g. 5", "e.g. 7"),
+                                                         ("es", "p. ej. 5", "p. ej. 7")])
+def test_empty_height_boxes_show_examples_not_numbers_that_look_typed(language, feet, inches):
+    at = at_step("vitals", language=language)
+    assert at.number_input(key="q_height_ft").value is None
+    assert at.number_input(key="q_height_ft").placeholder == feet
+    assert at.number_input(key="q_height_in").placeholder == inches
+
+
 def test_switching_units_converts_what_was_typed():
     at = at_step("vitals")
     at.number_input(key="q_weight_lb").set_value(160).run()
