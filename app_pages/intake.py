@@ -644,6 +644,7 @@ def _screen(s: flow.IntakeState) -> str:
 
 def main() -> None:
     draw()
+    a11y.page_language(state().language)
     timing.end_run(_screen(state()))
 
 

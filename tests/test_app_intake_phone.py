@@ -230,3 +230,16 @@ def test_the_language_is_remembered_in_the_draft():
     again.button(key="resume").click().run()
     assert again.session_state["intake"].language == "es"
     assert again.get("progress")[0].proto.text.startswith("Paso 2 de 9")
+
+
+def _page_lang(at) -> list[str]:
+    return [h.proto.body for h in at.html if "documentElement.lang" in h.proto.body]
+
+
+def test_the_page_language_follows_the_patients_choice():
+    at = new_app()
+    assert _page_lang(at) == []  # an English session adds nothing to the page
+    at.radio(key="language_choice").set_value("es").run()
+    assert _page_lang(at) == ['<script>document.documentElement.lang = "es";</script>']
+    at.radio(key="language_choice").set_value("en").run()
+    assert _page_lang(at) == ['<script>document.documentElement.lang = "en";</script>']

@@ -220,6 +220,7 @@ def test_whole_intake_in_spanish_on_a_phone(browser, server):  # noqa: F811
     wait_idle(page, timeout=90_000)
     act(page, page.locator(".st-key-language_choice").get_by_text("Español", exact=True).click)
     expect(page.get_by_text("Antes de su tratamiento con ketamina")).to_be_visible(timeout=WAIT)
+    page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=WAIT)
     expect_spanish(page, english)
     check_page(page, "es_00_welcome")
     press(page, "start")
@@ -269,6 +270,7 @@ def test_whole_intake_in_spanish_on_a_phone(browser, server):  # noqa: F811
         choose(page, code, ANSWERS[code], "es")
     press(page, "next")
     expect(page.get_by_text("Paso 9 de 9: Revisar y firmar")).to_be_visible(timeout=WAIT)
+    assert page.evaluate("document.documentElement.lang") == "es"  # a Spanish voice reads it
     tick(page, "q_fasting_understood")
     tick(page, "q_consent_accurate")
     fill(page, "q_signature_name", "Marisol Quintanilla")
