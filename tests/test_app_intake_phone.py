@@ -243,3 +243,33 @@ def test_the_page_language_follows_the_patients_choice():
     assert _page_lang(at) == ['<script>document.documentElement.lang = "es";</script>']
     at.radio(key="language_choice").set_value("en").run()
     assert _page_lang(at) == ['<script>document.documentElement.lang = "en";</script>']
+
+
+def test_the_first_page_starts_loading_the_drug_dictionary_in_the_background(monkeypatch):
+    """No patient waits at the medicines step: the first page a patient opens starts the
+    dictionary and rules loading in a thread, and is drawn without waiting for it."""
+    import threading
+
+    from app_pages import services
+    from rules import engine as engine_module
+
+    loaded = threading.Event()
+    release = threading.Event()
+
+    def slow_engine():
+        release.wait(30)  # still loading while the welcome page is drawn
+        loaded.set()
+        return None
+
+    monkeypatch.setattr(engine_module, "get_engine", slow_engine)
+    services.warm_up_in_background.clear()
+    try:
+        at = new_app()
+        assert "Before your ketamine treatment" in texts(at) and not loaded.is_set()
+        [warming] = [t for t in threading.enumerate() if t.name == "warm-up" and t.is_alive()]
+        release.set()
+        warming.join(30)
+        assert loaded.is_set()
+    finally:
+        release.set()
+        services.warm_up_in_background.clear()
