@@ -80,3 +80,13 @@ def announce_new_step(moves: int, text: str) -> None:
         return
     st.session_state["_announced_move"] = moves
     st.html(_ANNOUNCE_JS % (json.dumps(text), moves), unsafe_allow_javascript=True)
+
+
+def page_language(language: str) -> None:
+    """The page's ``lang`` follows the patient's language, so a screen reader reads Spanish
+    with a Spanish voice (WCAG 3.1.1). Nothing is added while a session stays in English."""
+    if language == "en" and not st.session_state.get("_page_lang_set"):
+        return
+    st.session_state["_page_lang_set"] = True
+    st.html(f"<script>document.documentElement.lang = {json.dumps(language)};</script>",
+            unsafe_allow_javascript=True)

@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import questions as ui
 from forms import intake_state as flow
 from forms.definition import QUESTIONS_BY_CODE
+from forms.i18n import Text
 
 # The answers that raise the urgent suicidal_plan rule (rules/data/catalogue.yaml).
 CRISIS_ANSWERS = {"suicidal_thoughts": "active_with_plan", "suicide_attempt_past_year": "yes"}
@@ -26,14 +27,19 @@ def needed(s: flow.IntakeState) -> bool:
     return False
 
 
-def _links() -> None:
-    st.markdown("### You do not have to wait for your visit")
-    st.markdown("**Talk to someone now, free, any time:** call or text **988**, the Suicide & "
-                "Crisis Lifeline.")
+def _links(tx: Text) -> None:
+    st.markdown(f"### {tx.ui('crisis_title')}")
+    st.markdown(tx.ui("crisis_talk"))
     left, right = st.columns(2)
-    left.link_button("Call 988", "tel:988", icon=":material/call:", type="primary", width="stretch")
-    right.link_button("Text 988", "sms:988", icon=":material/sms:", width="stretch")
-    st.markdown("**If you are in danger now, call [911](tel:911).**")
+    left.link_button(tx.ui("crisis_call"), "tel:988", icon=":material/call:", type="primary",
+                     width="stretch")
+    right.link_button(tx.ui("crisis_text"), "sms:988", icon=":material/sms:", width="stretch")
+    st.markdown(tx.ui("crisis_danger"))
+
+
+def _callout(text: str) -> None:
+    # Not st.error: this is help, not a mistake in the form.
+    st.markdown(f":red-background[**:material/favorite: {text}**]")
 
 
 def callout_on_step(s: flow.IntakeState) -> None:
@@ -42,24 +48,18 @@ def callout_on_step(s: flow.IntakeState) -> None:
         st.session_state[FLAG] = False
         return
     st.session_state[FLAG] = True
+    tx = Text(s.language)
     with st.container(border=True, key="crisis_help"):
-        # Not st.error: this is help, not a mistake in the form.
-        st.markdown(":red-background[**:material/favorite: Thank you for telling us. Your safety "
-                    "matters most.**]")
-        _links()
-        st.caption("You can keep going with the form; the clinic will see your answer.")
+        _callout(tx.ui("crisis_thanks"))
+        _links(tx)
+        st.caption(tx.ui("crisis_keep_going"))
 
 
-def callout_on_confirmation() -> None:
+def callout_on_confirmation(tx: Text) -> None:
     if not st.session_state.get(FLAG):
         return
     from store.alerts import alerting_configured
 
     with st.container(border=True, key="crisis_help"):
-        if alerting_configured():
-            st.markdown(":red-background[**:material/favorite: The clinic has been alerted to your "
-                        "answers and will contact you today.**]")
-        else:
-            st.markdown(":red-background[**:material/favorite: A clinician will read your answers. "
-                        "Please do not wait for their call if you feel unsafe.**]")
-        _links()
+        _callout(tx.ui("crisis_alerted" if alerting_configured() else "crisis_will_read"))
+        _links(tx)

@@ -298,7 +298,7 @@ def draw_confirmation(tx: Text) -> None:
     prep = tx.visit_prep()
     st.title(tx.ui("sent_title"), anchor=False)
     st.success(tx.ui("sent_success"), icon=":material/check_circle:")
-    crisis.callout_on_confirmation()  # repeated, and whether the clinic was alerted (issue 13)
+    crisis.callout_on_confirmation(tx)  # repeated, and whether the clinic was alerted (issue 13)
     st.subheader(tx.ui("sent_next"), anchor=False)
     st.markdown("\n".join(f"- {item}" for item in prep.next_steps))
     st.subheader(prep.title, anchor=False)
@@ -509,9 +509,10 @@ def draw_height(s: flow.IntakeState, tx: Text) -> None:
         _seed("q_height_ft", feet)
         _seed("q_height_in", inches)
         left, right = st.columns(2)
-        left.number_input(tx.ui("feet"), key="q_height_ft", step=1, format="%d", placeholder="5")
+        left.number_input(tx.ui("feet"), key="q_height_ft", step=1, format="%d",
+                          placeholder=tx.ui("feet_example"))
         right.number_input(tx.ui("inches"), key="q_height_in", step=1, format="%d",
-                           placeholder="7")
+                           placeholder=tx.ui("inches_example"))
     _field_problem(s, "height_cm")
 
 
@@ -643,6 +644,7 @@ def _screen(s: flow.IntakeState) -> str:
 
 def main() -> None:
     draw()
+    a11y.page_language(state().language)
     timing.end_run(_screen(state()))
 
 
@@ -655,7 +657,7 @@ def draw() -> None:
         st.button(tx.ui("new_screening"), key="restart", on_click=on_restart)
         return
     if invitation_entry.wanted(s):  # the clinic's invitation link
-        invitation_entry.draw(on_restart)
+        invitation_entry.draw(s, on_restart, lambda: draw_language(s, tx))
     elif s.token is None and st.query_params.get("resume"):
         draw_resume(s, tx)
     elif s.step is None:

@@ -15,6 +15,7 @@ from app_pages.questions import md_escape
 from app_pages.services import store
 from forms import intake_state as flow
 from forms.clock import clinic_timezone, now_in_clinic
+from forms.i18n import Text
 
 STATE = "intake"
 INVITATION = "intake_invitation"
@@ -55,6 +56,8 @@ def _on_open() -> None:
         return
     view = opened.draft
     state = flow.from_draft(view.answers, view.step, opened.draft_token, submitted=bool(view.submitted))
+    if "_language" not in (view.answers or {}):  # a new draft: the language chosen on this page
+        state.language = st.session_state[STATE].language
     if not view.submitted:
         flow.prefill(state, opened.prefilled, lock=True)  # the clinic's record, not editable
     st.session_state[STATE] = state
@@ -69,22 +72,23 @@ def current(s: flow.IntakeState) -> dict | None:
     return found if found and s.token and found["token"] == s.token else None
 
 
-def draw(on_restart: Callable[[], None]) -> None:
-    st.title("Your screening before your visit")
-    st.write("Your clinic has asked you to answer some questions before your appointment. It "
-             "takes about 10 minutes, and your answers are saved after each step: this same "
-             "link brings you back to where you stopped.")
-    st.write("To keep your answers private, please enter your date of birth.")
-    st.date_input("Date of birth", key="invite_dob", value=None, min_value=date(1900, 1, 1),
-                  max_value=now_in_clinic().date(), format="MM/DD/YYYY")
+def draw(s: flow.IntakeState, on_restart: Callable[[], None],
+         choose_language: Callable[[], None]) -> None:
+    tx = Text(s.language)
+    st.title(tx.ui("invite_title"), anchor=False)
+    choose_language()  # an invited patient skips the welcome page: choose here
+    st.write(tx.ui("invite_intro"))
+    st.write(tx.ui("resume_intro"))
+    st.date_input(tx.ui("date_format", label=tx.ui("resume_dob")), key="invite_dob", value=None,
+                  min_value=date(1900, 1, 1), max_value=now_in_clinic().date(),
+                  format="MM/DD/YYYY")
     if st.session_state.get("invite_failed"):
-        st.error("We could not open your clinic's link with that date of birth. Check the date; "
-                 "if it still does not work, call the clinic.")
+        st.error(tx.ui("invite_failed"))
     if st.session_state.get("invite_expired"):
-        st.error("This link has expired because the appointment has passed. Please call the "
-                 "clinic for a new one.")
-    st.button("Continue", key="invite_open", type="primary", on_click=_on_open, width="stretch")
-    st.button("Start a new screening instead", key="restart", on_click=on_restart)
+        st.error(tx.ui("invite_expired"))
+    st.button(tx.ui("resume_continue"), key="invite_open", type="primary", on_click=_on_open,
+              width="stretch")
+    st.button(tx.ui("resume_restart"), key="restart", on_click=on_restart)
 
 
 def _link(s: flow.IntakeState) -> str:
@@ -118,14 +122,14 @@ def email_me_link(s: flow.IntakeState) -> None:
     invitation = current(s) or {}
     if not s.token or not (s.answers.get("email") or invitation.get("email")):
         return
-    st.button("Email me a link to continue", key="email_me", icon=":material/mail:",
-              on_click=_on_email_me)
+    tx = Text(s.language)
+    st.button(tx.ui("email_me"), key="email_me", icon=":material/mail:", on_click=_on_email_me)
     result = st.session_state.pop("email_me_result", None)
     if result == "sent":
-        st.success("We emailed you a link to continue. It may take a few minutes to arrive.")
+        st.success(tx.ui("email_me_sent"))
     elif result == "failed":
-        st.warning("We could not send the email just now. Copy this link instead:")
+        st.warning(tx.ui("email_me_failed"))
         _plain_link(_link(s))
     elif result == "not_configured":
-        st.info("Email is not set up at this clinic. Copy this link to come back later:")
+        st.info(tx.ui("email_me_not_configured"))
         _plain_link(_link(s))

@@ -85,6 +85,9 @@ UI: dict[str, str] = {
     "kg": "Kilograms",
     "feet": "Feet",
     "inches": "Inches",
+    # "e.g.": a bare "5" and "7" in the boxes read as a height already filled in.
+    "feet_example": "e.g. 5",
+    "inches_example": "e.g. 7",
     "height_in_cm": "Height in centimeters",
     "weight_in_lb": "Weight in pounds",
     "weight_in_kg": "Weight in kilograms",
@@ -121,6 +124,32 @@ UI: dict[str, str] = {
     "sign": "Sign",
     "review_title": "Check and sign",
     "review_intro": "Check your answers, then sign and send them to the clinic.",
+    # Crisis help (app_pages/crisis.py): a safety message, so never left in English.
+    "crisis_thanks": "Thank you for telling us. Your safety matters most.",
+    "crisis_title": "You do not have to wait for your visit",
+    "crisis_talk": ("**Talk to someone now, free, any time:** call or text **988**, the Suicide "
+                    "& Crisis Lifeline."),
+    "crisis_call": "Call 988",
+    "crisis_text": "Text 988",
+    "crisis_danger": "**If you are in danger now, call [911](tel:911).**",
+    "crisis_keep_going": "You can keep going with the form; the clinic will see your answer.",
+    "crisis_alerted": "The clinic has been alerted to your answers and will contact you today.",
+    "crisis_will_read": ("A clinician will read your answers. Please do not wait for their call "
+                         "if you feel unsafe."),
+    # The clinic's invitation link, before the date of birth (app_pages/invitation_entry.py).
+    "invite_title": "Your screening before your visit",
+    "invite_intro": ("Your clinic has asked you to answer some questions before your appointment. "
+                     "It takes about 10 minutes, and your answers are saved after each step: "
+                     "this same link brings you back to where you stopped."),
+    "invite_failed": ("We could not open your clinic's link with that date of birth. Check the "
+                      "date; if it still does not work, call the clinic."),
+    "invite_expired": ("This link has expired because the appointment has passed. Please call "
+                       "the clinic for a new one."),
+    # "Email me a link to continue" (app_pages/invitation_entry.py).
+    "email_me": "Email me a link to continue",
+    "email_me_sent": "We emailed you a link to continue. It may take a few minutes to arrive.",
+    "email_me_failed": "We could not send the email just now. Copy this link instead:",
+    "email_me_not_configured": "Email is not set up at this clinic. Copy this link to come back later:",
 }
 
 

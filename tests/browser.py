@@ -269,8 +269,10 @@ def fill_date(page, key: str, mm_dd_yyyy: str) -> None:
     act(page, typed)
 
 
-def choose(page, code: str, value: str) -> None:
-    label = QUESTIONS_BY_CODE[code].label_of(value)
+def choose(page, code: str, value: str, language: str = "en") -> None:
+    from forms.i18n import Text
+
+    label = Text(language).option(QUESTIONS_BY_CODE[code], value)
     act(page, page.locator(f".st-key-q_{code}").get_by_text(label, exact=True).click)
 
 

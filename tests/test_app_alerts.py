@@ -17,7 +17,6 @@ from tests.apptest_helpers import APP, TIMEOUT, complete_intake, new_app, texts
 from tests.conftest import CLEAN_ANSWERS, make_doc
 from tests.mail_support import smtp_server, webhook_server  # noqa: F401 - fixtures
 
-pytest_plugins = ("store.testing",)
 PASSWORD = "correct horse battery staple"
 
 

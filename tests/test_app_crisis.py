@@ -9,8 +9,6 @@ import pytest
 from tests.apptest_helpers import click_next, complete_intake, current_step, fill_step, new_app, texts
 from tests.conftest import CLEAN_ANSWERS
 
-pytest_plugins = ("store.testing",)
-
 
 @pytest.fixture(autouse=True)
 def fresh_database(store_db, monkeypatch):
@@ -64,3 +62,15 @@ def test_no_callout_on_a_calm_confirmation():
     at = new_app()
     complete_intake(at, copy.deepcopy(CLEAN_ANSWERS))
     assert "Your answers were sent" in texts(at) and links(at) == []
+
+
+def test_crisis_help_is_in_the_patients_language():
+    at = new_app()
+    at.radio(key="language_choice").set_value("es").run()
+    to_mental_health(at)
+    at.radio(key="q_suicidal_thoughts").set_value("active_with_plan").run()
+    shown = texts(at)
+    assert "Gracias por decírnoslo" in shown and "llame al [911](tel:911)" in shown
+    assert [b.proto.label for b in at.get("link_button")] == ["Llamar al 988", "Mensaje al 988"]
+    assert links(at) == ["sms:988", "tel:988"]
+    assert "You do not have to wait" not in shown and "Thank you for telling us" not in shown

@@ -33,7 +33,6 @@ from tests.apptest_helpers import (
 from tests.conftest import CLEAN_ANSWERS
 from tests.mail_support import smtp_server  # noqa: F401 - fixture
 
-pytest_plugins = ("store.testing",)
 PASSWORD = "correct horse battery staple"
 DOB = date(1985, 6, 15)
 
@@ -160,6 +159,29 @@ def test_patient_opens_the_link_with_name_locked_and_resumes_by_the_same_link(mo
     done = patient_app(token)  # the link now shows that it was sent, nothing to edit
     open_with(done, DOB)
     assert "Your answers were sent" in texts(done)
+
+
+def test_an_invited_patient_chooses_spanish_before_the_date_of_birth(monkeypatch, smtp_server):  # noqa: F811
+    monkeypatch.setenv("SMTP_URL", smtp_server.url)
+    _, token = new_invitation(email="ann@example.org")
+    at = patient_app(token)
+    at.radio(key="language_choice").set_value("es").run()
+    assert "Su evaluación antes de su visita" in texts(at)
+    assert at.date_input(key="invite_dob").label == "Fecha de nacimiento (mes/día/año)"
+    open_with(at, date(1985, 6, 16))
+    assert any("No pudimos abrir el enlace de su clínica" in e for e in errors(at))
+    open_with(at, DOB)
+    assert current_step(at).id == "about"
+    assert at.get("progress")[0].proto.text == "Paso 1 de 9: Sobre usted"
+    at.button(key="email_me").click().run()
+    assert at.button(key="email_me").label == "Envíenme por correo un enlace para continuar"
+    assert any("Le enviamos por correo un enlace" in s.value for s in at.success)
+    fill_step(at, {"sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no"})
+    click_next(at)
+    assert current_step(at).id == "mental_health", errors(at)
+    again = patient_app(token)  # another day: the draft remembers the language
+    open_with(again, DOB)
+    assert again.get("progress")[0].proto.text.startswith("Paso 2 de 9")
 
 
 def test_expired_link_says_so_and_walk_ins_still_work(monkeypatch):

@@ -12,7 +12,6 @@ from services import intake
 from tests.apptest_helpers import answer_rows, errors, html_texts, staff_app, texts
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
 PASSWORD = "correct horse battery staple"
 
 

@@ -10,6 +10,7 @@ phone and email fields ask for the phone and email keyboards; pasted text over a
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.browser import (  # noqa: F401 - browser and server are fixtures
     FIRST,
     LAST,
     STEP_CODES,
+    act,
     browser,
     choose,
     expect_step,
@@ -183,3 +185,107 @@ def test_whole_intake_on_a_phone_is_accessible(browser, server):  # noqa: F811
     expect(page.get_by_text("Your answers were sent")).to_be_visible(timeout=30_000)
     check_page(page, "10_confirmation")
     page.close()
+
+
+def _english_strings() -> list[str]:
+    """English words of the patient side that Spanish says differently (long enough to be
+    found as text, without placeholders)."""
+    from forms import i18n
+    from forms.definition import QUESTIONS
+
+    es = i18n.Text("es")
+    pairs = [(v, es.ui(k)) for k, v in i18n.UI.items() if "{" not in v]
+    for q in QUESTIONS:
+        pairs += [(q.label, es.label(q)), (q.help, es.help(q))]
+        pairs += [(o.label, es.option(q, o.value)) for o in q.options]
+    return sorted({en for en, other in pairs if len(en) >= 6 and en != other and "*" not in en})
+
+
+def expect_spanish(page, english: list[str]) -> None:
+    main = page.locator("[data-testid='stMain']").inner_text()
+    left = [e for e in english if re.search(rf"(?<!\w){re.escape(e)}(?!\w)", main)]
+    assert not left, f"English on a Spanish page: {left}"
+
+
+def test_whole_intake_in_spanish_on_a_phone(browser, server):  # noqa: F811
+    """A patient who reads Spanish completes the whole form in a real browser: every step,
+    a plain-word error, the medicine feedback, the review and the confirmation in Spanish."""
+    from playwright.sync_api import expect
+
+    import store as db
+
+    english = _english_strings()
+    page = browser.new_page(viewport=PHONE)
+    page.goto(server.url)
+    wait_idle(page, timeout=90_000)
+    act(page, page.locator(".st-key-language_choice").get_by_text("Español", exact=True).click)
+    expect(page.get_by_text("Antes de su tratamiento con ketamina")).to_be_visible(timeout=WAIT)
+    page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=WAIT)
+    expect_spanish(page, english)
+    check_page(page, "es_00_welcome")
+    press(page, "start")
+    expect(page.locator("#step-announcer")).to_have_text("Sobre usted: paso 1 de 9", timeout=WAIT)
+    press(page, "next")  # nothing answered: the problems in Spanish, beside each question
+    expect(page.get_by_text("Responda esta pregunta.").first).to_be_visible(timeout=WAIT)
+    expect_spanish(page, english)
+    shot(page, "es_01_about_with_problems")
+    fill(page, "q_first_name", "Marisol")
+    fill(page, "q_last_name", "Quintanilla")
+    fill_date(page, "q_date_of_birth", DOB_TYPED)
+    for code in ("sex_at_birth", "pregnant", "breastfeeding"):
+        choose(page, code, ANSWERS[code], "es")
+    press(page, "next")
+    for number, step, title in ((2, "mental_health", "Salud mental"),
+                                (3, "substances", "Alcohol y drogas"),
+                                (4, "cardiovascular", "Corazón, presión arterial y cerebro"),
+                                (5, "other_health", "Otros problemas de salud")):
+        expect(page.get_by_text(f"Paso {number} de 9: {title}")).to_be_visible(timeout=WAIT)
+        for code in STEP_CODES[step]:
+            choose(page, code, ANSWERS[code], "es")
+        if step == "substances":
+            fill(page, "q_alcohol_drinks_per_week", "2")
+        if step == "cardiovascular":
+            tick(page, "q_heart_conditions__none")
+        expect_spanish(page, english)
+        shot(page, f"es_0{number}_{step}")
+        press(page, "next")
+    expect(page.get_by_text("Paso 6 de 9", exact=False)).to_be_visible(timeout=WAIT)
+    names = page.locator("[class*='st-key-med_name_'] input")
+    fill_nth(page, names.nth(0), "Xanax 0.5mg prn")
+    expect(page.get_by_text("Entendimos: alprazolam", exact=False)).to_be_visible(timeout=WAIT)
+    expect_spanish(page, english)
+    check_page(page, "es_06_medications")
+    press(page, "next")
+    expect(page.get_by_text("Paso 7 de 9", exact=False)).to_be_visible(timeout=WAIT)
+    fill(page, "q_systolic_bp", "300")
+    press(page, "next")
+    expect(page.get_by_text("Revise esta medida: 300", exact=False).first).to_be_visible(timeout=WAIT)
+    expect_spanish(page, english)
+    shot(page, "es_07_vitals_with_problems")
+    fill(page, "q_systolic_bp", "130")
+    fill(page, "q_diastolic_bp", "85")
+    press(page, "next")
+    expect(page.get_by_text("Paso 8 de 9", exact=False)).to_be_visible(timeout=WAIT)
+    for code in STEP_CODES["visit"]:
+        choose(page, code, ANSWERS[code], "es")
+    press(page, "next")
+    expect(page.get_by_text("Paso 9 de 9: Revisar y firmar")).to_be_visible(timeout=WAIT)
+    assert page.evaluate("document.documentElement.lang") == "es"  # a Spanish voice reads it
+    tick(page, "q_fasting_understood")
+    tick(page, "q_consent_accurate")
+    fill(page, "q_signature_name", "Marisol Quintanilla")
+    expect(page.get_by_text("Xanax 0.5mg prn", exact=False).first).to_be_visible(timeout=WAIT)
+    expect_spanish(page, english)
+    check_page(page, "es_09_review")
+    press(page, "submit")
+    expect(page.get_by_text("Gracias. Sus respuestas fueron enviadas.")).to_be_visible(
+        timeout=30_000)
+    expect_spanish(page, english)
+    check_page(page, "es_10_confirmation")
+    page.close()
+    store = db.get_store(server.database_url)
+    rows, _ = db.list_queue(db.QueueFilters(name="Quintanilla"), store=store)
+    spanish = [db.get_screening(r.id, store=store) for r in rows]
+    [detail] = [d for d in spanish if d.language == "es"]
+    assert detail.document["answers"]["sex_at_birth"] == "female"  # codes, never translations
+    assert detail.document["answers"]["medications"][0]["name"] == "Xanax 0.5mg prn"

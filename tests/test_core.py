@@ -83,6 +83,22 @@ def test_no_vocabulary_is_defined_twice(path):
                     f"{path.name}:{node.lineno} lists {name} again; import them from core.vocab")
 
 
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_table_keyed_by_a_vocabulary_covers_every_code(path):
+    """A per-code table elsewhere (a severity's colour, its FHIR severity) may not be defined
+    once for all, but it must name every code: a new severity fails here, not as a KeyError
+    on a clinician's page."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict):
+            continue
+        keys = {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        for name, codes in VOCABULARIES.items():
+            if len(keys & codes) >= 2:
+                assert codes <= keys, (f"{path.name}:{node.lineno} is a table of {name} without "
+                                       f"{sorted(codes - keys)}")
+
+
 def test_the_audit_page_lists_actions_from_the_vocabulary():
     source = (ROOT / "app_pages" / "audit_log.py").read_text(encoding="utf-8")
     assert "AUDIT_ACTIONS" in source and "export_refused" not in source

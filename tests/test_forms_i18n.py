@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import re
+
 import pytest
 import yaml
 
 from forms import i18n
-from forms.definition import QUESTIONS
+from forms.definition import QUESTIONS, SECTIONS
 from forms.patient_messages import KINDS
+from forms.visit_prep import load_visit_prep
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("language", [lang for lang in i18n.LANGUAGES if lang != "en"])
@@ -74,3 +79,48 @@ def test_spanish_text_differs_from_english_for_every_question():
 
 def test_an_unknown_language_falls_back_to_english():
     assert i18n.Text("xx").ui("next") == "Next"
+
+
+# British spellings a US patient would stumble on (issue 12), as stems of words.
+BRITISH = re.compile(r"\b(\w*(tumour|colour|favour|behaviour|honour|labour|recognis|organis|"
+                     r"realis|apologis|haem|anaes|oedema|paediatr|oesophag|diarrhoea|foet|centre|"
+                     r"metre|litre|fibre|programme|travell|counsell|licence|defence|judgement|"
+                     r"whilst|grey|cheque|practis|ageing)\w*)\b", re.IGNORECASE)
+# Pages and messages the patient reads whose wording is not in the tables above.
+PATIENT_MODULES = ("app_pages/intake.py", "app_pages/crisis.py", "app_pages/prep.py",
+                   "app_pages/invitation_entry.py", "app_pages/questions.py", "forms/prep.py",
+                   "forms/units.py", "store/patient_mail.py")
+
+
+def _english_patient_text() -> list[tuple[str, str]]:
+    """(where, text) for every English string a patient can read."""
+    found = [(f"ui.{k}", v) for k, v in i18n.UI.items()]
+    found += [(f"sections.{s.id}", f"{s.title} {s.intro}") for s in SECTIONS]
+    for q in QUESTIONS:
+        found.append((f"questions.{q.code}", " ".join([q.label, q.help, q.unit,
+                                                        *(o.label for o in q.options)])))
+    prep = load_visit_prep()
+    found += [("visit_prep", t) for t in (prep.title, *prep.items, *prep.next_steps)]
+    found += [(f"drug_classes.{c}", label) for c, label in i18n.drug_class_ids().items()]
+    found += [(f"problems.{k.name}", k.text["en"]) for k in KINDS]
+    for module in PATIENT_MODULES:  # string constants only: comments and docstrings are code
+        tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, ast.Module | ast.FunctionDef | ast.ClassDef) and n.body
+                      and isinstance(n.body[0], ast.Expr)}
+        found += [(f"{module}:{n.lineno}", n.value) for n in ast.walk(tree)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                  and id(n) not in docstrings]
+    return found
+
+
+def test_the_patient_side_uses_us_spellings():
+    text = _english_patient_text()
+    assert len(text) > 300
+    british = [(where, m.group(1)) for where, t in text for m in BRITISH.finditer(t)]
+    assert british == []
+
+
+def test_the_spelling_check_finds_a_british_word():
+    assert [m.group(1) for m in BRITISH.finditer("A brain Tumour; I recognised the colour")] == [
+        "Tumour", "recognised", "colour"]

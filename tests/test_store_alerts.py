@@ -31,8 +31,6 @@ from tests.mail_support import (  # noqa: F401 - fixtures
     webhook_server,
 )
 
-pytest_plugins = ("store.testing",)
-
 STAFF = ("oncall@clinic.test", "nurse@clinic.test")
 # make_doc's patient: none of this may appear in an alert.
 PATIENT_DETAILS = ("Ann", "Lee", "1985", "06-15", "active_with_plan", "Xanax")

@@ -24,8 +24,6 @@ from store.models import AuditFilters
 from store.schema import utcnow
 from tests.conftest import ROOT, make_doc
 
-pytest_plugins = ("store.testing",)
-
 DOB = date(1985, 6, 15)
 
 

@@ -10,7 +10,6 @@ import store as db
 from services import intake
 from tests.conftest import make_doc
 
-pytest_plugins = ("store.testing",)
 PASSWORD = "correct horse battery"
 
 

@@ -21,7 +21,6 @@ from store.schema import utcnow
 from tests.conftest import ROOT
 from tests.mail_support import smtp_server  # noqa: F401 - fixture
 
-pytest_plugins = ("store.testing",)
 NY = ZoneInfo("America/New_York")
 
 
