@@ -94,7 +94,11 @@ class Resolution:
     matches: tuple[Match, ...] = ()
     candidates: tuple[Candidate, ...] = ()  # for ambiguous: the look-alikes to choose from
     unmatched: tuple[str, ...] = ()  # leftover words nothing matched
-    words: tuple[tuple[str, str], ...] = ()  # every word and what it was read as
+    # How each word was read, kept as the reading found it; ``words`` says it for people
+    # (only the command line and tests ask, so the labels are not written for every line):
+    tokens: tuple[str, ...] = ()  # the line's words, BREAK included
+    reading: tuple[str | None, ...] = ()  # each one's category, DRUG or AMBIGUOUS; None: unread
+    labels: tuple[tuple[int, Match | str], ...] = ()  # position -> its drug, or its look-alikes
     # Derived from the matches once (every evaluation of the line reads them):
     classes: tuple[str, ...] = field(init=False)  # every class of every match, in order
     matched: str = field(init=False)  # "Xanax + Tylenol"
@@ -102,16 +106,22 @@ class Resolution:
     method: str = field(init=False)  # "brand + fuzzy 91"
 
     def __post_init__(self) -> None:
-        seen: dict[str, None] = {}
-        for match in self.matches:
-            for class_id in match.product.classes:
-                seen[class_id] = None
-        method = " + ".join(f"{m.method} {m.score:.0f}" if m.score is not None else m.method
-                            for m in self.matches)
-        object.__setattr__(self, "classes", tuple(seen))
-        object.__setattr__(self, "matched", " + ".join(m.product.name for m in self.matches))
-        object.__setattr__(self, "generic", " + ".join(m.product.generic for m in self.matches))
-        object.__setattr__(self, "method", method)
+        matches = self.matches
+        classes: dict[str, None] = {}
+        for match in matches:
+            classes.update(dict.fromkeys(match.product.classes))
+        object.__setattr__(self, "classes", tuple(classes))
+        object.__setattr__(self, "matched", " + ".join([m.product.name for m in matches]))
+        object.__setattr__(self, "generic", " + ".join([m.product.generic for m in matches]))
+        object.__setattr__(self, "method", " + ".join([_method(m) for m in matches]))
+
+    @property
+    def words(self) -> tuple[tuple[str, str], ...]:
+        """Every word and what it was read as: ``("xanax", "drug: alprazolam (brand:
+        Xanax)")``, ``("1mg", "dose")``, ``("qwzzx", "unread")``."""
+        labels = dict(self.labels)
+        return tuple((w, _label(labels[i]) if i in labels else self.reading[i] or UNREAD)
+                     for i, w in enumerate(self.tokens) if w != BREAK)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,9 +139,16 @@ class Resolution:
         }
 
 
-def _label(match: Match) -> str:
-    score = f" {match.score:.0f}" if match.score is not None else ""
-    return f"drug: {match.product.generic} ({match.method}{score}: {match.product.name})"
+def _method(match: Match) -> str:
+    """How a match was made, with its score if fuzzy: "brand", "fuzzy 91"."""
+    return match.method if match.score is None else f"{match.method} {match.score:.0f}"
+
+
+def _label(read_as: Match | str) -> str:
+    """A drug word's reading for people (an ambiguous word's is already words)."""
+    if isinstance(read_as, str):
+        return read_as
+    return f"drug: {read_as.product.generic} ({_method(read_as)}: {read_as.product.name})"
 
 
 class Resolver:
@@ -167,12 +184,14 @@ class Resolver:
         self._fuzzy.cache_clear()
 
     # -- the steps -----------------------------------------------------------------------
-    def _exact(self, words: list[str], reading: list[str | None], labels: dict[int, str]) -> list[Match]:
+    def _exact(self, words: list[str], reading: list[str | None], labels: dict[int, Match | str]
+               ) -> list[Match]:
         """Known names in the words, longest span first, left to right; never across a
         BREAK. A vocabulary word ("for", "sleep") starts only a longer name ("nerve
         pills") or a curated one ("iron"): it is never a dictionary drug on its own."""
         found: list[Match] = []
         name_words = self.lexicon.name_words
+        curated, dictionary = self.lexicon.curated, self.lexicon.dictionary
         i, n = 0, len(words)
         while i < n:
             word = words[i]
@@ -184,7 +203,7 @@ class Resolver:
             length = 1
             vocab = category(word) is not None
             # "for thyroid", "for iron deficiency": after a purpose marker it is a purpose.
-            single = word in self.lexicon.curated and not (
+            single = word in curated and not (
                 i and category(words[i - 1]) == "purpose_marker")
             if word != BREAK and (not vocab or word in self._multi_starts or single):
                 end = i
@@ -192,11 +211,11 @@ class Resolver:
                 while end < n and end - i < most and words[end] != BREAK:
                     end += 1
                 for length in range(end - i, 0, -1):
-                    span = " ".join(words[i:i + length])
+                    span = " ".join(words[i:i + length]) if length > 1 else word
                     if vocab:  # "sleeping pills" is no drug; "nerve pills" is curated slang
-                        product = self.lexicon.curated.get(span) if single or length > 1 else None
-                    else:
-                        product = self.lexicon.lookup(span)
+                        product = curated.get(span) if single or length > 1 else None
+                    else:  # Lexicon.lookup
+                        product = curated.get(span) or dictionary.get(span)
                     if product is not None:
                         hit = Match(span, product, product.method)
                         break
@@ -204,7 +223,7 @@ class Resolver:
                 found.append(hit)
                 for j in range(i, i + length):
                     reading[j] = DRUG
-                    labels[j] = _label(hit)
+                    labels[j] = hit
                 if hit.product.method == "dictionary" and length > 1:
                     found.extend(self._watched_inside(words[i:i + length], hit.product))
                 i += length
@@ -309,7 +328,7 @@ class Resolver:
     def _resolve(self, text: str) -> Resolution:
         words = line_tokens(fold(text))
         reading: list[str | None] = [None] * len(words)
-        labels: dict[int, str] = {}  # what each drug word was read as, for people
+        labels: dict[int, Match | str] = {}  # what each drug word was read as
         found = self._exact(words, reading, labels)
         matches: list[Match] = []
         for match in found:
@@ -319,7 +338,7 @@ class Resolver:
         candidates: list[Candidate] = []
         attempts = 0
         # Every word nothing read yet gets the fuzzy look-ups, wherever it stands.
-        for run in self._runs(words, reading):
+        for run in self._runs(words, reading) if None in reading else ():
             if attempts >= MAX_FUZZY_PER_LINE:
                 break
             if 1 < len(run) <= 3:
@@ -336,7 +355,8 @@ class Resolver:
                 attempts += 1
                 guess, cands = self._fuzzy(word)
                 self._take(guess, cands, [i], reading, labels, matches, candidates)
-        unmatched = tuple(w for w, r in zip(words, reading, strict=True) if r is None or r == VAGUE)
+        unmatched = tuple([w for w, r in zip(words, reading, strict=True) if r is None or r == VAGUE]
+                          ) if None in reading or VAGUE in reading else ()
         if candidates:
             status: Status = "ambiguous"
         elif matches and unmatched:
@@ -345,19 +365,18 @@ class Resolver:
             status = "recognized"
         else:
             status = "unrecognized"
-        readings = tuple((w, labels.get(i) or reading[i] or UNREAD)
-                         for i, w in enumerate(words) if w != BREAK)
         return Resolution(text=text, status=status, matches=tuple(matches),
-                          candidates=tuple(candidates), unmatched=unmatched, words=readings)
+                          candidates=tuple(candidates), unmatched=unmatched, tokens=tuple(words),
+                          reading=tuple(reading), labels=tuple(labels.items()))
 
     @staticmethod
     def _take(match: Match | None, cands: tuple[Candidate, ...], run: list[int],
-              reading: list[str | None], labels: dict[int, str], matches: list[Match],
+              reading: list[str | None], labels: dict[int, Match | str], matches: list[Match],
               candidates: list[Candidate]) -> None:
         if match is not None:
             for i in run:
                 reading[i] = DRUG
-                labels[i] = _label(match)
+                labels[i] = match
             if all(m.product != match.product for m in matches):
                 matches.append(match)
         elif cands:

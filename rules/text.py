@@ -55,7 +55,13 @@ _SHORT_GLUED_RE = re.compile(
 _TOKEN_RE = re.compile(r"#?[^\W_]+%?(?:[.,/][^\W_]+%?)*|[&+]|[,;:/()\[\]{}\n\r|•·*]")
 _PART_SEP = frozenset(",;:/()[]{}\n\r|•·*")
 _SEP_RE = re.compile(r"[.,/]")
-_ANY_DIGIT_RE = re.compile(r"\d")
+# A separator or a [.,/] inside a word: a line with neither is its tokens as found.
+_PUNCT_RE = re.compile("[" + re.escape("".join(sorted(_PART_SEP | {"."}))) + "]")
+# Both glued patterns need a letter with a digit right after it ("ativan2mg", "t2mg"): a
+# line without one (most lines: "xanax 0.5 mg") has nothing glued and skips both scans.
+# On an ASCII line the letters and digits are [A-Za-z] and [0-9], a faster scan.
+_LETTER_DIGIT_RE = re.compile(r"[^\W\d_]\d")
+_ASCII_LETTER_DIGIT_RE = re.compile(r"[A-Za-z][0-9]")
 
 
 def _glued(match: re.Match[str]) -> str:
@@ -69,10 +75,14 @@ def line_tokens(folded: str) -> list[str]:
     """The words of a folded line, with BREAK where punctuation separated two parts."""
     if "w/" in folded:
         folded = _WITH_RE.sub(lambda m: " without " if m.group(0) == "w/o" else " with ", folded)
-    if _ANY_DIGIT_RE.search(folded):  # both patterns need a digit: no digit, nothing glued
+    glued = _ASCII_LETTER_DIGIT_RE if folded.isascii() else _LETTER_DIGIT_RE
+    if glued.search(folded):
         folded = _SHORT_GLUED_RE.sub(_glued, _GLUED_RE.sub(_glued, folded))
+    found: list[str] = _TOKEN_RE.findall(folded)
+    if not _PUNCT_RE.search(folded):  # "Xanax 1mg daily": no part to split, no BREAK
+        return found
     out: list[str] = []
-    for token in _TOKEN_RE.findall(folded):
+    for token in found:
         if token in _PART_SEP:
             if out and out[-1] != BREAK:
                 out.append(BREAK)

@@ -23,6 +23,8 @@ SPLITS = [
     ("Zoloft; Xanax", ["zoloft", BREAK, "xanax"]),
     ("Xanax™ 1mg", ["xanax", "1mg"]),
     ("B12 1000mcg", ["b12", "1000mcg"]),  # one letter before digits: a name, not a glued dose
+    ("Levo T2mg", ["levo", "t", "2mg"]),  # the last word of a longer name, a dose glued
+    ("Ксанакс2mg", ["ксанакс", "2mg"]),  # letters beyond ASCII: the glued dose still split
 ]
 
 
