@@ -247,6 +247,20 @@ print(sorted(set(sys.modules) - before))
     assert out.stdout.strip() == "[]"
 
 
+def test_background_work_begins_after_the_first_page_has_had_time_to_draw(monkeypatch):
+    import time
+
+    from app_pages import services
+
+    monkeypatch.setattr(services, "START_AFTER_S", 0.3)
+    began: list[float] = []
+    start = time.monotonic()
+    thread = services._in_background("test", lambda: began.append(time.monotonic() - start))
+    assert not began  # returned at once: the run that starts it is not held up
+    thread.join(timeout=10)
+    assert began and began[0] >= 0.3
+
+
 def test_the_welcome_page_has_the_browser_fetch_the_steps_widget_code():
     from app_pages import prefetch
 
