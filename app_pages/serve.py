@@ -6,10 +6,27 @@ are imported before the server takes its first connection. Without this the firs
 after a restart waited for them in the first page's run. The database layer and the drug
 dictionary are not imported here: they load in the background once the first page is drawn
 (``app_pages/services.py``), so the server still answers its health check at once.
+
+Two one-time costs inside Streamlit are also paid here rather than in the first page's run
+(together about 50 ms of CPU, over half of that run):
+
+- ``streamlit.emojis``, whose import compiles one very large pattern: ``st.set_page_config``
+  imports it to check the page icon (an emoji).
+- The warning Streamlit prints when it is imported without ``streamlit run``: the first
+  element a process draws calls ``inspect.stack()`` to look for a REPL, which reads the
+  source of every frame and the file of every loaded module. This launcher is
+  ``streamlit run``, so the check is marked done (``STREAMLIT_RUN_CHECK``);
+  tests/test_app_intake_speed.py fails if a Streamlit upgrade renames that flag.
+
+What is imported here lives as long as the process, so it is then moved out of the garbage
+collector's sight (``gc.freeze``): Streamlit collects all generations after every run, and
+walking these ~60,000 objects each time (~11-17 ms, before the run's last message can leave)
+would delay every page the patient sees.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -18,12 +35,25 @@ import sys
 FIRST_PAGE = ("app_pages.alert_link", "app_pages.auth", "app_pages.oneshot", "app_pages.services",
               "app_pages.timing", "app_pages.a11y", "app_pages.crisis", "app_pages.invitation_entry",
               "app_pages.prefetch", "app_pages.questions", "app_pages.prep", "forms.intake_state",
-              "forms.units", "forms.patient_messages", "forms.validation")
+              "forms.units", "forms.patient_messages", "forms.validation", "streamlit.emojis")
+# Streamlit's "not run with streamlit run" warning, checked once per process on the first
+# element drawn (module, flag); see the docstring.
+STREAMLIT_RUN_CHECK = ("streamlit.delta_generator", "_use_warning_has_been_displayed")
+
+
+def prepare() -> None:
+    """Everything the launcher does before the server starts (see the docstring)."""
+    for name in FIRST_PAGE:
+        importlib.import_module(name)
+    module, flag = STREAMLIT_RUN_CHECK
+    setattr(importlib.import_module(module), flag, True)
+    importlib.import_module("streamlit.web.cli")
+    gc.collect()
+    gc.freeze()
 
 
 def main() -> None:
-    for name in FIRST_PAGE:
-        importlib.import_module(name)
+    prepare()
     from streamlit.web.cli import main as streamlit
 
     sys.argv[0] = "streamlit"

@@ -2,14 +2,21 @@
 
 After a restart the first page must not wait for the database (SQLAlchemy's import and the
 migrations) or the drug dictionary: ``screening_app.py`` starts them in background threads
-once the first page is drawn. A page that needs one sooner simply waits for it: the store
-and the engine are each created once, under a lock.
+at the end of the first page's run, and they begin their work START_AFTER_S later. A page
+that needs one sooner simply waits for it: the store and the engine are each created once,
+under a lock.
+
+Why later: when the first run ends, the browser has yet to fetch that page's widget code
+(radio, button) from this same process and draw it, ~0.3 s in a browser that never visited.
+The work holds the GIL for seconds of imports and building, and begun at once it slowed
+those downloads so much that the welcome page appeared ~0.15 s later.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -20,6 +27,11 @@ if TYPE_CHECKING:
     from store import Store
 
 log = logging.getLogger(__name__)
+
+# Seconds between the end of the run that starts the background work and its beginning:
+# longer than a fresh browser takes to draw the first page, short beside the time a
+# patient reads it.
+START_AFTER_S = 1.0
 
 
 @st.cache_resource(show_spinner="Loading…")
@@ -38,6 +50,7 @@ def store() -> Store:
 
 def _in_background(name: str, work: Callable[[], object]) -> threading.Thread:
     def run() -> None:
+        time.sleep(START_AFTER_S)
         try:
             work()
         except Exception as err:  # logged without details: they may quote patient data

@@ -214,6 +214,53 @@ def test_the_server_launcher_imports_what_the_first_page_imports():
     assert {m.split(".")[0] for m in launcher} & HEAVY == set()
 
 
+def test_the_launcher_pays_streamlits_one_time_costs_before_the_first_page():
+    """app_pages.serve also pays, before the server starts, what Streamlit itself did on the
+    first page's run: importing streamlit.emojis for the page icon (~30 ms) and the
+    inspect.stack() of its "not run with streamlit run" check (~25 ms); and it freezes what it
+    imported, so the collection after every run skips it. Here, after the launcher's
+    preparation, checking the page icon imports nothing and the check never walks the stack
+    (it would fail, e.g., if a Streamlit upgrade renamed the flag the launcher sets)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = """
+import gc, inspect, sys
+from app_pages import serve
+serve.prepare()
+assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()
+def refuse(*args, **kwargs):
+    raise AssertionError("inspect.stack() on a page run")
+inspect.stack = refuse
+from streamlit import delta_generator, string_util
+before = set(sys.modules)
+assert string_util.is_emoji(sys.argv[1])
+delta_generator._maybe_print_use_warning()
+print(sorted(set(sys.modules) - before))
+"""
+    icon = (ROOT / "screening_app.py").read_text().split('page_icon="', 1)[1].split('"', 1)[0]
+    out = subprocess.run([sys.executable, "-c", code, icon], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_background_work_begins_after_the_first_page_has_had_time_to_draw(monkeypatch):
+    import time
+
+    from app_pages import services
+
+    monkeypatch.setattr(services, "START_AFTER_S", 0.3)
+    began: list[float] = []
+    start = time.monotonic()
+    thread = services._in_background("test", lambda: began.append(time.monotonic() - start))
+    assert not began  # returned at once: the run that starts it is not held up
+    thread.join(timeout=10)
+    assert began and began[0] >= 0.3
+
+
 def test_the_welcome_page_has_the_browser_fetch_the_steps_widget_code():
     from app_pages import prefetch
 

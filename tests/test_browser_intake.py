@@ -140,3 +140,34 @@ def test_full_intake_with_refresh_and_resume(browser, server):
     for secret in (FIRST, LAST, DOB, "Xanax", "Lamictal"):
         assert secret not in log, f"{secret!r} found in the server log"
     page.close()
+
+
+def test_the_steps_widget_code_is_fetched_once_the_welcome_page_is_drawn(browser, server):
+    """app_pages/prefetch.py: in a browser that never visited, the steps' widget code is
+    fetched after the welcome page's own (radio, button) has arrived, not beside it; and it
+    is all there before Start, so step 1 fetches no script."""
+    from app_pages import prefetch
+
+    page = open_page(browser, viewport={"width": 390, "height": 844})
+    page.goto(server.url)
+    wait_idle(page, timeout=240_000)
+    page.wait_for_function("window.__intakePrefetch === 'done'", timeout=60_000)
+    times = page.evaluate("""(files) => {
+      const js = performance.getEntriesByType('resource').filter(r => r.name.includes('/static/js/'));
+      const named = (prefix) => js.filter(r => r.name.split('/').pop().startsWith(prefix + '.'));
+      return {own: Math.max(...['Radio', 'Button'].flatMap(named).map(r => r.responseEnd)),
+              own_count: ['Radio', 'Button'].flatMap(named).length,
+              started: window.__intakePrefetchAt,
+              steps: Math.min(...js.filter(r => files.includes(r.name.split('/').pop()))
+                                  .map(r => r.startTime))};
+    }""", list(prefetch.widget_files()))
+    assert times["own_count"] == 2, times
+    assert times["own"] <= times["steps"], times  # the first step file asked for after both
+    assert times["own"] <= times["started"], times
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url)
+            if "/static/js/" in request.url else None)
+    press(page, "start")
+    expect_step(page, 1, "About you")
+    assert scripts == []
+    page.close()
