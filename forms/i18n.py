@@ -145,6 +145,24 @@ UI: dict[str, str] = {
                       "date; if it still does not work, call the clinic."),
     "invite_expired": ("This link has expired because the appointment has passed. Please call "
                        "the clinic for a new one."),
+    # Visit preparation as clock times (forms/prep.py, app_pages/prep.py).
+    "clock": "{hour}:{minute} {half}",
+    "clock_one": "{hour}:{minute} {half}",  # 1 o'clock (Spanish: "la 1:00", not "las")
+    "am": "am",
+    "pm": "pm",
+    "weekdays": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+    "months": ("January February March April May June July August September October "
+               "November December"),
+    "date_long": "{weekday} {day} {month}",
+    "prep_food": "No food after {time} on {day}",
+    "prep_liquids": "clear liquids until {time}",
+    "prep_liquids_day": "clear liquids until {time} on {day}",
+    "prep_arrive": "arrive with the adult who will drive you home at {time}",
+    "prep_arrive_day": "arrive with the adult who will drive you home at {time} on {day}",
+    "prep_appointment": "Your appointment: {day} at {time}",
+    "prep_calendar": "Add to my calendar (.ics)",
+    "prep_ics_summary": "Appointment at {clinic}",
+    "prep_ics_alarm": "Stop eating now: {liquids}",
     # "Email me a link to continue" (app_pages/invitation_entry.py).
     "email_me": "Email me a link to continue",
     "email_me_sent": "We emailed you a link to continue. It may take a few minutes to arrive.",

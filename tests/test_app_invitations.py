@@ -163,7 +163,8 @@ def test_patient_opens_the_link_with_name_locked_and_resumes_by_the_same_link(mo
 
 def test_an_invited_patient_chooses_spanish_before_the_date_of_birth(monkeypatch, smtp_server):  # noqa: F811
     monkeypatch.setenv("SMTP_URL", smtp_server.url)
-    _, token = new_invitation(email="ann@example.org")
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    view, token = new_invitation(email="ann@example.org")
     at = patient_app(token)
     at.radio(key="language_choice").set_value("es").run()
     assert "Su evaluación antes de su visita" in texts(at)
@@ -182,6 +183,23 @@ def test_an_invited_patient_chooses_spanish_before_the_date_of_birth(monkeypatch
     again = patient_app(token)  # another day: the draft remembers the language
     open_with(again, DOB)
     assert again.get("progress")[0].proto.text.startswith("Paso 2 de 9")
+    answers = {k: v for k, v in copy.deepcopy(CLEAN_ANSWERS).items()
+               if k not in ("first_name", "last_name", "date_of_birth")}
+    for step in STEPS[1:-1]:
+        if step.id == "medications":
+            again.checkbox(key="q_takes_no_medications").check().run()
+        else:
+            fill_step(again, answers)
+        click_next(again)
+        assert not errors(again), errors(again)
+    fill_step(again, answers)
+    again.button(key="submit").click().run()
+    assert "Gracias. Sus respuestas fueron enviadas." in texts(again)
+    times = prep_times(view.appointment_at)
+    for line in times.lines("es"):  # the clock times of the visit, in Spanish
+        assert line[1:] in texts(again)
+    assert "Su cita: " in texts(again) and "Your appointment" not in texts(again)
+    assert again.get("download_button")[0].proto.label == "Agregar a mi calendario (.ics)"
 
 
 def test_expired_link_says_so_and_walk_ins_still_work(monkeypatch):

@@ -53,6 +53,33 @@ def test_prep_times_are_clock_times_in_the_clinic_zone(appointment, expected):
     assert prep_times(appointment.astimezone(UTC), NY).sentence() == expected
 
 
+@pytest.mark.parametrize(("appointment", "expected"), [
+    (datetime(2026, 12, 3, 14, 0, tzinfo=NY),
+     "Nada de comida después de las 8:00 a. m. del jueves 3 de diciembre; líquidos claros hasta "
+     "las 12:00 p. m.; llegue con el adulto que le llevará a casa a las 2:00 p. m."),
+    (datetime(2026, 12, 4, 7, 0, tzinfo=NY),  # 1 o'clock takes "la", not "las"
+     "Nada de comida después de la 1:00 a. m. del viernes 4 de diciembre; líquidos claros hasta "
+     "las 5:00 a. m.; llegue con el adulto que le llevará a casa a las 7:00 a. m."),
+    (datetime(2026, 12, 4, 4, 30, tzinfo=NY),
+     "Nada de comida después de las 10:30 p. m. del jueves 3 de diciembre; líquidos claros hasta "
+     "las 2:30 a. m. del viernes 4 de diciembre; llegue con el adulto que le llevará a casa a "
+     "las 4:30 a. m."),
+])
+def test_prep_times_in_spanish(appointment, expected):
+    assert prep_times(appointment.astimezone(UTC), NY).sentence("es") == expected
+
+
+def test_calendar_file_in_spanish():
+    from icalendar import Calendar
+
+    times = prep_times(datetime(2026, 12, 3, 19, 0, tzinfo=UTC), NY)
+    [event] = Calendar.from_ical(calendar_file(times, "Calm Clinic", "a-7", "es")).walk("VEVENT")
+    assert str(event["summary"]) == "Cita en Calm Clinic"
+    assert str(event["description"]).startswith("Nada de comida después de las 8:00 a. m.")
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["description"]) == "Deje de comer ahora: líquidos claros hasta las 12:00 p. m."
+
+
 def test_calendar_file_has_the_appointment_and_an_alarm_when_the_fast_starts():
     from icalendar import Calendar
 
@@ -62,6 +89,7 @@ def test_calendar_file_has_the_appointment_and_an_alarm_when_the_fast_starts():
     assert event.decoded("dtstart") == datetime(2026, 12, 3, 14, 0, tzinfo=NY)
     assert str(event["summary"]) == "Appointment at Calm Clinic"
     [alarm] = event.walk("VALARM")
+    assert str(alarm["description"]) == "Stop eating now: clear liquids until 12:00 pm."
     assert alarm.decoded("trigger") == -timedelta(hours=6)
     assert calendar.walk("VTIMEZONE")
     no_patient_data(calendar_file(times, "Calm Clinic", "appointment-7").decode())
