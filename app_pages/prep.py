@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import invitation_entry
 from forms.i18n import Text
-from forms.prep import calendar_file, clock, day, prep_times
+from forms.prep import calendar_file, prep_times
 
 
 def draw_prep_times() -> None:
@@ -17,14 +17,14 @@ def draw_prep_times() -> None:
     invitation = invitation_entry.current(s) if s is not None else None
     if s is None or not invitation:
         return
-    from store.patient_mail import clinic_name  # only for an invited patient
+    from store.patient_mail import clinic_name, when_text  # only for an invited patient
 
     tx = Text(s.language)
     appointment = datetime.fromisoformat(invitation["appointment_at"])
     times = prep_times(appointment)  # in the clinic's time zone
     with st.container(border=True, key="prep_times"):
-        st.markdown("**" + tx.ui("prep_appointment", day=day(times.appointment, tx.language),
-                                 time=clock(times.appointment, tx.language)) + "**")
+        st.markdown("**" + tx.ui("prep_appointment", when=when_text(appointment, tx.language))
+                    + "**")
         st.markdown("\n".join(f"- {line[0].upper()}{line[1:]}" for line in times.lines(tx.language)))
         st.download_button(tx.ui("prep_calendar"), key="prep_ics", icon=":material/event:",
                            data=calendar_file(times, clinic_name(), f"appointment-{invitation['id']}",

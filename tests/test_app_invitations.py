@@ -177,6 +177,8 @@ def test_an_invited_patient_chooses_spanish_before_the_date_of_birth(monkeypatch
     at.button(key="email_me").click().run()
     assert at.button(key="email_me").label == "Envíenme por correo un enlace para continuar"
     assert any("Le enviamos por correo un enlace" in s.value for s in at.success)
+    [mail] = smtp_server.wait_for(1)
+    assert "Necesitará su fecha de nacimiento" in mail.body and f"?invite={token}" in mail.body
     fill_step(at, {"sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no"})
     click_next(at)
     assert current_step(at).id == "mental_health", errors(at)

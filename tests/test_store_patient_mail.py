@@ -131,6 +131,34 @@ def test_continue_email_and_unreachable_server(store_db, mail_env, monkeypatch):
     assert patient_mail.send_continue_email("", link, target=None) == "no_address"
 
 
+def test_continue_email_in_the_patients_language(store_db, mail_env):
+    link = "https://screening.clinic.test/?resume=abc"
+    assert patient_mail.send_continue_email("ann@example.org", link, target=None,
+                                            language="es") == "sent"
+    [mail] = mail_env.wait_for(1)
+    assert "continúe su evaluación" in mail.message["Subject"]
+    assert "Necesitará su fecha de nacimiento" in mail.body and link in mail.body
+
+
+def test_a_reminder_is_in_the_language_the_patient_answered_in(store_db, mail_env):
+    from store import drafts
+
+    now = utcnow()
+    tomorrow = (now.astimezone(NY) + timedelta(days=1)).replace(hour=14, minute=0, second=0,
+                                                                microsecond=0)
+    _, token = inv.create_invitation("Ann", "Lee", date(1985, 6, 15), tomorrow, "es@example.org",
+                                     actor="d")
+    inv.create_invitation("Bo", "Lee", date(1985, 6, 15), tomorrow, "en@example.org", actor="d")
+    opened = inv.open_invitation(token, "1985-06-15")
+    assert opened is not None
+    drafts.save_draft(opened.draft_token, {**opened.draft.answers, "_language": "es"}, 1)
+    assert patient_mail.send_reminders(now=now)["sent"] == 2
+    mails = {m.rcpt_tos[0]: m for m in mail_env.wait_for(2)}
+    assert prep_times(tomorrow).sentence("es")[1:] in mails["es@example.org"].body
+    assert "su cita de mañana" in mails["es@example.org"].message["Subject"]
+    assert prep_times(tomorrow).sentence()[1:] in mails["en@example.org"].body
+
+
 def test_reminders_go_the_day_before_once(store_db, mail_env):
     now = utcnow()
     tomorrow = (now.astimezone(NY) + timedelta(days=1)).replace(hour=14, minute=0, second=0,
