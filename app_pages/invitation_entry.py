@@ -108,7 +108,7 @@ def _on_email_me() -> None:
     address = s.answers.get("email") or invitation.get("email") or ""
     st.session_state["email_me_result"] = send_continue_email(
         address, _link(s), target=f"invitation:{invitation['id']}" if invitation else None,
-        store=store())
+        language=s.language, store=store())
 
 
 def _plain_link(link: str) -> None:

@@ -145,6 +145,35 @@ UI: dict[str, str] = {
                       "date; if it still does not work, call the clinic."),
     "invite_expired": ("This link has expired because the appointment has passed. Please call "
                        "the clinic for a new one."),
+    # Visit preparation as clock times (forms/prep.py, app_pages/prep.py).
+    "clock": "{hour}:{minute} {half}",
+    "clock_one": "{hour}:{minute} {half}",  # 1 o'clock (Spanish: "la 1:00", not "las")
+    "am": "am",
+    "pm": "pm",
+    "weekdays": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+    "months": ("January February March April May June July August September October "
+               "November December"),
+    "date_long": "{weekday} {day} {month}",
+    "prep_food": "No food after {time} on {day}",
+    "prep_liquids": "clear liquids until {time}",
+    "prep_liquids_day": "clear liquids until {time} on {day}",
+    "prep_arrive": "arrive with the adult who will drive you home at {time}",
+    "prep_arrive_day": "arrive with the adult who will drive you home at {time} on {day}",
+    "when": "{day} at {time}",
+    "prep_appointment": "Your appointment: {when}",
+    "prep_calendar": "Add to my calendar (.ics)",
+    "prep_ics_summary": "Appointment at {clinic}",
+    "prep_ics_alarm": "Stop eating now: {liquids}",
+    # Emails to a patient whose language is known (store/patient_mail.py); never a name.
+    "mail_continue_subject": "{clinic}: continue your screening",
+    "mail_continue_body": ("Hello,\n\nHere is the link to continue your screening for {clinic}:"
+                           "\n\n{link}\n\nYou will need your date of birth to open it. If you "
+                           "did not ask for this email, you can ignore it.\n"),
+    "mail_reminder_subject": "{clinic}: your appointment tomorrow",
+    "mail_reminder_body": ("Hello,\n\nA reminder of your appointment at {clinic} on {when}.\n\n"
+                           "{prep}\n\nIf you have not finished your screening yet, please use "
+                           "the link in the clinic's invitation email. To change the "
+                           "appointment, call the clinic.\n"),
     # "Email me a link to continue" (app_pages/invitation_entry.py).
     "email_me": "Email me a link to continue",
     "email_me_sent": "We emailed you a link to continue. It may take a few minutes to arrive.",

@@ -9,19 +9,30 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from forms.clock import clinic_timezone
+from forms.i18n import Text
 from forms.visit_prep import load_visit_prep
 
 VISIT_LENGTH = timedelta(hours=2)
 
 
-def clock(moment: datetime) -> str:
-    """'8:00 am'."""
-    return moment.strftime("%I:%M %p").lstrip("0").lower()
+def clock(moment: datetime, language: str = "en") -> str:
+    """'8:00 am' (in Spanish 'las 8:00 a. m.', with the article the hour takes)."""
+    tx = Text(language)
+    hour = moment.hour % 12 or 12
+    return tx.ui("clock_one" if hour == 1 else "clock", hour=hour, minute=f"{moment.minute:02d}",
+                 half=tx.ui("am" if moment.hour < 12 else "pm"))
 
 
-def day(moment: date) -> str:
+def day(moment: date, language: str = "en") -> str:
     """'Thursday 3 December' (a date, or a datetime's date)."""
-    return f"{moment:%A} {moment.day} {moment:%B}"
+    tx = Text(language)
+    return tx.ui("date_long", weekday=tx.ui("weekdays").split()[moment.weekday()],
+                 day=moment.day, month=tx.ui("months").split()[moment.month - 1])
+
+
+def full_stop(text: str) -> str:
+    """A sentence's closing period, unless it already ends in one (Spanish 'p. m.')."""
+    return text if text.endswith(".") else f"{text}."
 
 
 @dataclass(frozen=True)
@@ -30,20 +41,23 @@ class PrepTimes:
     food_until: datetime
     liquids_until: datetime
 
-    def lines(self) -> tuple[str, ...]:
+    def lines(self, language: str = "en") -> tuple[str, ...]:
         """The instructions in plain words, e.g. 'No food after 8:00 am on Thursday 3 December'."""
-        food = f"No food after {clock(self.food_until)} on {day(self.food_until)}"
-        liquids = f"clear liquids until {clock(self.liquids_until)}"
-        if self.liquids_until.date() != self.food_until.date():
-            liquids += f" on {day(self.liquids_until)}"
-        arrive = (f"arrive with the adult who will drive you home at {clock(self.appointment)}"
-                  + ("" if self.appointment.date() == self.liquids_until.date()
-                     else f" on {day(self.appointment)}"))
+        tx = Text(language)
+
+        def at(moment: datetime) -> dict[str, str]:
+            return {"time": clock(moment, language), "day": day(moment, language)}
+
+        food = tx.ui("prep_food", **at(self.food_until))
+        same_day = self.liquids_until.date() == self.food_until.date()
+        liquids = tx.ui("prep_liquids" if same_day else "prep_liquids_day", **at(self.liquids_until))
+        same_day = self.appointment.date() == self.liquids_until.date()
+        arrive = tx.ui("prep_arrive" if same_day else "prep_arrive_day", **at(self.appointment))
         return food, liquids, arrive
 
-    def sentence(self) -> str:
-        food, liquids, arrive = self.lines()
-        return f"{food}; {liquids}; {arrive}."
+    def sentence(self, language: str = "en") -> str:
+        food, liquids, arrive = self.lines(language)
+        return full_stop(f"{food}; {liquids}; {arrive}")
 
 
 def prep_times(appointment_at: datetime, zone: ZoneInfo | None = None) -> PrepTimes:
@@ -59,23 +73,25 @@ def prep_times(appointment_at: datetime, zone: ZoneInfo | None = None) -> PrepTi
     return PrepTimes(appointment=local, food_until=food, liquids_until=liquids)
 
 
-def calendar_file(times: PrepTimes, clinic_name: str, uid: str) -> bytes:
+def calendar_file(times: PrepTimes, clinic_name: str, uid: str, language: str = "en") -> bytes:
     """An .ics file: the appointment, with an alarm when the fast starts. No health data."""
     from icalendar import Alarm, Calendar, Event
 
+    tx = Text(language)
+    sentence = times.sentence(language)
     calendar = Calendar()
     calendar.add("prodid", "-//Pre-visit screening//EN")
     calendar.add("version", "2.0")
     event = Event()
     event.add("uid", uid)
-    event.add("summary", f"Appointment at {clinic_name}")
+    event.add("summary", tx.ui("prep_ics_summary", clinic=clinic_name))
     event.add("dtstart", times.appointment)
     event.add("dtend", times.appointment + VISIT_LENGTH)
     event.add("dtstamp", datetime.now(times.appointment.tzinfo))
-    event.add("description", times.sentence()[0].upper() + times.sentence()[1:])
+    event.add("description", sentence[0].upper() + sentence[1:])
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"Stop eating now: {times.lines()[1]}.")
+    alarm.add("description", full_stop(tx.ui("prep_ics_alarm", liquids=times.lines(language)[1])))
     alarm.add("trigger", times.food_until - times.appointment)  # relative to the start
     event.add_component(alarm)
     calendar.add_component(event)

@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from core.vocab import AuditAction
 from forms.clock import clinic_timezone
+from forms.i18n import Text
 from forms.prep import clock, day, prep_times
 from store import audit
 from store.db import Store, get_store
 from store.mailer import MailError, MailNotConfigured, send_email, smtp_settings
-from store.schema import InvitationRow, utcnow
+from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,10 @@ def email_configured() -> bool:
         return False
 
 
-def when_text(appointment_at: datetime) -> str:
+def when_text(appointment_at: datetime, language: str = "en") -> str:
+    """'Thursday 3 December at 2:00 pm' in the clinic's time zone."""
     local = appointment_at.astimezone(clinic_timezone())
-    return f"{day(local)} at {clock(local)}"
+    return Text(language).ui("when", day=day(local, language), time=clock(local, language))
 
 
 def invitation_message(appointment_at: datetime, link: str) -> tuple[str, str]:
@@ -52,22 +54,18 @@ def invitation_message(appointment_at: datetime, link: str) -> tuple[str, str]:
             "You will need your date of birth to open it. Please do not forward this email.\n")
 
 
-def continue_message(link: str) -> tuple[str, str]:
-    name = clinic_name()
-    return (f"{name}: continue your screening",
-            f"Hello,\n\nHere is the link to continue your screening for {name}:\n\n{link}\n\n"
-            "You will need your date of birth to open it. If you did not ask for this email, "
-            "you can ignore it.\n")
+def continue_message(link: str, language: str = "en") -> tuple[str, str]:
+    tx, name = Text(language), clinic_name()
+    return (tx.ui("mail_continue_subject", clinic=name),
+            tx.ui("mail_continue_body", clinic=name, link=link))
 
 
-def reminder_message(appointment_at: datetime) -> tuple[str, str]:
-    name = clinic_name()
-    times = prep_times(appointment_at)
-    return (f"{name}: your appointment tomorrow",
-            f"Hello,\n\nA reminder of your appointment at {name} on {when_text(appointment_at)}.\n\n"
-            f"{times.sentence()[0].upper()}{times.sentence()[1:]}\n\n"
-            "If you have not finished your screening yet, please use the link in the clinic's "
-            "invitation email. To change the appointment, call the clinic.\n")
+def reminder_message(appointment_at: datetime, language: str = "en") -> tuple[str, str]:
+    tx, name = Text(language), clinic_name()
+    prep = prep_times(appointment_at).sentence(language)
+    return (tx.ui("mail_reminder_subject", clinic=name),
+            tx.ui("mail_reminder_body", clinic=name, when=when_text(appointment_at, language),
+                  prep=prep[0].upper() + prep[1:]))
 
 
 def _send(address: str, message: tuple[str, str]) -> SendResult:
@@ -96,12 +94,12 @@ def send_invitation_email(invitation_id: int, link: str, *, actor: str,
     return result
 
 
-def send_continue_email(address: str, link: str, *, target: str | None,
+def send_continue_email(address: str, link: str, *, target: str | None, language: str = "en",
                         store: Store | None = None) -> SendResult:
-    """The patient's own "email me a link to continue"."""
+    """The patient's own "email me a link to continue", in the language they are using."""
     if not address or "@" not in address:
         return "no_address"
-    result = _send(address.strip(), continue_message(link))
+    result = _send(address.strip(), continue_message(link, language))
     audit.record_audit("patient", CONTINUE_EMAIL, target, {"result": result}, store=store)
     return result
 
@@ -115,13 +113,17 @@ def send_reminders(*, now: datetime | None = None, store: Store | None = None) -
     end = start + timedelta(days=1)
     counts = {"sent": 0, "failed": 0, "not_configured": 0}
     with store.session(readonly=True) as session:
-        due = session.execute(select(InvitationRow.id, InvitationRow.email, InvitationRow.appointment_at)
-                              .where(InvitationRow.appointment_at >= start,
-                                     InvitationRow.appointment_at < end,
-                                     InvitationRow.email.is_not(None),
-                                     InvitationRow.reminded_at.is_(None))).all()
-    for invitation_id, address, appointment in due:
-        result = _send(str(address), reminder_message(appointment))
+        due = session.execute(
+            select(InvitationRow.id, InvitationRow.email, InvitationRow.appointment_at,
+                   ScreeningRow.language, DraftRow.answers)
+            .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id)
+            .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
+            .where(InvitationRow.appointment_at >= start, InvitationRow.appointment_at < end,
+                   InvitationRow.email.is_not(None), InvitationRow.reminded_at.is_(None))).all()
+    for invitation_id, address, appointment, sent_in, draft in due:
+        # The language the patient answered in (sent, else the draft's), English if unknown.
+        language = sent_in or (draft or {}).get("_language") or "en"
+        result = _send(str(address), reminder_message(appointment, language))
         counts[result if result in counts else "failed"] += 1
         with store.session() as session:
             if result == "sent":

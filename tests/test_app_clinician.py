@@ -81,9 +81,9 @@ def test_failed_sign_in_gives_one_generic_message(username, password):
 
 
 def test_repeated_failures_are_refused_unchecked_until_the_wait_is_over(monkeypatch):
-    import time
+    from datetime import timedelta
 
-    from store import users
+    from store import schema, users
 
     hashed = []
     real = users._verify
@@ -99,7 +99,8 @@ def test_repeated_failures_are_refused_unchecked_until_the_wait_is_over(monkeypa
     rows, _ = db.list_audit(db.AuditFilters(action="login_throttled"))
     assert rows[0].details["scope"] in ("session", "account") and rows[0].actor in ("unknown",
                                                                                    "dr_grey")
-    time.sleep(1.2)
+    clock = schema.utcnow
+    monkeypatch.setattr(schema, "utcnow", lambda: clock() + timedelta(seconds=1.2))  # no sleep
     login(at, "dr_grey", PASSWORD)  # in time, the right password passes
     assert at.session_state["staff_user"]["username"] == "dr_grey"
 

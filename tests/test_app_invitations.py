@@ -59,6 +59,23 @@ def open_with(at: AppTest, dob: date) -> None:
     at.button(key="invite_open").click().run()
 
 
+def finish_from_step_2(at: AppTest) -> None:
+    """An invited patient's steps after the first (name and birth date are the clinic's), then
+    submit."""
+    answers = {k: v for k, v in copy.deepcopy(CLEAN_ANSWERS).items()
+               if k not in ("first_name", "last_name", "date_of_birth")}
+    for step in STEPS[1:-1]:
+        assert current_step(at).id == step.id, (current_step(at).id, errors(at))
+        if step.id == "medications":
+            at.checkbox(key="q_takes_no_medications").check().run()
+        else:
+            fill_step(at, answers)
+        click_next(at)
+        assert not errors(at), errors(at)
+    fill_step(at, answers)
+    at.button(key="submit").click().run()
+
+
 def new_invitation(**changes) -> tuple[inv.InvitationView, str]:
     when = changes.pop("appointment_at", utcnow() + timedelta(days=2))
     return inv.create_invitation("Ann", "Lee", DOB, when, changes.pop("email", None), actor="desk")
@@ -131,18 +148,7 @@ def test_patient_opens_the_link_with_name_locked_and_resumes_by_the_same_link(mo
     again = patient_app(token)  # another day, the same link
     open_with(again, DOB)
     assert current_step(again).id == "mental_health"
-    answers = {k: v for k, v in copy.deepcopy(CLEAN_ANSWERS).items()
-               if k not in ("first_name", "last_name", "date_of_birth")}
-    for step in STEPS[1:-1]:
-        assert current_step(again).id == step.id, (current_step(again).id, errors(again))
-        if step.id == "medications":
-            again.checkbox(key="q_takes_no_medications").check().run()
-        else:
-            fill_step(again, answers)
-        click_next(again)
-        assert not errors(again), errors(again)
-    fill_step(again, answers)
-    again.button(key="submit").click().run()
+    finish_from_step_2(again)
     assert "Your answers were sent" in texts(again)
     times = prep_times(view.appointment_at)
     for line in times.lines():  # clock times in the clinic's zone, and a calendar file
@@ -163,7 +169,8 @@ def test_patient_opens_the_link_with_name_locked_and_resumes_by_the_same_link(mo
 
 def test_an_invited_patient_chooses_spanish_before_the_date_of_birth(monkeypatch, smtp_server):  # noqa: F811
     monkeypatch.setenv("SMTP_URL", smtp_server.url)
-    _, token = new_invitation(email="ann@example.org")
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    view, token = new_invitation(email="ann@example.org")
     at = patient_app(token)
     at.radio(key="language_choice").set_value("es").run()
     assert "Su evaluación antes de su visita" in texts(at)
@@ -176,12 +183,21 @@ def test_an_invited_patient_chooses_spanish_before_the_date_of_birth(monkeypatch
     at.button(key="email_me").click().run()
     assert at.button(key="email_me").label == "Envíenme por correo un enlace para continuar"
     assert any("Le enviamos por correo un enlace" in s.value for s in at.success)
+    [mail] = smtp_server.wait_for(1)
+    assert "Necesitará su fecha de nacimiento" in mail.body and f"?invite={token}" in mail.body
     fill_step(at, {"sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no"})
     click_next(at)
     assert current_step(at).id == "mental_health", errors(at)
     again = patient_app(token)  # another day: the draft remembers the language
     open_with(again, DOB)
     assert again.get("progress")[0].proto.text.startswith("Paso 2 de 9")
+    finish_from_step_2(again)
+    assert "Gracias. Sus respuestas fueron enviadas." in texts(again)
+    times = prep_times(view.appointment_at)
+    for line in times.lines("es"):  # the clock times of the visit, in Spanish
+        assert line[1:] in texts(again)
+    assert "Su cita: " in texts(again) and "Your appointment" not in texts(again)
+    assert again.get("download_button")[0].proto.label == "Agregar a mi calendario (.ics)"
 
 
 def test_expired_link_says_so_and_walk_ins_still_work(monkeypatch):

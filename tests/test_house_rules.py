@@ -42,3 +42,14 @@ def test_store_fixtures_are_registered_only_in_conftest():
             if any(getattr(t, "id", "") == "pytest_plugins" for t in targets):
                 again.append(path.name)
     assert again == [], "pytest_plugins belongs in tests/conftest.py only"
+
+
+def test_exports_generate_no_code():
+    """Issue 10: one plain row builder, no exec-generated functions beside a reference copy."""
+    calls = []
+    for path in sorted((ROOT / "exports").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("exec", "eval", "compile")):
+                calls.append(f"{path.name}:{node.lineno} {node.func.id}")
+    assert calls == []

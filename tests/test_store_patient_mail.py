@@ -53,6 +53,33 @@ def test_prep_times_are_clock_times_in_the_clinic_zone(appointment, expected):
     assert prep_times(appointment.astimezone(UTC), NY).sentence() == expected
 
 
+@pytest.mark.parametrize(("appointment", "expected"), [
+    (datetime(2026, 12, 3, 14, 0, tzinfo=NY),
+     "Nada de comida después de las 8:00 a. m. del jueves 3 de diciembre; líquidos claros hasta "
+     "las 12:00 p. m.; llegue con el adulto que le llevará a casa a las 2:00 p. m."),
+    (datetime(2026, 12, 4, 7, 0, tzinfo=NY),  # 1 o'clock takes "la", not "las"
+     "Nada de comida después de la 1:00 a. m. del viernes 4 de diciembre; líquidos claros hasta "
+     "las 5:00 a. m.; llegue con el adulto que le llevará a casa a las 7:00 a. m."),
+    (datetime(2026, 12, 4, 4, 30, tzinfo=NY),
+     "Nada de comida después de las 10:30 p. m. del jueves 3 de diciembre; líquidos claros hasta "
+     "las 2:30 a. m. del viernes 4 de diciembre; llegue con el adulto que le llevará a casa a "
+     "las 4:30 a. m."),
+])
+def test_prep_times_in_spanish(appointment, expected):
+    assert prep_times(appointment.astimezone(UTC), NY).sentence("es") == expected
+
+
+def test_calendar_file_in_spanish():
+    from icalendar import Calendar
+
+    times = prep_times(datetime(2026, 12, 3, 19, 0, tzinfo=UTC), NY)
+    [event] = Calendar.from_ical(calendar_file(times, "Calm Clinic", "a-7", "es")).walk("VEVENT")
+    assert str(event["summary"]) == "Cita en Calm Clinic"
+    assert str(event["description"]).startswith("Nada de comida después de las 8:00 a. m.")
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["description"]) == "Deje de comer ahora: líquidos claros hasta las 12:00 p. m."
+
+
 def test_calendar_file_has_the_appointment_and_an_alarm_when_the_fast_starts():
     from icalendar import Calendar
 
@@ -62,6 +89,7 @@ def test_calendar_file_has_the_appointment_and_an_alarm_when_the_fast_starts():
     assert event.decoded("dtstart") == datetime(2026, 12, 3, 14, 0, tzinfo=NY)
     assert str(event["summary"]) == "Appointment at Calm Clinic"
     [alarm] = event.walk("VALARM")
+    assert str(alarm["description"]) == "Stop eating now: clear liquids until 12:00 pm."
     assert alarm.decoded("trigger") == -timedelta(hours=6)
     assert calendar.walk("VTIMEZONE")
     no_patient_data(calendar_file(times, "Calm Clinic", "appointment-7").decode())
@@ -101,6 +129,34 @@ def test_continue_email_and_unreachable_server(store_db, mail_env, monkeypatch):
     monkeypatch.delenv("SMTP_URL")
     assert patient_mail.send_continue_email("ann@example.org", link, target=None) == "not_configured"
     assert patient_mail.send_continue_email("", link, target=None) == "no_address"
+
+
+def test_continue_email_in_the_patients_language(store_db, mail_env):
+    link = "https://screening.clinic.test/?resume=abc"
+    assert patient_mail.send_continue_email("ann@example.org", link, target=None,
+                                            language="es") == "sent"
+    [mail] = mail_env.wait_for(1)
+    assert "continúe su evaluación" in mail.message["Subject"]
+    assert "Necesitará su fecha de nacimiento" in mail.body and link in mail.body
+
+
+def test_a_reminder_is_in_the_language_the_patient_answered_in(store_db, mail_env):
+    from store import drafts
+
+    now = utcnow()
+    tomorrow = (now.astimezone(NY) + timedelta(days=1)).replace(hour=14, minute=0, second=0,
+                                                                microsecond=0)
+    _, token = inv.create_invitation("Ann", "Lee", date(1985, 6, 15), tomorrow, "es@example.org",
+                                     actor="d")
+    inv.create_invitation("Bo", "Lee", date(1985, 6, 15), tomorrow, "en@example.org", actor="d")
+    opened = inv.open_invitation(token, "1985-06-15")
+    assert opened is not None
+    drafts.save_draft(opened.draft_token, {**opened.draft.answers, "_language": "es"}, 1)
+    assert patient_mail.send_reminders(now=now)["sent"] == 2
+    mails = {m.rcpt_tos[0]: m for m in mail_env.wait_for(2)}
+    assert prep_times(tomorrow).sentence("es")[1:] in mails["es@example.org"].body
+    assert "su cita de mañana" in mails["es@example.org"].message["Subject"]
+    assert prep_times(tomorrow).sentence()[1:] in mails["en@example.org"].body
 
 
 def test_reminders_go_the_day_before_once(store_db, mail_env):
