@@ -109,13 +109,22 @@ class Resolution:
 
     def __post_init__(self) -> None:
         matches = self.matches
-        classes: dict[str, None] = {}
-        for match in matches:
-            classes.update(dict.fromkeys(match.product.classes))
+        if len(matches) == 1:  # most lines: the one match's own values
+            match = matches[0]
+            product = match.product
+            classes = dict.fromkeys(product.classes)
+            matched, generic, method = product.name, product.generic, _method(match)
+        else:
+            classes = {}
+            for match in matches:
+                classes.update(dict.fromkeys(match.product.classes))
+            matched = " + ".join([m.product.name for m in matches])
+            generic = " + ".join([m.product.generic for m in matches])
+            method = " + ".join([_method(m) for m in matches])
         object.__setattr__(self, "classes", tuple(classes))
-        object.__setattr__(self, "matched", " + ".join([m.product.name for m in matches]))
-        object.__setattr__(self, "generic", " + ".join([m.product.generic for m in matches]))
-        object.__setattr__(self, "method", " + ".join([_method(m) for m in matches]))
+        object.__setattr__(self, "matched", matched)
+        object.__setattr__(self, "generic", generic)
+        object.__setattr__(self, "method", method)
 
     @property
     def words(self) -> tuple[tuple[str, str], ...]:
