@@ -94,11 +94,13 @@ class Resolution:
     matches: tuple[Match, ...] = ()
     candidates: tuple[Candidate, ...] = ()  # for ambiguous: the look-alikes to choose from
     unmatched: tuple[str, ...] = ()  # leftover words nothing matched
-    # How each word was read, kept as the reading found it; ``words`` says it for people
-    # (only the command line and tests ask, so the labels are not written for every line):
+    # How each word was read, kept as found; ``words`` says it for people (only the command
+    # line, the dump and tests ask, so no label is written for every new line):
     tokens: tuple[str, ...] = ()  # the line's words, BREAK included
-    reading: tuple[str | None, ...] = ()  # each one's category, DRUG or AMBIGUOUS; None: unread
-    labels: tuple[tuple[int, Match | str], ...] = ()  # position -> its drug, or its look-alikes
+    # Each token's Match if a drug, its look-alikes if ambiguous, else its category (None:
+    # unread). One tuple: the fewer objects a cached line keeps, the less the garbage
+    # collector counts.
+    read_as: tuple[Match | str | None, ...] = ()
     # Derived from the matches once (every evaluation of the line reads them):
     classes: tuple[str, ...] = field(init=False)  # every class of every match, in order
     matched: str = field(init=False)  # "Xanax + Tylenol"
@@ -107,21 +109,29 @@ class Resolution:
 
     def __post_init__(self) -> None:
         matches = self.matches
-        classes: dict[str, None] = {}
-        for match in matches:
-            classes.update(dict.fromkeys(match.product.classes))
+        if len(matches) == 1:  # most lines: the one match's own values
+            match = matches[0]
+            product = match.product
+            classes = dict.fromkeys(product.classes)
+            matched, generic, method = product.name, product.generic, _method(match)
+        else:
+            classes = {}
+            for match in matches:
+                classes.update(dict.fromkeys(match.product.classes))
+            matched = " + ".join([m.product.name for m in matches])
+            generic = " + ".join([m.product.generic for m in matches])
+            method = " + ".join([_method(m) for m in matches])
         object.__setattr__(self, "classes", tuple(classes))
-        object.__setattr__(self, "matched", " + ".join([m.product.name for m in matches]))
-        object.__setattr__(self, "generic", " + ".join([m.product.generic for m in matches]))
-        object.__setattr__(self, "method", " + ".join([_method(m) for m in matches]))
+        object.__setattr__(self, "matched", matched)
+        object.__setattr__(self, "generic", generic)
+        object.__setattr__(self, "method", method)
 
     @property
     def words(self) -> tuple[tuple[str, str], ...]:
         """Every word and what it was read as: ``("xanax", "drug: alprazolam (brand:
         Xanax)")``, ``("1mg", "dose")``, ``("qwzzx", "unread")``."""
-        labels = dict(self.labels)
-        return tuple((w, _label(labels[i]) if i in labels else self.reading[i] or UNREAD)
-                     for i, w in enumerate(self.tokens) if w != BREAK)
+        return tuple((w, _label(r) if isinstance(r, Match) else r or UNREAD)
+                     for w, r in zip(self.tokens, self.read_as, strict=True) if w != BREAK)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,11 +154,9 @@ def _method(match: Match) -> str:
     return match.method if match.score is None else f"{match.method} {match.score:.0f}"
 
 
-def _label(read_as: Match | str) -> str:
-    """A drug word's reading for people (an ambiguous word's is already words)."""
-    if isinstance(read_as, str):
-        return read_as
-    return f"drug: {read_as.product.generic} ({_method(read_as)}: {read_as.product.name})"
+def _label(match: Match) -> str:
+    """A drug word's reading for people."""
+    return f"drug: {match.product.generic} ({_method(match)}: {match.product.name})"
 
 
 class Resolver:
@@ -365,9 +373,12 @@ class Resolver:
             status = "recognized"
         else:
             status = "unrecognized"
+        read_as: list[Match | str | None] = [*reading]
+        for i, label in labels.items():  # a drug word's match, an ambiguous word's look-alikes
+            read_as[i] = label
         return Resolution(text=text, status=status, matches=tuple(matches),
                           candidates=tuple(candidates), unmatched=unmatched, tokens=tuple(words),
-                          reading=tuple(reading), labels=tuple(labels.items()))
+                          read_as=tuple(read_as))
 
     @staticmethod
     def _take(match: Match | None, cands: tuple[Candidate, ...], run: list[int],
