@@ -168,6 +168,8 @@ def main() -> None:
     print("in the browser (tap to next screen usable), wall time:")
     for name, value in figures.items():
         print(f"  {name:42s} {value:8.0f}")
+    print(f"  {'Next to next step, each in order (ms)':42s} "
+          + " ".join(f"{value:.0f}" for value in nexts))
     print("in the browser, CPU of the page's renderer process per action (CDP ProcessTime):")
     for name, values in renderer.items():
         print(f"  {name:42s} median {statistics.median(values):8.1f} worst {max(values):8.1f} "
