@@ -64,7 +64,8 @@ def check_page(page, name: str) -> None:
             if (size < 16) out.push(['font', el.getAttribute('aria-label') || el.name, size]);
         }
         const targets = document.querySelectorAll(
-            '[data-testid="stMain"] button, [data-testid="stMain"] label[data-testid="stRadioOption"], '
+            '[data-testid="stMain"] button, [data-testid="stMain"] [data-testid^="stBaseLinkButton"], '
+            + '[data-testid="stMain"] label[data-testid="stRadioOption"], '
             + '[data-testid="stMain"] [data-testid="stCheckbox"] > label');
         for (const el of targets) {
             if (el.offsetParent === null) continue;
