@@ -23,7 +23,8 @@ PATIENT_CSS = """
   color: #4a4f5c !important; opacity: 1 !important; font-size: 15px; }
 .stApp [data-testid="stProgress"] p { color: #31333f !important; opacity: 1 !important; }
 .stApp button { min-height: 44px; }
-.stApp [data-testid="stBaseButton-secondary"], .stApp [data-testid="stBaseButton-primary"] {
+.stApp [data-testid="stBaseButton-secondary"], .stApp [data-testid="stBaseButton-primary"],
+.stApp [data-testid="stBaseLinkButton-secondary"], .stApp [data-testid="stBaseLinkButton-primary"] {
   min-height: 44px; }
 .stApp input { min-height: 44px; }
 .stApp label[data-testid="stRadioOption"],

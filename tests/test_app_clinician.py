@@ -182,6 +182,12 @@ def test_admin_sees_the_audit_log():
     assert "Audit log" in [t.value for t in at.title]
     frame = at.dataframe[0].value
     assert "submit" in set(frame["Action"])
+    from core.vocab import AUDIT_ACTION_LABELS, AUDIT_ACTIONS
+
+    # Every action of the vocabulary can be filtered on, export_refused included (issue 10).
+    options = at.selectbox(key="a_action").options
+    assert options[1:] == [f"{AUDIT_ACTION_LABELS[a]} ({a})" for a in AUDIT_ACTIONS]
+    assert "Export refused (export_refused)" in options
 
 
 def test_queue_order_urgent_then_severity_then_oldest():

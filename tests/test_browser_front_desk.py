@@ -20,6 +20,7 @@ from tests.browser import (  # noqa: F401 - browser is a fixture
     LAST,
     STEP_CODES,
     act,
+    axe_violations,
     browser,
     choose,
     fill,
@@ -165,6 +166,7 @@ def _open_invitation(browser, link: str):  # noqa: F811
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(link)
     wait_idle(page, timeout=120_000)
+    assert axe_violations(page) == []  # a patient page too (issue 12)
     fill_date(page, "invite_dob", DOB_TYPED)
     press(page, "invite_open")
     return page

@@ -14,6 +14,7 @@ from tests.browser import (
     LAST,
     STEP_CODES,
     act,
+    axe_violations,
     choose,
     expect_step,
     fill,
@@ -64,6 +65,7 @@ def test_full_intake_with_refresh_and_resume(browser, server):
     fill_date(page, "resume_dob", "06/16/1985")
     press(page, "resume")
     expect(page.get_by_text("could not open a screening")).to_be_visible()
+    assert axe_violations(page) == []  # the resume page is a patient page too (issue 12)
     fill_date(page, "resume_dob", DOB_TYPED)
     press(page, "resume")
     expect_step(page, 3, "Alcohol and drugs")
