@@ -18,6 +18,15 @@ Two one-time costs inside Streamlit are also paid here rather than in the first 
   ``streamlit run``, so the check is marked done (``STREAMLIT_RUN_CHECK``);
   tests/test_app_intake_speed.py fails if a Streamlit upgrade renames that flag.
 
+Streamlit's listening socket is made with ``socket.socket(family)``, protocol 0, and asyncio
+only turns Nagle's algorithm off (``TCP_NODELAY``) for sockets whose protocol says TCP: so
+every response after the first on a kept-alive connection waited ~40 ms (its last small
+write held until the browser's delayed acknowledgement). A fresh browser fetches Streamlit's
+~60 script files over six connections, ~10 each, so this alone cost ~0.4 s of the first page
+load. The launcher sets ``TCP_NODELAY`` on that listening socket (``STREAMLIT_LISTENER``),
+which the connections it accepts inherit; tests/test_app_intake_speed.py checks both, and
+fails if a Streamlit upgrade renames the function.
+
 What is imported here lives as long as the process, so it is then moved out of the garbage
 collector's sight (``gc.freeze``): Streamlit collects all generations after every run, and
 walking these ~60,000 objects each time (~11-17 ms, before the run's last message can leave)
@@ -26,9 +35,13 @@ would delay every page the patient sees.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
+import logging
+import socket
 import sys
+from collections.abc import Callable
 
 # What screening_app.py and app_pages/intake.py import at their top (checked by
 # tests/test_app_intake_speed.py): nothing that loads SQLAlchemy, the store or the rules.
@@ -39,6 +52,27 @@ FIRST_PAGE = ("app_pages.alert_link", "app_pages.auth", "app_pages.oneshot", "ap
 # Streamlit's "not run with streamlit run" warning, checked once per process on the first
 # element drawn (module, flag); see the docstring.
 STREAMLIT_RUN_CHECK = ("streamlit.delta_generator", "_use_warning_has_been_displayed")
+# The function that makes Streamlit's listening TCP socket (module, name); see the docstring.
+STREAMLIT_LISTENER = ("streamlit.web.server.starlette.starlette_server", "_bind_socket")
+
+log = logging.getLogger(__name__)
+
+
+def without_delay(bind: Callable[..., socket.socket]) -> Callable[..., socket.socket]:
+    """``bind``, with Nagle's algorithm off on the socket it returns (and so on every
+    connection that socket accepts)."""
+    if getattr(bind, "without_delay", False):
+        return bind
+
+    @functools.wraps(bind)
+    def bind_without_delay(*args: object, **kwargs: object) -> socket.socket:
+        sock = bind(*args, **kwargs)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    bind_without_delay.without_delay = True  # type: ignore[attr-defined]
+    return bind_without_delay
 
 
 def prepare() -> None:
@@ -48,6 +82,12 @@ def prepare() -> None:
     module, flag = STREAMLIT_RUN_CHECK
     setattr(importlib.import_module(module), flag, True)
     importlib.import_module("streamlit.web.cli")
+    module, name = STREAMLIT_LISTENER
+    listener = importlib.import_module(module)
+    if callable(getattr(listener, name, None)):
+        setattr(listener, name, without_delay(getattr(listener, name)))
+    else:  # the app still runs, each page load ~0.4 s slower
+        log.warning("%s.%s not found: TCP_NODELAY not set on the server's socket", module, name)
     gc.collect()
     gc.freeze()
 

@@ -231,6 +231,8 @@ import gc, inspect, sys
 from app_pages import serve
 serve.prepare()
 assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()
+module, name = serve.STREAMLIT_LISTENER
+assert getattr(sys.modules[module], name).without_delay
 def refuse(*args, **kwargs):
     raise AssertionError("inspect.stack() on a page run")
 inspect.stack = refuse
@@ -245,6 +247,25 @@ print(sorted(set(sys.modules) - before))
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+def test_the_servers_connections_send_without_delay():
+    """Streamlit's listening socket, as the launcher has it made: the connections it accepts
+    have Nagle's algorithm off (without it, every response after the first on a kept-alive
+    connection waited ~40 ms for the browser's delayed acknowledgement)."""
+    import importlib
+    import socket
+
+    from app_pages import serve
+
+    module, name = serve.STREAMLIT_LISTENER
+    bind = getattr(importlib.import_module(module), name)  # fails if an upgrade renamed it
+    listener = serve.without_delay(bind)("127.0.0.1", 0, 8)
+    with listener, socket.create_connection(listener.getsockname()[:2], timeout=5):
+        listener.settimeout(5)
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 def test_background_work_begins_after_the_first_page_has_had_time_to_draw(monkeypatch):
