@@ -16,15 +16,21 @@ CRISIS_ANSWERS = {"suicidal_thoughts": "active_with_plan", "suicide_attempt_past
 FLAG = "crisis_help_needed"
 
 
-def needed(s: flow.IntakeState) -> bool:
-    """What the patient has chosen, on screen now or saved before."""
+def raised_by(s: flow.IntakeState) -> str | None:
+    """The first question whose answer calls for the help (on screen now or saved before),
+    or None: on its own step the help is drawn right under that question."""
     for code, value in CRISIS_ANSWERS.items():
         if ui.widget_key(code) in st.session_state:
             if ui.read(QUESTIONS_BY_CODE[code]) == value:
-                return True
+                return code
         elif s.answers.get(code) == value:
-            return True
-    return False
+            return code
+    return None
+
+
+def needed(s: flow.IntakeState) -> bool:
+    """What the patient has chosen, on screen now or saved before."""
+    return raised_by(s) is not None
 
 
 def _links(tx: Text) -> None:
@@ -43,7 +49,9 @@ def _callout(text: str) -> None:
 
 
 def callout_on_step(s: flow.IntakeState) -> None:
-    """On the step, as soon as a crisis answer is chosen; remembered for the confirmation."""
+    """On the step, as soon as a crisis answer is chosen (under that question on its own
+    step: on a phone the step's last questions would push it off the screen; at the foot
+    of the later steps); remembered for the confirmation. Called once on every step."""
     if not needed(s):
         st.session_state[FLAG] = False
         return

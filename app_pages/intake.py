@@ -441,8 +441,10 @@ def _problem(s: flow.IntakeState, code: str) -> str | None:
     return patient_message(code, message, s.language) if message else None
 
 
-def draw_questions(s: flow.IntakeState, step, tx: Text) -> None:
+def draw_questions(s: flow.IntakeState, step, tx: Text) -> bool:
+    """The step's questions; True if the crisis help was drawn among them."""
     # Follow-ups appear as soon as the answer they depend on is chosen.
+    crisis_after, drawn = crisis.raised_by(s), False
     typed = {q.code: ui.read(q) for q in step.questions()
              if ui.widget_key(q.code) in st.session_state}
     visible = {**s.answers, **{k: v for k, v in typed.items() if v is not None}}
@@ -458,6 +460,10 @@ def draw_questions(s: flow.IntakeState, step, tx: Text) -> None:
         ui.seed_widget(question, s.answers.get(question.code))
         ui.render(question, _problem(s, question.code), disabled=question.code in s.locked,
                   tx=tx)
+        if question.code == crisis_after:
+            crisis.callout_on_step(s)  # 988 / 911 at once, under the answer (issue 13)
+            drawn = True
+    return drawn
 
 
 def _seed(key: str, value: float | None) -> None:
@@ -546,13 +552,15 @@ def draw_step(s: flow.IntakeState, tx: Text) -> None:
     st.header(title, anchor=False)
     if intro:
         st.write(intro)
+    helped = False  # the crisis help drawn under the answer that raised it
     if step.id == "review":
         draw_review(s, tx)
     elif step.id == "medications":
         draw_medications()
     else:
-        draw_questions(s, step, tx)
-    crisis.callout_on_step(s)  # 988 / 911 at once after a plan or an attempt (issue 13)
+        helped = draw_questions(s, step, tx)
+    if not helped:  # on the later steps, at the foot of the page (issue 13)
+        crisis.callout_on_step(s)
     if s.problems:
         st.warning(tx.ui("check_marked"), icon=":material/warning:")
     if s.save_failed:

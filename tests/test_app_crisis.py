@@ -74,3 +74,34 @@ def test_crisis_help_is_in_the_patients_language():
     assert [b.proto.label for b in at.get("link_button")] == ["Llamar al 988", "Mensaje al 988"]
     assert links(at) == ["sms:988", "tel:988"]
     assert "You do not have to wait" not in shown and "Thank you for telling us" not in shown
+
+
+def _order(at) -> list[str]:
+    """The keys of the step's radios and the crisis help's container, in page order."""
+    keys = []
+
+    def walk(node) -> None:
+        key = getattr(node, "key", None)
+        if key and (key.startswith("q_") or key == "crisis_help"):
+            keys.append(key)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+    walk(at.main)
+    return keys
+
+
+@pytest.mark.parametrize(("code", "value"), [("suicidal_thoughts", "active_with_plan"),
+                                             ("suicide_attempt_past_year", "yes")])
+def test_the_help_is_drawn_right_under_the_answer_that_raised_it(code, value):
+    """On a phone the step's later questions would push help drawn at the foot of the step
+    off the screen of a patient who just chose a plan or an attempt."""
+    at = new_app()
+    to_mental_health(at)
+    at.radio(key=f"q_{code}").set_value(value).run()
+    order = _order(at)
+    assert order.count("crisis_help") == 1
+    assert order[order.index(f"q_{code}") + 1] == "crisis_help", order
+    fill_step(at, {**CLEAN_ANSWERS, code: value})
+    click_next(at)  # a later step: once, at the foot
+    assert current_step(at).id != "mental_health"
+    assert links(at) == ["sms:988", "tel:988"] and _order(at)[-1] == "crisis_help"
