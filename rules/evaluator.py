@@ -121,7 +121,7 @@ def read_medication(position: int, medication: Medication, resolution: Resolutio
         "text": resolution.text, "status": resolution.status,
         "matched": resolution.matched or None, "generic": resolution.generic or None,
         "classes": resolution.classes, "method": resolution.method or None,
-        "matches": tuple([_reading_match(m) for m in matches]) if matches else (),
+        "matches": tuple(map(_reading_match, matches)),
         "candidates": tuple([MedicationCandidate(matched=c.name, generic=c.generic, score=c.score)
                              for c in candidates]) if candidates else (),
         "unmatched": resolution.unmatched, "dose": medication.dose,
@@ -187,8 +187,12 @@ def _compile(cond: Condition) -> Check:
         children = tuple(_compile(child) for child in cond.any)
 
         def any_of(ctx: _Context) -> list[Evidence] | None:
-            found = [ev for child in children if (ev := child(ctx)) is not None]
-            return [e for ev in found for e in ev] if found else None
+            found: list[Evidence] | None = None  # every child's evidence, in order
+            for child in children:
+                ev = child(ctx)
+                if ev is not None:
+                    found = ev if found is None else found + ev
+            return found
         return any_of
     if cond.all is not None:
         every = tuple(_compile(child) for child in cond.all)

@@ -107,7 +107,9 @@ class NameIndex:
 
     def _names(self, start: int, keep: npt.NDArray[np.bool_]) -> list[str]:
         names = self.names
-        return [names[start + i] for i in np.flatnonzero(keep).tolist()]
+        # ndarray.nonzero, not np.flatnonzero: the same positions without numpy's Python
+        # wrappers, which cost more than the look-up itself on these short windows
+        return [names[start + i] for i in keep.nonzero()[0].tolist()]
 
     def _ratio_keep(self, query: str, start: int, end: int, differ: npt.NDArray[np.uint8],
                     min_ratio: float) -> npt.NDArray[np.bool_]:
