@@ -73,6 +73,10 @@ def main() -> None:
         print(f"{label:5s} ({args.commit if label == 'then' else 'this checkout'}): validation "
               f"{b['validation']:,.0f}/s, evaluation cold {b['evaluation, cold cache']:,.0f}/s, "
               f"warm {b['evaluation, warm cache']:,.0f}/s")
+        for cache in ("cold", "warm"):  # the spread: one run alone can mislead
+            rates = sorted(end_to_end(r, cache) for r in results)
+            print(f"      end to end {cache}, every round: "
+                  + ", ".join(f"{rate:,.0f}/s" for rate in rates))
     for cache in ("cold", "warm"):
         then_rate, now_rate = end_to_end(best["then"], cache), end_to_end(best["now"], cache)
         print(f"end to end (validate + evaluate), {cache} cache: {then_rate:,.0f}/s then, "
