@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 # longer than a fresh browser takes to draw the first page, short beside the time a
 # patient reads it.
 START_AFTER_S = 1.0
+# The threads _in_background has started and not yet ended (see join_background).
+_started: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
 
 @st.cache_resource(show_spinner="Loading…")
@@ -57,8 +60,16 @@ def _in_background(name: str, work: Callable[[], object]) -> threading.Thread:
             log.error("background %s failed: %s", name, type(err).__name__)
 
     thread = threading.Thread(target=run, name=name, daemon=True)
+    _started.add(thread)
     thread.start()
     return thread
+
+
+def join_background(timeout: float) -> None:
+    """Wait for the background work begun so far (tests: the work a test's run started reads
+    that test's DATABASE_URL and settings, and is done before the next test begins)."""
+    for thread in list(_started):
+        thread.join(timeout)
 
 
 def _warm_up() -> None:

@@ -69,3 +69,23 @@ def engine():
     from rules.engine import get_engine
 
     return get_engine()
+
+
+@pytest.fixture(autouse=True)
+def background_work_stays_in_its_test(monkeypatch):
+    """The app's background work (database, drug dictionary, draft purge, alert sender)
+    begins at once in tests and is finished before the test's settings are undone: delayed
+    by services.START_AFTER_S and left running, it read the next test's DATABASE_URL and
+    alert settings (a purge started by one test deleted another test's drafts). Only where
+    the app is driven by AppTest (which imports apptest_helpers), so the core's tests
+    never import Streamlit."""
+    import sys
+
+    if "tests.apptest_helpers" not in sys.modules:
+        yield
+        return
+    from app_pages import services
+
+    monkeypatch.setattr(services, "START_AFTER_S", 0.0)
+    yield
+    services.join_background(timeout=120)
