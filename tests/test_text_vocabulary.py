@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from rules import text as text_module
 from rules.text import BREAK, category, fold, key, line_tokens
 from rules.vocabulary import VocabularyError, load_vocabulary
 
@@ -71,3 +75,28 @@ def test_no_vocabulary_word_hides_a_watched_drug(engine):
 
     clashes = {w for w in VOCABULARY if w in engine.lexicon.curated}
     assert clashes <= {"insulin", "iron", "probiotics", "testosterone", "thyroid"}
+
+
+# Letters, digits and every punctuation line_tokens treats specially, from ASCII and beyond.
+_LINE_CHARS = st.sampled_from([*"abtxyzé ñ Ж0123456789٢²½.,;:/()[]{}|•·*#%&+-'™µ\n\t",
+                               "mg", "2mg", "0.5", "w/", "w/o", "xanax", "levo t", "ксанакс"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE_CHARS, max_size=14).map("".join))
+def test_line_tokens_shortcuts_never_change_the_words(line):
+    """line_tokens skips the glued-dose scans on a line with no letter before a digit, and the
+    splitting on a line with no punctuation: with both shortcuts off (every line taken the
+    long way) the words are the same, so a change to the glued patterns or the separators
+    that the shortcuts' guards do not follow fails here rather than changing a reading."""
+    folded = fold(line)
+    quick = line_tokens(folded)
+    always = re.compile("")  # matches every line: no shortcut taken
+    saved = (text_module._LETTER_DIGIT_RE, text_module._ASCII_LETTER_DIGIT_RE, text_module._PUNCT_RE)
+    try:
+        text_module._LETTER_DIGIT_RE = text_module._ASCII_LETTER_DIGIT_RE = always
+        text_module._PUNCT_RE = always
+        slow = line_tokens(folded)
+    finally:
+        text_module._LETTER_DIGIT_RE, text_module._ASCII_LETTER_DIGIT_RE, text_module._PUNCT_RE = saved
+    assert quick == slow
