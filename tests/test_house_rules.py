@@ -34,6 +34,19 @@ def test_the_core_imports_no_streamlit():
     assert "'streamlit'" not in out, "a module below the pages imports Streamlit"
 
 
+def test_the_core_imports_no_streamlit_inside_a_function_either():
+    """Importing every module (above) cannot see an import made only when a function runs."""
+    found = []
+    for folder in CORE:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{path.relative_to(ROOT)}:{node.lineno}" for name in names
+                          if name.split(".")[0] == "streamlit"]
+    assert found == []
+
+
 def test_store_fixtures_are_registered_only_in_conftest():
     again = []
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
