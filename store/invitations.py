@@ -10,7 +10,10 @@ opening the link again continues that draft; after submission it shows that the
 screening was sent. The token stops working ``EXPIRES_AFTER`` the appointment.
 
 The draft's own token is derived from the invitation token (never stored either), so the
-same link always reaches the same draft without the patient copying a resume link.
+same link always reaches the same draft without the patient copying a resume link. The draft
+is made with the invitation, holding the language the front desk chose (English or Spanish,
+in its answers as a resumed draft holds it): the email, the link's page before the date of
+birth and the reminder are in that language until the patient changes it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.clock import clinic_timezone
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
+from forms.i18n import LANGUAGES
+from forms.intake_state import draft_language, with_language
 from forms.validation import normalise_name
 from store import audit
 from store.db import Store, get_store
@@ -128,13 +134,44 @@ def _clean_email(value: str | None) -> str | None:
     return text
 
 
+def check_language(language: str, field: str = "language") -> str:
+    """The patient's language for an invitation; ValueError naming the allowed ones."""
+    if language not in LANGUAGES:
+        allowed = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        raise ValueError(f"{field} must be one of: {allowed}")
+    return language
+
+
+def _prefilled(row: InvitationRow) -> dict[str, str]:
+    return {"first_name": row.first_name, "last_name": row.last_name,
+            "date_of_birth": row.date_of_birth.isoformat()}
+
+
+def _new_draft(session: Session, row: InvitationRow, token: str, language: str, actor: str,
+               now: datetime) -> DraftRow:
+    """The invitation's draft: the clinic's name and date of birth, and the language."""
+    draft = DraftRow(token_hash=hash_token(draft_token_for(token)),
+                     answers=with_language(_prefilled(row), language), step=0,
+                     date_of_birth=row.date_of_birth, failed_resumes=0, created_at=now,
+                     updated_at=now)
+    session.add(draft)
+    session.flush()
+    audit.write_audit(session, actor, audit.DRAFT_CREATE, audit.target_of("draft", draft.id),
+                      {"invitation_id": row.id})
+    row.draft_id = draft.id
+    return draft
+
+
 def create_invitation(first_name: str, last_name: str, date_of_birth: date,
                       appointment_at: datetime, email: str | None = None, *, actor: str,
+                      language: str = DEFAULT_LANGUAGE,
                       store: Store | None = None) -> tuple[InvitationView, str]:
-    """A new invitation; returns it and the token to put in the link (shown once)."""
+    """A new invitation (and its draft, in ``language``); returns it and the token to put
+    in the link (shown once)."""
     first = _clean_name(first_name, "first name")
     last = _clean_name(last_name, "last name")
     address = _clean_email(email)
+    language = check_language(language)
     if not isinstance(date_of_birth, date) or isinstance(date_of_birth, datetime):
         raise ValueError("date of birth must be a date")
     if not date(1900, 1, 1) <= date_of_birth <= utcnow().date():
@@ -150,7 +187,9 @@ def create_invitation(first_name: str, last_name: str, date_of_birth: date,
         session.flush()
         audit.write_audit(session, actor, audit.INVITATION_CREATE,
                           audit.target_of("invitation", row.id),
-                          {"appointment_at": appointment.isoformat(), "with_address": bool(address)})
+                          {"appointment_at": appointment.isoformat(), "with_address": bool(address),
+                           "language": language})
+        _new_draft(session, row, token, language, actor, row.created_at)
         view = _view(row, None)
     log.info("invitation %s created", view.id)
     return view, token
@@ -198,16 +237,11 @@ def open_invitation(token: str, date_of_birth: str | date, *, now: datetime | No
             audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
                               {"ok": False, "expired": True})
             raise InvitationExpired("this invitation has expired")
-        prefilled = {"first_name": row.first_name, "last_name": row.last_name,
-                     "date_of_birth": row.date_of_birth.isoformat()}
-        if draft is None:
-            draft = DraftRow(token_hash=hash_token(draft_token_for(token)), answers=dict(prefilled),
-                             step=0, date_of_birth=row.date_of_birth, failed_resumes=0,
-                             created_at=now, updated_at=now)
-            session.add(draft)
-            session.flush()
-            audit.write_audit(session, PATIENT, audit.DRAFT_CREATE,
-                              audit.target_of("draft", draft.id), {"invitation_id": row.id})
+        prefilled = _prefilled(row)
+        if draft is None:  # an invitation made before drafts came with it, or a purged draft
+            draft = _new_draft(session, row, token, DEFAULT_LANGUAGE, PATIENT, now)
+        elif row.opened_at is None:  # the patient starts it now: stale 30 days from now
+            draft.updated_at = now
         row.draft_id = draft.id
         row.opened_at = row.opened_at or now
         audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
@@ -217,6 +251,19 @@ def open_invitation(token: str, date_of_birth: str | date, *, now: datetime | No
         return OpenedInvitation(invitation_id=row.id, draft_token=draft_token_for(token),
                                 draft=draft_view(session, draft), appointment_at=row.appointment_at,
                                 email=row.email, prefilled=prefilled)
+
+
+def invitation_language(token: str, *, store: Store | None = None) -> str | None:
+    """The language an invitation link's page opens in, before the date of birth is asked:
+    its draft's (the front desk's choice, or the patient's since). None for a token that is
+    no invitation's. Tells nothing else, and is not audited: the token is a 256-bit secret,
+    and the date of birth still guards the draft."""
+    with (store or get_store()).session(readonly=True) as session:
+        row = _find(session, token)
+        if row is None:
+            return None
+        answers = session.scalar(select(DraftRow.answers).where(DraftRow.id == row.draft_id))
+        return draft_language(answers)
 
 
 def link_submission(session: Session, draft_id: int, screening: ScreeningRow,
