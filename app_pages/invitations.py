@@ -109,5 +109,6 @@ else:
         "Patient": f"{r.last_name}, {r.first_name}",
         "Born": r.date_of_birth.strftime("%m/%d/%Y"),
         "Screening": STATUS_LABELS[r.status],
+        "Language": LANGUAGES[r.language],
         "Email": "yes" if r.email else "",
     } for r in rows]), hide_index=True, width="stretch")

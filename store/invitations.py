@@ -27,13 +27,13 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forms.clock import clinic_timezone
 from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
 from forms.i18n import LANGUAGES
-from forms.intake_state import draft_language, with_language
+from forms.intake_state import LANGUAGE_KEY, draft_language, with_language
 from forms.validation import normalise_name
 from store import audit
 from store.db import Store, get_store
@@ -66,6 +66,7 @@ class InvitationView(BaseModel):
     created_at: datetime
     status: InvitationStatus
     screening_id: int | None
+    language: str = DEFAULT_LANGUAGE  # the patient's: chosen when inviting, or theirs since
 
 
 class OpenedInvitation(BaseModel):
@@ -190,7 +191,7 @@ def create_invitation(first_name: str, last_name: str, date_of_birth: date,
                           {"appointment_at": appointment.isoformat(), "with_address": bool(address),
                            "language": language})
         _new_draft(session, row, token, language, actor, row.created_at)
-        view = _view(row, None)
+        view = _view(row, None, language=language)
     log.info("invitation %s created", view.id)
     return view, token
 
@@ -203,13 +204,15 @@ def _status(row: InvitationRow, draft_submitted: bool, now: datetime) -> Invitat
     return "in_progress" if row.opened_at is not None else "not_opened"
 
 
-def _view(row: InvitationRow, screening_id: int | None, now: datetime | None = None) -> InvitationView:
+def _view(row: InvitationRow, screening_id: int | None, now: datetime | None = None,
+          language: str = DEFAULT_LANGUAGE) -> InvitationView:
     screening_id = row.screening_id or screening_id
     return InvitationView(
         id=row.id, first_name=row.first_name, last_name=row.last_name,
         date_of_birth=row.date_of_birth, email=row.email, appointment_at=row.appointment_at,
         expires_at=row.expires_at, created_by=row.created_by, created_at=row.created_at,
-        status=_status(row, screening_id is not None, now or utcnow()), screening_id=screening_id)
+        status=_status(row, screening_id is not None, now or utcnow()), screening_id=screening_id,
+        language=language)
 
 
 def _find(session: Session, token: str) -> InvitationRow | None:
@@ -294,10 +297,15 @@ def list_invitations(*, actor: str, since: datetime | None = None, limit: int = 
     now = utcnow()
     with (store or get_store()).session() as session:
         rows = session.execute(
-            select(InvitationRow, DraftRow.submitted_screening_id)
+            select(InvitationRow, DraftRow.submitted_screening_id,
+                   # the language sent in, else the draft's (only that key of the answers)
+                   func.coalesce(ScreeningRow.language,
+                                 DraftRow.answers[LANGUAGE_KEY].as_string()))
             .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
+            .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id)
             .where(InvitationRow.appointment_at >= since)
             .order_by(InvitationRow.appointment_at, InvitationRow.id).limit(limit)).all()
         audit.write_audit(session, actor, audit.INVITATION_LIST, None,
                           {"since": since.isoformat(), "shown": len(rows)})
-        return [_view(row, submitted, now) for row, submitted in rows]
+        return [_view(row, submitted, now, draft_language({LANGUAGE_KEY: language}))
+                for row, submitted, language in rows]

@@ -220,6 +220,7 @@ def test_front_desk_invites_in_spanish_and_the_link_opens_in_spanish(monkeypatch
     assert not errors(at), errors(at)
     assert any("in Español" in s.value for s in at.success)
     assert at.radio(key="inv_language").value == "en"  # the next invitation starts in English
+    assert at.dataframe[0].value.to_dict("records")[0]["Language"] == "Español"
     link = at.text_input(key="inv_link").value
     token = re.search(r"\?invite=(\S+)$", link).group(1)
     at.button(key="inv_email_send").click().run()

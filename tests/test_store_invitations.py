@@ -156,11 +156,14 @@ def test_the_draft_is_made_with_the_invitation_in_the_chosen_language(store_db):
     assert inv.invitation_language(spanish) == "es"
     assert inv.invitation_language(english) == "en"
     assert inv.invitation_language("not-a-token") is None
+    assert [(v.first_name, v.language) for v in inv.list_invitations(actor="x")] == [
+        ("Ann", "es"), ("Bo", "en")]
     opened = inv.open_invitation(spanish, DOB)
     assert opened.draft.answers == {**opened.prefilled, "_language": "es"}
     assert "_language" not in inv.open_invitation(english, DOB).draft.answers
     save_draft(opened.draft_token, {**opened.prefilled, "sex_at_birth": "female"}, 1)
     assert inv.invitation_language(spanish) == "en"  # the patient switched to English since
+    assert [v.language for v in inv.list_invitations(actor="x")] == ["en", "en"]
     created, _ = list_audit(AuditFilters(action="draft_create"))
     assert {c.actor for c in created} == {"frontdesk1"} and len(created) == 2
 
@@ -186,3 +189,12 @@ def test_a_waiting_invitations_draft_outlives_the_stale_draft_purge(store_db):
     # opened: an ordinary draft from then on, started that day
     assert purge_stale_drafts(now=month + timedelta(days=29)) == 0
     assert purge_stale_drafts(now=month + timedelta(days=31)) == 1
+
+
+@pytest.mark.parametrize("sent_in", ["es", "en"])
+def test_the_list_shows_the_language_a_screening_was_sent_in(store_db, sent_in):
+    _, token = invite(language="es")
+    opened = inv.open_invitation(token, DOB)
+    intake.submit(make_doc(), draft_token=opened.draft_token, language=sent_in)
+    [listed] = inv.list_invitations(actor="frontdesk1")
+    assert listed.status == "submitted" and listed.language == sent_in
