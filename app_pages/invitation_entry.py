@@ -14,7 +14,7 @@ import streamlit as st
 from app_pages.questions import md_escape
 from app_pages.services import store
 from forms import intake_state as flow
-from forms.clock import clinic_timezone, now_in_clinic
+from forms.clock import now_in_clinic
 from forms.i18n import Text
 
 STATE = "intake"
@@ -45,15 +45,6 @@ def use_its_language(s: flow.IntakeState) -> bool:
         return False
     s.language = language
     return True
-
-
-def appointment_text(iso: str) -> str:
-    """'Thursday 3 December at 2:00 pm' in the clinic's time zone."""
-    from datetime import datetime
-
-    local = datetime.fromisoformat(iso).astimezone(clinic_timezone())
-    hour = local.strftime("%I:%M %p").lstrip("0").lower()
-    return f"{local:%A} {local.day} {local:%B} at {hour}"
 
 
 def _on_open() -> None:
