@@ -306,5 +306,9 @@ def with_language(answers: dict[str, Any], language: str) -> dict[str, Any]:
 
 def draft_language(answers: Mapping[str, Any] | None) -> str:
     """The language a draft's answers keep: English when none or an unknown one."""
-    language = (answers or {}).get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return known_language((answers or {}).get(LANGUAGE_KEY))
+
+
+def known_language(value: object) -> str:
+    """``value`` if it is a language of the patient side, else English."""
+    return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from forms.clock import clinic_timezone
 from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
 from forms.i18n import LANGUAGES
-from forms.intake_state import LANGUAGE_KEY, draft_language, with_language
+from forms.intake_state import LANGUAGE_KEY, known_language, with_language
 from forms.validation import normalise_name
 from store import audit
 from store.db import Store, get_store
@@ -188,8 +188,7 @@ def create_invitation(first_name: str, last_name: str, date_of_birth: date,
         session.flush()
         audit.write_audit(session, actor, audit.INVITATION_CREATE,
                           audit.target_of("invitation", row.id),
-                          {"appointment_at": appointment.isoformat(), "with_address": bool(address),
-                           "language": language})
+                          {"appointment_at": appointment.isoformat(), "with_address": bool(address)})
         _new_draft(session, row, token, language, actor, row.created_at)
         view = _view(row, None, language=language)
     log.info("invitation %s created", view.id)
@@ -265,8 +264,8 @@ def invitation_language(token: str, *, store: Store | None = None) -> str | None
         row = _find(session, token)
         if row is None:
             return None
-        answers = session.scalar(select(DraftRow.answers).where(DraftRow.id == row.draft_id))
-        return draft_language(answers)
+        return known_language(session.scalar(  # that key only, not the whole answers
+            select(DraftRow.answers[LANGUAGE_KEY].as_string()).where(DraftRow.id == row.draft_id)))
 
 
 def link_submission(session: Session, draft_id: int, screening: ScreeningRow,
@@ -307,5 +306,5 @@ def list_invitations(*, actor: str, since: datetime | None = None, limit: int = 
             .order_by(InvitationRow.appointment_at, InvitationRow.id).limit(limit)).all()
         audit.write_audit(session, actor, audit.INVITATION_LIST, None,
                           {"since": since.isoformat(), "shown": len(rows)})
-        return [_view(row, submitted, now, draft_language({LANGUAGE_KEY: language}))
+        return [_view(row, submitted, now, known_language(language))
                 for row, submitted, language in rows]
