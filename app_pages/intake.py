@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from store.throttle import RateLimit
 
 STATE = "intake"
+LANGUAGE_WIDGET = "language_choice"
 SUBMIT_TIMES = "intake_submit_times"  # kept across "start a new form" in this browser session
 
 
@@ -188,7 +189,7 @@ def on_submit() -> None:
     try:
         # The idempotency key is derived from the token: the token itself is never stored.
         intake.submit(screening, draft_token=token, idempotency_key=hash_token(token),
-                      store=store(), language=s.language, engine=engine())
+                      store=store(), language=s.language, engine=engine(s.language))
     except (db.StoreError, SQLAlchemyError):
         s.save_failed = True
         return
@@ -263,13 +264,13 @@ def on_restart() -> None:
 # -- drawing ---------------------------------------------------------------------------------
 @timing.callback
 def _on_language() -> None:
-    state().language = st.session_state["language_choice"]
+    state().language = st.session_state[LANGUAGE_WIDGET]
 
 
 def draw_language(s: flow.IntakeState, tx: Text) -> None:
-    st.session_state.setdefault("language_choice", s.language)
+    st.session_state.setdefault(LANGUAGE_WIDGET, s.language)
     st.radio(tx.ui("language"), options=list(LANGUAGES), format_func=LANGUAGES.get,
-             key="language_choice", horizontal=True, on_change=_on_language)
+             key=LANGUAGE_WIDGET, horizontal=True, on_change=_on_language)
 
 
 def draw_welcome(s: flow.IntakeState, tx: Text) -> None:
@@ -329,7 +330,7 @@ def _understood(resolution, tx: Text) -> str:
     parts = []
     for match in resolution.matches:
         classes = match.product.classes
-        english = engine().lexicon.describe(classes)
+        english = engine(tx.language).lexicon.describe(classes)
         label = tx.drug_class(classes[0], english) if classes else ""
         parts.append(f"{match.product.generic}, {label}" if label else match.product.generic)
     return "; ".join(parts)
@@ -340,7 +341,7 @@ def _medicine_feedback(s: flow.IntakeState, name: str, tx: Text) -> str:
     cache = st.session_state.setdefault("_med_feedback", {})
     key = (tx.language, name)
     if key not in cache:
-        resolution = engine().resolver.resolve(name)
+        resolution = engine(tx.language).resolver.resolve(name)
         understood = ui.md_escape(_understood(resolution, tx))
         if understood and resolution.status == "recognized":
             cache[key] = ":material/check: " + tx.ui("med_understood", what=understood)
@@ -659,6 +660,8 @@ def main() -> None:
 def draw() -> None:
     a11y.patient_styles()
     s = state()
+    if invitation_entry.wanted(s) and invitation_entry.use_its_language(s):
+        st.session_state.pop(LANGUAGE_WIDGET, None)  # the language radio starts on it
     tx = Text(s.language)
     if s.submitted:
         draw_confirmation(tx)

@@ -14,7 +14,7 @@ import streamlit as st
 from app_pages.questions import md_escape
 from app_pages.services import store
 from forms import intake_state as flow
-from forms.clock import clinic_timezone, now_in_clinic
+from forms.clock import now_in_clinic
 from forms.i18n import Text
 
 STATE = "intake"
@@ -22,18 +22,29 @@ INVITATION = "intake_invitation"
 PARAM = "invite"
 
 
+LANGUAGE_FOR = "invite_language_for"  # the link whose language this session has applied
+
+
 def wanted(s: flow.IntakeState) -> bool:
     """The page was opened from an invitation link and the draft is not open yet."""
     return s.token is None and bool(st.query_params.get(PARAM))
 
 
-def appointment_text(iso: str) -> str:
-    """'Thursday 3 December at 2:00 pm' in the clinic's time zone."""
-    from datetime import datetime
+def use_its_language(s: flow.IntakeState) -> bool:
+    """Open the link's page in the invitation's language (the front desk's choice, or the
+    patient's since), once per link and session, so that the patient can still switch.
+    True when the language was applied."""
+    token = st.query_params.get(PARAM)
+    if not token or st.session_state.get(LANGUAGE_FOR) == token:
+        return False
+    from store import invitations  # where used: only an invitation link's first run
 
-    local = datetime.fromisoformat(iso).astimezone(clinic_timezone())
-    hour = local.strftime("%I:%M %p").lstrip("0").lower()
-    return f"{local:%A} {local.day} {local:%B} at {hour}"
+    st.session_state[LANGUAGE_FOR] = token
+    language = invitations.invitation_language(token, store=store())
+    if language is None:
+        return False
+    s.language = language
+    return True
 
 
 def _on_open() -> None:
@@ -56,8 +67,8 @@ def _on_open() -> None:
         return
     view = opened.draft
     state = flow.from_draft(view.answers, view.step, opened.draft_token, submitted=bool(view.submitted))
-    if "_language" not in (view.answers or {}):  # a new draft: the language chosen on this page
-        state.language = st.session_state[STATE].language
+    # The language on this page: it opened in the draft's, and the patient may have switched.
+    state.language = st.session_state[STATE].language
     if not view.submitted:
         flow.prefill(state, opened.prefilled, lock=True)  # the clinic's record, not editable
     st.session_state[STATE] = state

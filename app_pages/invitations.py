@@ -13,6 +13,8 @@ import streamlit as st
 from app_pages.auth import require_role
 from app_pages.services import store
 from forms.clock import clinic_timezone, now_in_clinic
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
+from forms.i18n import LANGUAGES
 from store import invitations
 from store.patient_mail import email_configured, send_invitation_email
 
@@ -45,6 +47,10 @@ with st.form("invite_form", enter_to_submit=False, clear_on_submit=False):
     day = left.date_input("Appointment date", key="inv_day", value=None,
                           min_value=datetime.now(zone).date(), format="MM/DD/YYYY")
     at = right.time_input("Appointment time", key="inv_time", value=None, step=timedelta(minutes=5))
+    language = st.radio("Patient's language (the email and the link's page; the patient can "
+                        "change it)", options=list(LANGUAGES), format_func=LANGUAGES.get,
+                        index=list(LANGUAGES).index(DEFAULT_LANGUAGE), key="inv_language",
+                        horizontal=True)
     send = st.form_submit_button("Create invitation", type="primary", key="inv_create")
 
 if send:
@@ -57,20 +63,23 @@ if send:
         try:
             view, token = invitations.create_invitation(
                 first, last, dob, datetime.combine(day, at, tzinfo=zone), email or None,
-                actor=user["username"], store=store())
+                actor=user["username"], language=language, store=store())
         except ValueError as err:
             st.error(str(err).capitalize() + ".")
         else:
-            st.session_state["inv_created"] = {"id": view.id, "token": token, "email": view.email}
-            for key in ("inv_first", "inv_last", "inv_dob", "inv_email", "inv_day", "inv_time"):
+            st.session_state["inv_created"] = {"id": view.id, "token": token, "email": view.email,
+                                               "language": language}
+            for key in ("inv_first", "inv_last", "inv_dob", "inv_email", "inv_day", "inv_time",
+                        "inv_language"):
                 st.session_state.pop(key, None)
             st.rerun()
 
 created = st.session_state.get("inv_created")
 if created:
     with st.container(border=True, key="inv_link_box"):
-        st.success("Invitation created. Give the patient this link (it is shown only now); "
-                   "they will need their date of birth to open it.", icon=":material/check_circle:")
+        st.success(f"Invitation created, in {LANGUAGES[created['language']]}. Give the patient "
+                   "this link (it is shown only now); they will need their date of birth to "
+                   "open it.", icon=":material/check_circle:")
         link = invitations.invitation_link(link_base(), created["token"])
         # A text box to select and copy, not st.code (its syntax highlighter is slow to draw).
         st.text_input("Invitation link (select it and copy)", value=link, key="inv_link")
@@ -100,5 +109,6 @@ else:
         "Patient": f"{r.last_name}, {r.first_name}",
         "Born": r.date_of_birth.strftime("%m/%d/%Y"),
         "Screening": STATUS_LABELS[r.status],
+        "Language": LANGUAGES[r.language],
         "Email": "yes" if r.email else "",
     } for r in rows]), hide_index=True, width="stretch")

@@ -27,6 +27,7 @@ def draw_prep_times() -> None:
                     + "**")
         st.markdown("\n".join(f"- {line[0].upper()}{line[1:]}" for line in times.lines(tx.language)))
         st.download_button(tx.ui("prep_calendar"), key="prep_ics", icon=":material/event:",
-                           data=calendar_file(times, clinic_name(), f"appointment-{invitation['id']}",
+                           data=calendar_file(times, clinic_name(tx.language),
+                                              f"appointment-{invitation['id']}",
                                               tx.language),
                            file_name="appointment.ics", mime="text/calendar")

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
+from forms.i18n import Text
+
 if TYPE_CHECKING:
     from rules.engine import Engine
     from store import Store
@@ -37,11 +40,19 @@ START_AFTER_S = 1.0
 _started: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
 
-@st.cache_resource(show_spinner="Loading…")
-def engine() -> Engine:
-    from rules.engine import get_engine  # imported where needed: pydantic models, rapidfuzz
+_engine: list[Engine] = []  # the process-wide engine, once a page has had it
 
-    return get_engine()
+
+def engine(language: str = DEFAULT_LANGUAGE) -> Engine:
+    """The rules engine (one per process, ``rules.engine.get_engine``). A page that needs it
+    before the background warm-up has built it waits, with a spinner in the patient's
+    language (shown after half a second, as Streamlit's spinners are)."""
+    if not _engine:
+        with st.spinner(Text(language).ui("loading")):
+            from rules.engine import get_engine  # imported where needed: pydantic, rapidfuzz
+
+            _engine[:] = [get_engine()]
+    return _engine[0]
 
 
 def store() -> Store:

@@ -164,7 +164,18 @@ UI: dict[str, str] = {
     "prep_calendar": "Add to my calendar (.ics)",
     "prep_ics_summary": "Appointment at {clinic}",
     "prep_ics_alarm": "Stop eating now: {liquids}",
-    # Emails to a patient whose language is known (store/patient_mail.py); never a name.
+    # The clinic's name where CLINIC_NAME is not set (emails, calendar file).
+    "clinic_default": "Your clinic",
+    # While the drug dictionary is still loading (the first patient after a restart).
+    "loading": "Loading…",
+    # Emails to a patient (store/patient_mail.py), in their language; never a name. The
+    # invitation's language is the one the front desk chose.
+    "mail_invitation_subject": "{clinic}: your screening before your appointment",
+    "mail_invitation_body": ("Hello,\n\n{clinic} asks you to answer a short screening before "
+                             "your appointment on {when}. It takes about 10 minutes; your "
+                             "answers are saved as you go, and this link brings you back to "
+                             "where you stopped:\n\n{link}\n\nYou will need your date of birth "
+                             "to open it. Please do not forward this email.\n"),
     "mail_continue_subject": "{clinic}: continue your screening",
     "mail_continue_body": ("Hello,\n\nHere is the link to continue your screening for {clinic}:"
                            "\n\n{link}\n\nYou will need your date of birth to open it. If you "

@@ -36,6 +36,9 @@ MED_FIELDS: tuple[str, ...] = ("name", "dose", "frequency")
 MedStatus = Literal["current", "past"]
 # Passed with the vitals step's values once the patient confirms an unusual BMI.
 BMI_CONFIRMED = "bmi_confirmed"
+# Where a draft's answers keep the patient's language (absent: English). An invitation's
+# draft gets it from the front desk before the patient opens the link.
+LANGUAGE_KEY = "_language"
 
 
 def _new_id() -> str:
@@ -118,9 +121,8 @@ def from_draft(answers: Mapping[str, Any] | None, step: int | None, token: str,
                    frequency=str(m.get("frequency", "")),
                    status="past" if m.get("status") == "past" else "current")
             for m in stored.pop("medications", None) or [] if isinstance(m, dict)]
-    language = stored.pop("_language", DEFAULT_LANGUAGE)
-    if language not in LANGUAGES:
-        language = DEFAULT_LANGUAGE
+    language = draft_language(stored)
+    stored.pop(LANGUAGE_KEY, None)
     return IntakeState(step=min(step or 0, LAST_STEP), answers=stored, meds=rows, token=token,
                        submitted=submitted, language=language)
 
@@ -291,7 +293,22 @@ def refused(state: IntakeState, problems: Iterable[Problem]) -> None:
 
 def draft_answers(state: IntakeState) -> dict[str, Any]:
     """What the server-side draft keeps: the answers, the medicines and the language."""
-    answers = state.answers_with_meds()
-    if state.language != "en":
-        answers["_language"] = state.language
+    return with_language(state.answers_with_meds(), state.language)
+
+
+def with_language(answers: dict[str, Any], language: str) -> dict[str, Any]:
+    """``answers`` keeping ``language`` the way a draft does (English: no key)."""
+    answers.pop(LANGUAGE_KEY, None)
+    if language != DEFAULT_LANGUAGE:
+        answers[LANGUAGE_KEY] = language
     return answers
+
+
+def draft_language(answers: Mapping[str, Any] | None) -> str:
+    """The language a draft's answers keep: English when none or an unknown one."""
+    return known_language((answers or {}).get(LANGUAGE_KEY))
+
+
+def known_language(value: object) -> str:
+    """``value`` if it is a language of the patient side, else English."""
+    return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE

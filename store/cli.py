@@ -15,8 +15,9 @@
 - ``deactivate USERNAME`` (``--reactivate`` to undo): an inactive account cannot sign in.
 - ``purge-drafts [--days N]``: delete unsubmitted drafts not saved for N (30) days.
 - ``invite --first-name F --last-name L --dob YYYY-MM-DD --appointment "YYYY-MM-DD HH:MM"
-  [--email ADDR]``: an invitation for an appointment (clinic time, ``CLINIC_TIMEZONE``);
-  prints the patient's link (``APP_BASE_URL``), shown only this once.
+  [--email ADDR] [--language en|es]``: an invitation for an appointment (clinic time,
+  ``CLINIC_TIMEZONE``); prints the patient's link (``APP_BASE_URL``), shown only this once.
+  The email and the link's page are in the patient's language (English by default).
 - ``send-reminders``: email each invited patient whose appointment is tomorrow, once
   (clinic day, ``CLINIC_TIMEZONE``), with the preparation times; run it daily.
 - ``deliver-alerts [--once]``: send urgent alerts from the outbox (``store.alerts``) until
@@ -328,8 +329,10 @@ def _invite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ValueError:
             raise ValueError("--dob must be a date YYYY-MM-DD") from None
         appointment = invitations.parse_appointment(args.appointment)
+        language = invitations.check_language(args.language.strip().lower(), "--language")
         view, token = invitations.create_invitation(
-            args.first_name, args.last_name, dob, appointment, args.email, actor=args.actor)
+            args.first_name, args.last_name, dob, appointment, args.email, actor=args.actor,
+            language=language)
     except ValueError as exc:
         err.write(f"ERROR: {exc}\n")
         return EXIT_FAILED
@@ -500,6 +503,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--appointment", required=True,
                         help='"YYYY-MM-DD HH:MM" in the clinic\'s time zone (CLINIC_TIMEZONE)')
     invite.add_argument("--email", default=None)
+    invite.add_argument("--language", default="en",
+                        help="the patient's language for the email and the link's page: en "
+                             "(default) or es")
     invite.add_argument("--actor", default=SYSTEM, help="who is inviting (audit log)")
     commands.add_parser("send-reminders",
                         help="email invited patients whose appointment is tomorrow (daily)")

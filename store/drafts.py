@@ -23,11 +23,10 @@ from sqlalchemy.orm import Session
 from store import audit
 from store.db import Store, get_store, rows_changed
 from store.models import DraftAlreadySubmitted, DraftNotFound, DraftView
-from store.schema import DraftRow, ScreeningRow, utcnow
+from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
 
 if TYPE_CHECKING:
     from core.vocab import AuditAction
-    from store.schema import InvitationRow
 
 log = logging.getLogger(__name__)
 
@@ -196,14 +195,22 @@ def date_of_birth_gate(session: Session, row: DraftRow | InvitationRow | None,
 
 def purge_stale_drafts(older_than_days: int = STALE_AFTER_DAYS, *, now: datetime | None = None,
                        store: Store | None = None) -> int:
-    """Delete unsubmitted drafts not saved for ``older_than_days`` days; returns how many."""
+    """Delete unsubmitted drafts not saved for ``older_than_days`` days; returns how many.
+
+    Kept: the draft of an invitation not opened yet and not expired. It was made with the
+    invitation (the clinic's name, date of birth and chosen language, nothing the patient
+    typed) and may wait longer than that for an appointment booked weeks ahead."""
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
-    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    now = now or utcnow()
+    cutoff = now - timedelta(days=older_than_days)
+    waiting = select(InvitationRow.draft_id).where(
+        InvitationRow.draft_id.is_not(None), InvitationRow.opened_at.is_(None),
+        InvitationRow.expires_at > now)
     with (store or get_store()).session() as session:
         purged = rows_changed(session.execute(
             delete(DraftRow).where(DraftRow.submitted_screening_id.is_(None),
-                                   DraftRow.updated_at < cutoff)
+                                   DraftRow.updated_at < cutoff, DraftRow.id.not_in(waiting))
         )) or 0
         audit.write_audit(session, "system", audit.DRAFT_PURGE, None,
                           {"purged": purged, "older_than_days": older_than_days})

@@ -10,7 +10,10 @@ opening the link again continues that draft; after submission it shows that the
 screening was sent. The token stops working ``EXPIRES_AFTER`` the appointment.
 
 The draft's own token is derived from the invitation token (never stored either), so the
-same link always reaches the same draft without the patient copying a resume link.
+same link always reaches the same draft without the patient copying a resume link. The draft
+is made with the invitation, holding the language the front desk chose (English or Spanish,
+in its answers as a resumed draft holds it): the email, the link's page before the date of
+birth and the reminder are in that language until the patient changes it.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forms.clock import clinic_timezone
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
+from forms.i18n import LANGUAGES
+from forms.intake_state import LANGUAGE_KEY, known_language, with_language
 from forms.validation import normalise_name
 from store import audit
 from store.db import Store, get_store
@@ -60,6 +66,7 @@ class InvitationView(BaseModel):
     created_at: datetime
     status: InvitationStatus
     screening_id: int | None
+    language: str = DEFAULT_LANGUAGE  # the patient's: chosen when inviting, or theirs since
 
 
 class OpenedInvitation(BaseModel):
@@ -128,13 +135,44 @@ def _clean_email(value: str | None) -> str | None:
     return text
 
 
+def check_language(language: str, field: str = "language") -> str:
+    """The patient's language for an invitation; ValueError naming the allowed ones."""
+    if language not in LANGUAGES:
+        allowed = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        raise ValueError(f"{field} must be one of: {allowed}")
+    return language
+
+
+def _prefilled(row: InvitationRow) -> dict[str, str]:
+    return {"first_name": row.first_name, "last_name": row.last_name,
+            "date_of_birth": row.date_of_birth.isoformat()}
+
+
+def _new_draft(session: Session, row: InvitationRow, token: str, language: str, actor: str,
+               now: datetime) -> DraftRow:
+    """The invitation's draft: the clinic's name and date of birth, and the language."""
+    draft = DraftRow(token_hash=hash_token(draft_token_for(token)),
+                     answers=with_language(_prefilled(row), language), step=0,
+                     date_of_birth=row.date_of_birth, failed_resumes=0, created_at=now,
+                     updated_at=now)
+    session.add(draft)
+    session.flush()
+    audit.write_audit(session, actor, audit.DRAFT_CREATE, audit.target_of("draft", draft.id),
+                      {"invitation_id": row.id})
+    row.draft_id = draft.id
+    return draft
+
+
 def create_invitation(first_name: str, last_name: str, date_of_birth: date,
                       appointment_at: datetime, email: str | None = None, *, actor: str,
+                      language: str = DEFAULT_LANGUAGE,
                       store: Store | None = None) -> tuple[InvitationView, str]:
-    """A new invitation; returns it and the token to put in the link (shown once)."""
+    """A new invitation (and its draft, in ``language``); returns it and the token to put
+    in the link (shown once)."""
     first = _clean_name(first_name, "first name")
     last = _clean_name(last_name, "last name")
     address = _clean_email(email)
+    language = check_language(language)
     if not isinstance(date_of_birth, date) or isinstance(date_of_birth, datetime):
         raise ValueError("date of birth must be a date")
     if not date(1900, 1, 1) <= date_of_birth <= utcnow().date():
@@ -151,7 +189,8 @@ def create_invitation(first_name: str, last_name: str, date_of_birth: date,
         audit.write_audit(session, actor, audit.INVITATION_CREATE,
                           audit.target_of("invitation", row.id),
                           {"appointment_at": appointment.isoformat(), "with_address": bool(address)})
-        view = _view(row, None)
+        _new_draft(session, row, token, language, actor, row.created_at)
+        view = _view(row, None, language=language)
     log.info("invitation %s created", view.id)
     return view, token
 
@@ -164,13 +203,15 @@ def _status(row: InvitationRow, draft_submitted: bool, now: datetime) -> Invitat
     return "in_progress" if row.opened_at is not None else "not_opened"
 
 
-def _view(row: InvitationRow, screening_id: int | None, now: datetime | None = None) -> InvitationView:
+def _view(row: InvitationRow, screening_id: int | None, now: datetime | None = None,
+          language: str = DEFAULT_LANGUAGE) -> InvitationView:
     screening_id = row.screening_id or screening_id
     return InvitationView(
         id=row.id, first_name=row.first_name, last_name=row.last_name,
         date_of_birth=row.date_of_birth, email=row.email, appointment_at=row.appointment_at,
         expires_at=row.expires_at, created_by=row.created_by, created_at=row.created_at,
-        status=_status(row, screening_id is not None, now or utcnow()), screening_id=screening_id)
+        status=_status(row, screening_id is not None, now or utcnow()), screening_id=screening_id,
+        language=language)
 
 
 def _find(session: Session, token: str) -> InvitationRow | None:
@@ -198,16 +239,11 @@ def open_invitation(token: str, date_of_birth: str | date, *, now: datetime | No
             audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
                               {"ok": False, "expired": True})
             raise InvitationExpired("this invitation has expired")
-        prefilled = {"first_name": row.first_name, "last_name": row.last_name,
-                     "date_of_birth": row.date_of_birth.isoformat()}
-        if draft is None:
-            draft = DraftRow(token_hash=hash_token(draft_token_for(token)), answers=dict(prefilled),
-                             step=0, date_of_birth=row.date_of_birth, failed_resumes=0,
-                             created_at=now, updated_at=now)
-            session.add(draft)
-            session.flush()
-            audit.write_audit(session, PATIENT, audit.DRAFT_CREATE,
-                              audit.target_of("draft", draft.id), {"invitation_id": row.id})
+        prefilled = _prefilled(row)
+        if draft is None:  # an invitation made before drafts came with it, or a purged draft
+            draft = _new_draft(session, row, token, DEFAULT_LANGUAGE, PATIENT, now)
+        elif row.opened_at is None:  # the patient starts it now: stale 30 days from now
+            draft.updated_at = now
         row.draft_id = draft.id
         row.opened_at = row.opened_at or now
         audit.write_audit(session, PATIENT, audit.INVITATION_OPEN, target,
@@ -217,6 +253,19 @@ def open_invitation(token: str, date_of_birth: str | date, *, now: datetime | No
         return OpenedInvitation(invitation_id=row.id, draft_token=draft_token_for(token),
                                 draft=draft_view(session, draft), appointment_at=row.appointment_at,
                                 email=row.email, prefilled=prefilled)
+
+
+def invitation_language(token: str, *, store: Store | None = None) -> str | None:
+    """The language an invitation link's page opens in, before the date of birth is asked:
+    its draft's (the front desk's choice, or the patient's since). None for a token that is
+    no invitation's. Tells nothing else, and is not audited: the token is a 256-bit secret,
+    and the date of birth still guards the draft."""
+    with (store or get_store()).session(readonly=True) as session:
+        row = _find(session, token)
+        if row is None:
+            return None
+        return known_language(session.scalar(  # that key only, not the whole answers
+            select(DraftRow.answers[LANGUAGE_KEY].as_string()).where(DraftRow.id == row.draft_id)))
 
 
 def link_submission(session: Session, draft_id: int, screening: ScreeningRow,
@@ -247,10 +296,15 @@ def list_invitations(*, actor: str, since: datetime | None = None, limit: int = 
     now = utcnow()
     with (store or get_store()).session() as session:
         rows = session.execute(
-            select(InvitationRow, DraftRow.submitted_screening_id)
+            select(InvitationRow, DraftRow.submitted_screening_id,
+                   # the language sent in, else the draft's (only that key of the answers)
+                   func.coalesce(ScreeningRow.language,
+                                 DraftRow.answers[LANGUAGE_KEY].as_string()))
             .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
+            .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id)
             .where(InvitationRow.appointment_at >= since)
             .order_by(InvitationRow.appointment_at, InvitationRow.id).limit(limit)).all()
         audit.write_audit(session, actor, audit.INVITATION_LIST, None,
                           {"since": since.isoformat(), "shown": len(rows)})
-        return [_view(row, submitted, now) for row, submitted in rows]
+        return [_view(row, submitted, now, known_language(language))
+                for row, submitted, language in rows]

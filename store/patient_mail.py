@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.vocab import AuditAction
 from forms.clock import clinic_timezone
 from forms.i18n import Text
+from forms.intake_state import draft_language
 from forms.prep import clock, day, prep_times
 from store import audit
 from store.db import Store, get_store
@@ -28,8 +29,9 @@ CONTINUE_EMAIL: AuditAction = "continue_email"
 REMINDER_EMAIL: AuditAction = "reminder_email"
 
 
-def clinic_name() -> str:
-    return os.environ.get("CLINIC_NAME", "").strip() or "Your clinic"
+def clinic_name(language: str = "en") -> str:
+    """``CLINIC_NAME``, else "Your clinic" in the patient's language."""
+    return os.environ.get("CLINIC_NAME", "").strip() or Text(language).ui("clinic_default")
 
 
 def email_configured() -> bool:
@@ -45,23 +47,22 @@ def when_text(appointment_at: datetime, language: str = "en") -> str:
     return Text(language).ui("when", day=day(local, language), time=clock(local, language))
 
 
-def invitation_message(appointment_at: datetime, link: str) -> tuple[str, str]:
-    name = clinic_name()
-    return (f"{name}: your screening before your appointment",
-            f"Hello,\n\n{name} asks you to answer a short screening before your appointment on "
-            f"{when_text(appointment_at)}. It takes about 10 minutes; your answers are saved "
-            f"as you go, and this link brings you back to where you stopped:\n\n{link}\n\n"
-            "You will need your date of birth to open it. Please do not forward this email.\n")
+def invitation_message(appointment_at: datetime, link: str,
+                       language: str = "en") -> tuple[str, str]:
+    tx, name = Text(language), clinic_name(language)
+    return (tx.ui("mail_invitation_subject", clinic=name),
+            tx.ui("mail_invitation_body", clinic=name, when=when_text(appointment_at, language),
+                  link=link))
 
 
 def continue_message(link: str, language: str = "en") -> tuple[str, str]:
-    tx, name = Text(language), clinic_name()
+    tx, name = Text(language), clinic_name(language)
     return (tx.ui("mail_continue_subject", clinic=name),
             tx.ui("mail_continue_body", clinic=name, link=link))
 
 
 def reminder_message(appointment_at: datetime, language: str = "en") -> tuple[str, str]:
-    tx, name = Text(language), clinic_name()
+    tx, name = Text(language), clinic_name(language)
     prep = prep_times(appointment_at).sentence(language)
     return (tx.ui("mail_reminder_subject", clinic=name),
             tx.ui("mail_reminder_body", clinic=name, when=when_text(appointment_at, language),
@@ -81,14 +82,18 @@ def _send(address: str, message: tuple[str, str]) -> SendResult:
 
 def send_invitation_email(invitation_id: int, link: str, *, actor: str,
                           store: Store | None = None) -> SendResult:
-    """Email the invitation's link to its address (the token is in ``link`` only)."""
+    """Email the invitation's link to its address (the token is in ``link`` only), in the
+    language its draft keeps (the front desk's choice, or the patient's since)."""
     store = store or get_store()
     with store.session(readonly=True) as session:
-        row = session.get(InvitationRow, invitation_id)
-        if row is None or not row.email:
+        found = session.execute(
+            select(InvitationRow.email, InvitationRow.appointment_at, DraftRow.answers)
+            .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
+            .where(InvitationRow.id == invitation_id)).first()
+        if found is None or not found.email:
             return "no_address"
-        address, appointment = row.email, row.appointment_at
-    result = _send(address, invitation_message(appointment, link))
+        address, appointment, draft = found
+    result = _send(address, invitation_message(appointment, link, draft_language(draft)))
     audit.record_audit(actor, audit.INVITATION_EMAIL, audit.target_of("invitation", invitation_id),
                        {"result": result}, store=store)
     return result
@@ -122,7 +127,7 @@ def send_reminders(*, now: datetime | None = None, store: Store | None = None) -
                    InvitationRow.email.is_not(None), InvitationRow.reminded_at.is_(None))).all()
     for invitation_id, address, appointment, sent_in, draft in due:
         # The language the patient answered in (sent, else the draft's), English if unknown.
-        language = sent_in or (draft or {}).get("_language") or "en"
+        language = sent_in or draft_language(draft)
         result = _send(str(address), reminder_message(appointment, language))
         counts[result if result in counts else "failed"] += 1
         with store.session() as session:

@@ -309,3 +309,29 @@ def test_the_review_page_shows_each_section_as_one_block_of_text():
     shown = texts(at)
     for text in ("First name", CLEAN_ANSWERS["first_name"], "sertraline (50 mg), now"):
         assert text in shown
+
+
+def test_a_patient_waiting_for_the_drug_dictionary_is_told_in_their_language(monkeypatch):
+    """The first patient after a restart may reach the medicines before the background
+    warm-up has built the engine: the spinner meanwhile is in their language, and once the
+    engine is there no spinner is started at all."""
+    import contextlib
+
+    from app_pages import services
+
+    shown: list[str] = []
+
+    @contextlib.contextmanager
+    def spinner(text: str, **_: object):
+        shown.append(text)
+        yield
+
+    monkeypatch.setattr(services.st, "spinner", spinner)
+    monkeypatch.setattr(services, "_engine", [])
+    loaded = services.engine("es")
+    assert shown == ["Cargando…"]
+    assert services.engine("es") is loaded and services.engine() is loaded
+    assert shown == ["Cargando…"]
+    monkeypatch.setattr(services, "_engine", [])
+    services.engine()
+    assert shown == ["Cargando…", "Loading…"]

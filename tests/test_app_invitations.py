@@ -200,6 +200,63 @@ def test_an_invited_patient_chooses_spanish_before_the_date_of_birth(monkeypatch
     assert again.get("download_button")[0].proto.label == "Agregar a mi calendario (.ics)"
 
 
+def test_front_desk_invites_in_spanish_and_the_link_opens_in_spanish(monkeypatch,
+                                                                     smtp_server):  # noqa: F811
+    monkeypatch.setenv("SMTP_URL", smtp_server.url)
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    monkeypatch.delenv("CLINIC_NAME", raising=False)
+    at = staff_member_app("desk3", "front_desk")
+    at.switch_page("app_pages/invitations.py").run()
+    assert at.radio(key="inv_language").value == "en"  # English unless the desk says otherwise
+    assert at.radio(key="inv_language").options == ["English", "Español"]
+    at.text_input(key="inv_first").input("Ann")
+    at.text_input(key="inv_last").input("Lee")
+    at.date_input(key="inv_dob").set_value(DOB)
+    at.text_input(key="inv_email").input("ann@example.org")
+    at.date_input(key="inv_day").set_value(date.today() + timedelta(days=3))
+    at.time_input(key="inv_time").set_value(datetime(2026, 1, 1, 14, 0).time())
+    at.radio(key="inv_language").set_value("es")
+    at.button(key="inv_create").click().run()
+    assert not errors(at), errors(at)
+    assert any("in Español" in s.value for s in at.success)
+    assert at.radio(key="inv_language").value == "en"  # the next invitation starts in English
+    assert at.dataframe[0].value.to_dict("records")[0]["Language"] == "Español"
+    link = at.text_input(key="inv_link").value
+    token = re.search(r"\?invite=(\S+)$", link).group(1)
+    at.button(key="inv_email_send").click().run()
+    [mail] = smtp_server.wait_for(1)
+    assert mail.message["Subject"] == "Su clínica: su evaluación antes de su cita"
+    assert link in mail.body and "Your clinic" not in mail.body
+    assert "Ann" not in mail.body.replace(link, "")  # (the link's random token may spell it)
+
+    patient = patient_app(token)  # the page before the date of birth is in Spanish
+    assert "Su evaluación antes de su visita" in texts(patient)
+    assert patient.radio(key="language_choice").value == "es"
+    assert patient.date_input(key="invite_dob").label == "Fecha de nacimiento (mes/día/año)"
+    open_with(patient, DOB)
+    assert patient.get("progress")[0].proto.text == "Paso 1 de 9: Sobre usted"
+
+
+def test_an_invited_patient_can_switch_from_the_desks_language(monkeypatch):
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    _, token = inv.create_invitation("Ann", "Lee", DOB, utcnow() + timedelta(days=2), None,
+                                     actor="desk", language="es")
+    at = patient_app(token)
+    assert at.radio(key="language_choice").value == "es"
+    at.radio(key="language_choice").set_value("en").run()
+    assert "Your screening before your visit" in texts(at)
+    at.run()  # a rerun keeps the patient's choice
+    assert at.radio(key="language_choice").value == "en"
+    open_with(at, DOB)
+    assert at.get("progress")[0].proto.text.startswith("Step 1 of 9")
+    fill_step(at, {"sex_at_birth": "female", "pregnant": "no", "breastfeeding": "no"})
+    click_next(at)
+    assert current_step(at).id == "mental_health", errors(at)
+    assert inv.invitation_language(token) == "en"  # saved with the draft: next visit in English
+    again = patient_app(token)
+    assert "Your screening before your visit" in texts(again)
+
+
 def test_expired_link_says_so_and_walk_ins_still_work(monkeypatch):
     _, token = new_invitation()
     real = inv.utcnow

@@ -77,6 +77,19 @@ def test_spanish_text_differs_from_english_for_every_question():
     assert same == []
 
 
+# Page wording that reads the same in both languages (checked by hand).
+SAME_IN_SPANISH = {"language", "no", "weight_shown"}
+
+
+def test_every_page_string_is_translated_not_copied():
+    """A Spanish file that copies the English (e.g. the invitation email, the default clinic
+    name or the loading spinner, the last English strings of issue 12) fails here."""
+    tx = i18n.Text("es")
+    assert {k for k in i18n.UI if tx.ui(k) == i18n.UI[k]} == SAME_IN_SPANISH
+    for key in ("clinic_default", "loading", "mail_invitation_subject", "mail_invitation_body"):
+        assert key in tx.data.ui, key
+
+
 def test_an_unknown_language_falls_back_to_english():
     assert i18n.Text("xx").ui("next") == "Next"
 

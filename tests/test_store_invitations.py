@@ -36,7 +36,7 @@ def invite(**changes):
               "appointment_at": soon(), "email": None, **changes}
     return inv.create_invitation(values.pop("first_name"), values.pop("last_name"),
                                  values.pop("date_of_birth"), values.pop("appointment_at"),
-                                 values.pop("email"), actor="frontdesk1")
+                                 values.pop("email"), actor="frontdesk1", **values)
 
 
 def test_open_prefills_and_the_same_link_reaches_the_same_draft(store_db):
@@ -146,3 +146,55 @@ def test_invite_command_prints_a_working_link(store_db, store_url):
                           f"{day} 14:00"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 1 and "--dob" in bad.stderr
+
+
+def test_the_draft_is_made_with_the_invitation_in_the_chosen_language(store_db):
+    """The front desk's language lives in the invitation's draft, as a patient's own choice
+    does: the link's page opens in it before the date of birth, and opening keeps it."""
+    _, spanish = invite(language="es")
+    _, english = invite(first_name="Bo")
+    assert inv.invitation_language(spanish) == "es"
+    assert inv.invitation_language(english) == "en"
+    assert inv.invitation_language("not-a-token") is None
+    assert [(v.first_name, v.language) for v in inv.list_invitations(actor="x")] == [
+        ("Ann", "es"), ("Bo", "en")]
+    opened = inv.open_invitation(spanish, DOB)
+    assert opened.draft.answers == {**opened.prefilled, "_language": "es"}
+    assert "_language" not in inv.open_invitation(english, DOB).draft.answers
+    save_draft(opened.draft_token, {**opened.prefilled, "sex_at_birth": "female"}, 1)
+    assert inv.invitation_language(spanish) == "en"  # the patient switched to English since
+    assert [v.language for v in inv.list_invitations(actor="x")] == ["en", "en"]
+    created, _ = list_audit(AuditFilters(action="draft_create"))
+    assert {c.actor for c in created} == {"frontdesk1"} and len(created) == 2
+
+
+@pytest.mark.parametrize("language", ["fr", "ES", "", "english"])
+def test_an_unknown_language_is_refused_naming_the_allowed_ones(store_db, language):
+    with pytest.raises(ValueError, match=r"language must be one of: en \(English\), es \(Español\)"):
+        invite(language=language)
+    assert inv.list_invitations(actor="x") == []
+
+
+def test_a_waiting_invitations_draft_outlives_the_stale_draft_purge(store_db):
+    """An appointment booked weeks ahead: the draft made with the invitation (the clinic's
+    record and the language, nothing typed) stays until the link is opened or expires."""
+    from store import purge_stale_drafts
+
+    _, token = invite(appointment_at=soon(hours=90 * 24), language="es")
+    create_draft()  # a walk-in's draft of the same day
+    month = utcnow() + timedelta(days=31)
+    assert purge_stale_drafts(now=month) == 1  # the walk-in's only
+    assert inv.invitation_language(token) == "es"
+    assert inv.open_invitation(token, DOB, now=month).draft.answers["_language"] == "es"
+    # opened: an ordinary draft from then on, started that day
+    assert purge_stale_drafts(now=month + timedelta(days=29)) == 0
+    assert purge_stale_drafts(now=month + timedelta(days=31)) == 1
+
+
+@pytest.mark.parametrize("sent_in", ["es", "en"])
+def test_the_list_shows_the_language_a_screening_was_sent_in(store_db, sent_in):
+    _, token = invite(language="es")
+    opened = inv.open_invitation(token, DOB)
+    intake.submit(make_doc(), draft_token=opened.draft_token, language=sent_in)
+    [listed] = inv.list_invitations(actor="frontdesk1")
+    assert listed.status == "submitted" and listed.language == sent_in

@@ -38,6 +38,12 @@ def no_patient_data(text: str) -> None:
         assert secret not in text, secret
 
 
+def no_patient_data_read(mail, link: str) -> None:
+    """What the patient reads: the decoded subject and body, the random link taken out (a
+    Spanish body travels base64-encoded, and neither that nor a token is text to search)."""
+    no_patient_data(f"{mail.message['Subject']} {mail.body.replace(link, '')}")
+
+
 @pytest.mark.parametrize(("appointment", "expected"), [
     (datetime(2026, 12, 3, 14, 0, tzinfo=NY),
      "No food after 8:00 am on Thursday 3 December; clear liquids until 12:00 pm; "
@@ -174,3 +180,78 @@ def test_reminders_go_the_day_before_once(store_db, mail_env):
     no_patient_data(mail.message.as_string())
     assert patient_mail.send_reminders(now=now)["sent"] == 0  # once
     assert len(mail_env.messages) == 1
+
+
+def test_the_invitation_email_is_in_the_language_the_front_desk_chose(store_db, mail_env):
+    when = (datetime.now(NY) + timedelta(days=3)).replace(hour=14, minute=0, second=0,
+                                                          microsecond=0)
+    link = "https://screening.clinic.test/?invite=abc"
+    spanish, _ = inv.create_invitation("Ann", "Lee", date(1985, 6, 15), when, "es@example.org",
+                                       actor="d", language="es")
+    english, _ = inv.create_invitation("Bo", "Lee", date(1985, 6, 15), when, "en@example.org",
+                                       actor="d")
+    assert patient_mail.send_invitation_email(spanish.id, link, actor="d") == "sent"
+    assert patient_mail.send_invitation_email(english.id, link, actor="d") == "sent"
+    mails = {m.rcpt_tos[0]: m for m in mail_env.wait_for(2)}
+    es, en = mails["es@example.org"], mails["en@example.org"]
+    assert es.message["Subject"] == "Calm Clinic: su evaluación antes de su cita"
+    assert f"antes de su cita del {patient_mail.when_text(when, 'es')}." in es.body
+    assert "a las 2:00 p. m." in es.body and link in es.body
+    assert "Necesitará su fecha de nacimiento" in es.body and "Hello" not in es.body
+    assert en.message["Subject"] == "Calm Clinic: your screening before your appointment"
+    assert f"before your appointment on {patient_mail.when_text(when)}." in en.body
+    assert "at 2:00 pm" in en.body and link in en.body and "Hola" not in en.body
+    for mail in (es, en):
+        no_patient_data_read(mail, link)
+
+
+def test_an_unopened_spanish_invitations_reminder_is_in_spanish(store_db, mail_env):
+    now = utcnow()
+    tomorrow = (now.astimezone(NY) + timedelta(days=1)).replace(hour=14, minute=0, second=0,
+                                                                microsecond=0)
+    inv.create_invitation("Ann", "Lee", date(1985, 6, 15), tomorrow, "es@example.org",
+                          actor="d", language="es")
+    assert patient_mail.send_reminders(now=now)["sent"] == 1
+    [mail] = mail_env.wait_for(1)
+    assert "su cita de mañana" in mail.message["Subject"]
+    assert prep_times(tomorrow).sentence("es")[1:] in mail.body
+
+
+def test_without_clinic_name_the_default_is_in_the_patients_language(monkeypatch):
+    monkeypatch.delenv("CLINIC_NAME", raising=False)
+    monkeypatch.setenv("CLINIC_TIMEZONE", "America/New_York")
+    when = datetime(2026, 12, 3, 14, 0, tzinfo=NY)
+    link = "https://screening.clinic.test/?invite=abc"
+    assert patient_mail.clinic_name() == "Your clinic"
+    assert patient_mail.clinic_name("es") == "Su clínica"
+    spanish = [*patient_mail.invitation_message(when, link, "es"),
+               *patient_mail.continue_message(link, "es"),
+               *patient_mail.reminder_message(when, "es"),
+               calendar_file(prep_times(when), patient_mail.clinic_name("es"), "a-1",
+                             "es").decode()]
+    assert all("Your clinic" not in text for text in spanish)
+    assert spanish[0].startswith("Su clínica: ")
+    assert patient_mail.invitation_message(when, link)[0].startswith("Your clinic: ")
+    monkeypatch.setenv("CLINIC_NAME", "Calm Clinic")
+    assert patient_mail.clinic_name("es") == "Calm Clinic"  # the clinic's own name, untranslated
+
+
+def test_invite_command_takes_the_patients_language(store_db, store_url, mail_env):
+    day = (datetime.now(NY) + timedelta(days=3)).date().isoformat()
+    args = [sys.executable, "-m", "store", "invite", "--first-name", "Ann", "--last-name", "Lee",
+            "--dob", "1985-06-15", "--appointment", f"{day} 14:00", "--email", "ann@example.org"]
+    env = {**os.environ, "DATABASE_URL": store_url, "APP_BASE_URL": "https://screening.clinic.test"}
+    proc = subprocess.run([*args, "--language", "es"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    link = re.search(r"^(https://\S+\?invite=(\S+))$", proc.stdout, re.M)
+    assert inv.invitation_language(link.group(2)) == "es"
+    [mail] = mail_env.wait_for(1)
+    assert "su evaluación antes de su cita" in mail.message["Subject"] and link.group(1) in mail.body
+    no_patient_data_read(mail, link.group(1))
+
+    bad = subprocess.run([*args, "--language", "fr"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert "--language must be one of: en (English), es (Español)" in bad.stderr
+    assert len(inv.list_invitations(actor="x")) == 1 and len(mail_env.messages) == 1
