@@ -214,6 +214,20 @@ def test_the_server_launcher_imports_what_the_first_page_imports():
     assert {m.split(".")[0] for m in launcher} & HEAVY == set()
 
 
+def test_the_launcher_imports_what_an_invitation_links_first_run_needs():
+    """An invitation link's page looks up its language in the store before drawing: the
+    launcher imports that code too (not a connection), and still not the rules engine."""
+    from app_pages import serve
+
+    launcher = _loaded_after([f"import {name}" for name in (*serve.FIRST_PAGE,
+                                                            *serve.INVITATION_LINK)])
+    link = _loaded_after(["from app_pages import services",
+                          "from store import invitations",
+                          "invitations.invitation_language"])
+    assert "store.invitations" in link and link <= launcher, sorted(link - launcher)
+    assert {m.split(".")[0] for m in launcher} & HEAVY == {"store", "sqlalchemy"}
+
+
 def test_the_launcher_pays_streamlits_one_time_costs_before_the_first_page():
     """app_pages.serve also pays, before the server starts, what Streamlit itself did on the
     first page's run: importing streamlit.emojis for the page icon (~30 ms) and the
