@@ -20,10 +20,16 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from forms.intake_state import LANGUAGE_KEY
 from store import audit
 from store.db import Store, get_store, rows_changed
 from store.models import DraftAlreadySubmitted, DraftNotFound, DraftView
 from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
+
+# The language a draft keeps, read in SQL: that key of its answers only, so a query that
+# needs the language (the link's page, the invitation and reminder emails, the front desk's
+# list) never loads a patient's answers. Read it with forms.intake_state.known_language.
+DRAFT_LANGUAGE = DraftRow.answers[LANGUAGE_KEY].as_string()
 
 if TYPE_CHECKING:
     from core.vocab import AuditAction

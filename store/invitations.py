@@ -33,11 +33,11 @@ from sqlalchemy.orm import Session
 from forms.clock import clinic_timezone
 from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
 from forms.i18n import LANGUAGES
-from forms.intake_state import LANGUAGE_KEY, known_language, with_language
+from forms.intake_state import known_language, with_language
 from forms.validation import normalise_name
 from store import audit
 from store.db import Store, get_store
-from store.drafts import PATIENT, date_of_birth_gate, find_draft, hash_token
+from store.drafts import DRAFT_LANGUAGE, PATIENT, date_of_birth_gate, find_draft, hash_token
 from store.models import DraftView
 from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
 
@@ -264,8 +264,8 @@ def invitation_language(token: str, *, store: Store | None = None) -> str | None
         row = _find(session, token)
         if row is None:
             return None
-        return known_language(session.scalar(  # that key only, not the whole answers
-            select(DraftRow.answers[LANGUAGE_KEY].as_string()).where(DraftRow.id == row.draft_id)))
+        return known_language(session.scalar(
+            select(DRAFT_LANGUAGE).where(DraftRow.id == row.draft_id)))
 
 
 def link_submission(session: Session, draft_id: int, screening: ScreeningRow,
@@ -297,9 +297,8 @@ def list_invitations(*, actor: str, since: datetime | None = None, limit: int = 
     with (store or get_store()).session() as session:
         rows = session.execute(
             select(InvitationRow, DraftRow.submitted_screening_id,
-                   # the language sent in, else the draft's (only that key of the answers)
-                   func.coalesce(ScreeningRow.language,
-                                 DraftRow.answers[LANGUAGE_KEY].as_string()))
+                   # the language sent in, else the draft's
+                   func.coalesce(ScreeningRow.language, DRAFT_LANGUAGE))
             .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
             .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id)
             .where(InvitationRow.appointment_at >= since)

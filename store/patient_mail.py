@@ -15,10 +15,11 @@ from sqlalchemy import select
 from core.vocab import AuditAction
 from forms.clock import clinic_timezone
 from forms.i18n import Text
-from forms.intake_state import draft_language
+from forms.intake_state import known_language
 from forms.prep import clock, day, prep_times
 from store import audit
 from store.db import Store, get_store
+from store.drafts import DRAFT_LANGUAGE
 from store.mailer import MailError, MailNotConfigured, send_email, smtp_settings
 from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
 
@@ -87,13 +88,13 @@ def send_invitation_email(invitation_id: int, link: str, *, actor: str,
     store = store or get_store()
     with store.session(readonly=True) as session:
         found = session.execute(
-            select(InvitationRow.email, InvitationRow.appointment_at, DraftRow.answers)
+            select(InvitationRow.email, InvitationRow.appointment_at, DRAFT_LANGUAGE)
             .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
             .where(InvitationRow.id == invitation_id)).first()
         if found is None or not found.email:
             return "no_address"
-        address, appointment, draft = found
-    result = _send(address, invitation_message(appointment, link, draft_language(draft)))
+        address, appointment, language = found
+    result = _send(address, invitation_message(appointment, link, known_language(language)))
     audit.record_audit(actor, audit.INVITATION_EMAIL, audit.target_of("invitation", invitation_id),
                        {"result": result}, store=store)
     return result
@@ -120,14 +121,14 @@ def send_reminders(*, now: datetime | None = None, store: Store | None = None) -
     with store.session(readonly=True) as session:
         due = session.execute(
             select(InvitationRow.id, InvitationRow.email, InvitationRow.appointment_at,
-                   ScreeningRow.language, DraftRow.answers)
+                   ScreeningRow.language, DRAFT_LANGUAGE)
             .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id)
             .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
             .where(InvitationRow.appointment_at >= start, InvitationRow.appointment_at < end,
                    InvitationRow.email.is_not(None), InvitationRow.reminded_at.is_(None))).all()
-    for invitation_id, address, appointment, sent_in, draft in due:
+    for invitation_id, address, appointment, sent_in, kept in due:
         # The language the patient answered in (sent, else the draft's), English if unknown.
-        language = sent_in or draft_language(draft)
+        language = sent_in or known_language(kept)
         result = _send(str(address), reminder_message(appointment, language))
         counts[result if result in counts else "failed"] += 1
         with store.session() as session:
