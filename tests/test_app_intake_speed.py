@@ -4,6 +4,7 @@ the resume link without a code block, the medicine list redrawn on its own."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 import pytest
@@ -228,7 +229,7 @@ def test_the_launcher_imports_what_an_invitation_links_first_run_needs():
     assert {m.split(".")[0] for m in launcher} & HEAVY == {"store", "sqlalchemy"}
 
 
-def test_the_launcher_pays_streamlits_one_time_costs_before_the_first_page():
+def test_the_launcher_pays_streamlits_one_time_costs_before_the_first_page(tmp_path):
     """app_pages.serve also pays, before the server starts, what Streamlit itself did on the
     first page's run: importing streamlit.emojis for the page icon (~30 ms) and the
     inspect.stack() of its "not run with streamlit run" check (~25 ms); and it freezes what it
@@ -257,10 +258,35 @@ delta_generator._maybe_print_use_warning()
 print(sorted(set(sys.modules) - before))
 """
     icon = (ROOT / "screening_app.py").read_text().split('page_icon="', 1)[1].split('"', 1)[0]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'launch.sqlite3'}"}
     out = subprocess.run([sys.executable, "-c", code, icon], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_the_launcher_opens_the_database_and_starts_without_it(tmp_path, reachable):
+    """The launcher opens DATABASE_URL before the first patient (an invitation link's first
+    page reads it); a database it cannot open yet is logged, without its URL, and the
+    launcher goes on (the pages open it when they need it)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    url = (f"sqlite:///{tmp_path / 'db' / 'launch.sqlite3'}" if reachable
+           else "postgresql+psycopg://screening:s3cret@127.0.0.1:1/nowhere")
+    out = subprocess.run([sys.executable, "-c", "from app_pages import serve; serve.prepare()"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "DATABASE_URL": url})
+    assert out.returncode == 0, out.stderr[-2000:]
+    if reachable:
+        assert (tmp_path / "db" / "launch.sqlite3").is_file()
+        assert "not opened" not in out.stderr
+    else:
+        assert "database not opened at start (OperationalError)" in out.stderr
+        assert "s3cret" not in out.stderr and "nowhere" not in out.stderr
 
 
 def test_the_servers_connections_send_without_delay():
