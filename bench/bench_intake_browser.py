@@ -160,6 +160,17 @@ def main() -> None:
                 lambda: expect(page.locator(".st-key-start button")).to_be_visible(timeout=120_000))
             figures["after a restart, same browser: start to step 1 (ms)"] = timed(
                 press("start"), step_shown(1))
+            # A patient opening an invitation link (Spanish, the front desk's choice) as the
+            # first page after a restart, in a fresh browser: that page looks the language up
+            # in the store before drawing the date-of-birth question.
+            token = invitation(server.database_url)
+            b.stop_server(server)
+            server = b.start_server(tmp, server.database_url, port=port)
+            page = chromium.new_context(viewport={"width": 390, "height": 844}).new_page()
+            figures["invitation link after a restart, fresh browser (ms)"] = timed(
+                lambda: page.goto(f"{server.url}/?invite={token}"),
+                lambda: expect(page.locator(".st-key-invite_dob input")).to_be_visible(
+                    timeout=120_000))
             chromium.close()
     finally:
         b.stop_server(server)
@@ -177,6 +188,21 @@ def main() -> None:
     print("on the server (SCREENING_TIMING_LOG), per rerun: CPU of the script thread / wall:")
     for name, (cpu, wall) in server_figures(first_log).items():
         print(f"  {name:42s} {cpu:8.1f} {wall:8.1f}")
+
+
+def invitation(database_url: str) -> str:
+    """A Spanish invitation for tomorrow, made as the front desk would; its link's token."""
+    from datetime import date, datetime, timedelta
+
+    from store.db import get_store
+    from store.invitations import create_invitation
+
+    store = get_store(database_url)
+    _, token = create_invitation(b.FIRST, b.LAST, date(1985, 3, 14),
+                                 datetime.now().astimezone() + timedelta(days=1),
+                                 actor="bench", language="es", store=store)
+    store.dispose()
+    return token
 
 
 LINE = re.compile(r"intake timing: (?P<kind>\w+) screen=(?P<screen>\w+)(?: meds=(?P<meds>\d+))? "
