@@ -199,7 +199,7 @@ class Resolver:
         pills") or a curated one ("iron"): it is never a dictionary drug on its own."""
         found: list[Match] = []
         name_words = self.lexicon.name_words
-        curated, dictionary = self.lexicon.curated, self.lexicon.dictionary
+        curated, lookup = self.lexicon.curated, self.lexicon.lookup
         i, n = 0, len(words)
         while i < n:
             word = words[i]
@@ -220,10 +220,12 @@ class Resolver:
                     end += 1
                 for length in range(end - i, 0, -1):
                     span = " ".join(words[i:i + length]) if length > 1 else word
-                    if vocab:  # "sleeping pills" is no drug; "nerve pills" is curated slang
-                        product = curated.get(span) if single or length > 1 else None
-                    else:  # Lexicon.lookup
-                        product = curated.get(span) or dictionary.get(span)
+                    if not vocab:
+                        product = lookup(span)
+                    elif single or length > 1:  # "nerve pills" is curated slang
+                        product = curated.get(span)
+                    else:  # "sleeping", "pills": no drug on their own
+                        product = None
                     if product is not None:
                         hit = Match(span, product, product.method)
                         break
