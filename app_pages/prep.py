@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import invitation_entry
 from forms.i18n import Text
-from forms.prep import calendar_file, prep_times
+from forms.prep import calendar_file, capitalised, prep_times
 
 
 def draw_prep_times() -> None:
@@ -25,7 +25,7 @@ def draw_prep_times() -> None:
     with st.container(border=True, key="prep_times"):
         st.markdown("**" + tx.ui("prep_appointment", when=when_text(appointment, tx.language))
                     + "**")
-        st.markdown("\n".join(f"- {line[0].upper()}{line[1:]}" for line in times.lines(tx.language)))
+        st.markdown("\n".join(f"- {capitalised(line)}" for line in times.lines(tx.language)))
         st.download_button(tx.ui("prep_calendar"), key="prep_ics", icon=":material/event:",
                            data=calendar_file(times, clinic_name(tx.language),
                                               f"appointment-{invitation['id']}",

@@ -30,6 +30,12 @@ def day(moment: date, language: str = "en") -> str:
                  day=moment.day, month=tx.ui("months").split()[moment.month - 1])
 
 
+def capitalised(text: str) -> str:
+    """The first letter a capital, the rest as it is ("clear liquids until 8:00 am" opens a
+    line; ``str.capitalize`` would lower "Thursday")."""
+    return text[:1].upper() + text[1:]
+
+
 def full_stop(text: str) -> str:
     """A sentence's closing period, unless it already ends in one (Spanish 'p. m.')."""
     return text if text.endswith(".") else f"{text}."
@@ -78,7 +84,6 @@ def calendar_file(times: PrepTimes, clinic_name: str, uid: str, language: str = 
     from icalendar import Alarm, Calendar, Event
 
     tx = Text(language)
-    sentence = times.sentence(language)
     calendar = Calendar()
     calendar.add("prodid", "-//Pre-visit screening//EN")
     calendar.add("version", "2.0")
@@ -88,7 +93,7 @@ def calendar_file(times: PrepTimes, clinic_name: str, uid: str, language: str = 
     event.add("dtstart", times.appointment)
     event.add("dtend", times.appointment + VISIT_LENGTH)
     event.add("dtstamp", datetime.now(times.appointment.tzinfo))
-    event.add("description", sentence[0].upper() + sentence[1:])
+    event.add("description", capitalised(times.sentence(language)))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", full_stop(tx.ui("prep_ics_alarm", liquids=times.lines(language)[1])))

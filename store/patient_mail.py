@@ -16,7 +16,7 @@ from core.vocab import AuditAction
 from forms.clock import clinic_timezone
 from forms.i18n import Text
 from forms.intake_state import known_language
-from forms.prep import clock, day, prep_times
+from forms.prep import capitalised, clock, day, prep_times
 from store import audit
 from store.db import Store, get_store
 from store.drafts import DRAFT_LANGUAGE
@@ -64,10 +64,9 @@ def continue_message(link: str, language: str = "en") -> tuple[str, str]:
 
 def reminder_message(appointment_at: datetime, language: str = "en") -> tuple[str, str]:
     tx, name = Text(language), clinic_name(language)
-    prep = prep_times(appointment_at).sentence(language)
     return (tx.ui("mail_reminder_subject", clinic=name),
             tx.ui("mail_reminder_body", clinic=name, when=when_text(appointment_at, language),
-                  prep=prep[0].upper() + prep[1:]))
+                  prep=capitalised(prep_times(appointment_at).sentence(language))))
 
 
 def _send(address: str, message: tuple[str, str]) -> SendResult:
