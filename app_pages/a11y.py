@@ -13,6 +13,8 @@ import json
 
 import streamlit as st
 
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
+
 # #31333f is Streamlit's text colour (12.6:1 on white); help text at #4a4f5c is 8.1:1.
 PATIENT_CSS = """
 <style>
@@ -86,7 +88,7 @@ def announce_new_step(moves: int, text: str) -> None:
 def page_language(language: str) -> None:
     """The page's ``lang`` follows the patient's language, so a screen reader reads Spanish
     with a Spanish voice (WCAG 3.1.1). Nothing is added while a session stays in English."""
-    if language == "en" and not st.session_state.get("_page_lang_set"):
+    if language == DEFAULT_LANGUAGE and not st.session_state.get("_page_lang_set"):
         return
     st.session_state["_page_lang_set"] = True
     st.html(f"<script>document.documentElement.lang = {json.dumps(language)};</script>",

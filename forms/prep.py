@@ -9,13 +9,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from forms.clock import clinic_timezone
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
 from forms.i18n import Text
 from forms.visit_prep import load_visit_prep
 
 VISIT_LENGTH = timedelta(hours=2)
 
 
-def clock(moment: datetime, language: str = "en") -> str:
+def clock(moment: datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """'8:00 am' (in Spanish 'las 8:00 a. m.', with the article the hour takes)."""
     tx = Text(language)
     hour = moment.hour % 12 or 12
@@ -23,7 +24,7 @@ def clock(moment: datetime, language: str = "en") -> str:
                  half=tx.ui("am" if moment.hour < 12 else "pm"))
 
 
-def day(moment: date, language: str = "en") -> str:
+def day(moment: date, language: str = DEFAULT_LANGUAGE) -> str:
     """'Thursday 3 December' (a date, or a datetime's date)."""
     tx = Text(language)
     return tx.ui("date_long", weekday=tx.ui("weekdays").split()[moment.weekday()],
@@ -47,7 +48,7 @@ class PrepTimes:
     food_until: datetime
     liquids_until: datetime
 
-    def lines(self, language: str = "en") -> tuple[str, ...]:
+    def lines(self, language: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
         """The instructions in plain words, e.g. 'No food after 8:00 am on Thursday 3 December'."""
         tx = Text(language)
 
@@ -61,7 +62,7 @@ class PrepTimes:
         arrive = tx.ui("prep_arrive" if same_day else "prep_arrive_day", **at(self.appointment))
         return food, liquids, arrive
 
-    def sentence(self, language: str = "en") -> str:
+    def sentence(self, language: str = DEFAULT_LANGUAGE) -> str:
         food, liquids, arrive = self.lines(language)
         return full_stop(f"{food}; {liquids}; {arrive}")
 
@@ -79,7 +80,7 @@ def prep_times(appointment_at: datetime, zone: ZoneInfo | None = None) -> PrepTi
     return PrepTimes(appointment=local, food_until=food, liquids_until=liquids)
 
 
-def calendar_file(times: PrepTimes, clinic_name: str, uid: str, language: str = "en") -> bytes:
+def calendar_file(times: PrepTimes, clinic_name: str, uid: str, language: str = DEFAULT_LANGUAGE) -> bytes:
     """An .ics file: the appointment, with an alarm when the fast starts. No health data."""
     from icalendar import Alarm, Calendar, Event
 

@@ -53,6 +53,8 @@ from typing import Any, TextIO
 
 from forms.clock import clinic_timezone
 from forms.definition import QUESTIONS_BY_CODE, Question
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
+from forms.i18n import LANGUAGES
 from forms.models import InvalidDocument, Problem, Screening
 from forms.validation import load_json
 from store import audit, chain, privileges
@@ -503,9 +505,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--appointment", required=True,
                         help='"YYYY-MM-DD HH:MM" in the clinic\'s time zone (CLINIC_TIMEZONE)')
     invite.add_argument("--email", default=None)
-    invite.add_argument("--language", default="en",
-                        help="the patient's language for the email and the link's page: en "
-                             "(default) or es")
+    invite.add_argument("--language", default=DEFAULT_LANGUAGE,
+                        help="the patient's language for the email and the link's page: "
+                             + " or ".join(LANGUAGES) + f" (default {DEFAULT_LANGUAGE})")
     invite.add_argument("--actor", default=SYSTEM, help="who is inviting (audit log)")
     commands.add_parser("send-reminders",
                         help="email invited patients whose appointment is tomorrow (daily)")

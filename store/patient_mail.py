@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from core.vocab import AuditAction
 from forms.clock import clinic_timezone
+from forms.i18n import DEFAULT as DEFAULT_LANGUAGE
 from forms.i18n import Text
 from forms.intake_state import known_language
 from forms.prep import capitalised, clock, day, prep_times
@@ -30,7 +31,7 @@ CONTINUE_EMAIL: AuditAction = "continue_email"
 REMINDER_EMAIL: AuditAction = "reminder_email"
 
 
-def clinic_name(language: str = "en") -> str:
+def clinic_name(language: str = DEFAULT_LANGUAGE) -> str:
     """``CLINIC_NAME``, else "Your clinic" in the patient's language."""
     return os.environ.get("CLINIC_NAME", "").strip() or Text(language).ui("clinic_default")
 
@@ -42,27 +43,27 @@ def email_configured() -> bool:
         return False
 
 
-def when_text(appointment_at: datetime, language: str = "en") -> str:
+def when_text(appointment_at: datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """'Thursday 3 December at 2:00 pm' in the clinic's time zone."""
     local = appointment_at.astimezone(clinic_timezone())
     return Text(language).ui("when", day=day(local, language), time=clock(local, language))
 
 
 def invitation_message(appointment_at: datetime, link: str,
-                       language: str = "en") -> tuple[str, str]:
+                       language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
     tx, name = Text(language), clinic_name(language)
     return (tx.ui("mail_invitation_subject", clinic=name),
             tx.ui("mail_invitation_body", clinic=name, when=when_text(appointment_at, language),
                   link=link))
 
 
-def continue_message(link: str, language: str = "en") -> tuple[str, str]:
+def continue_message(link: str, language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
     tx, name = Text(language), clinic_name(language)
     return (tx.ui("mail_continue_subject", clinic=name),
             tx.ui("mail_continue_body", clinic=name, link=link))
 
 
-def reminder_message(appointment_at: datetime, language: str = "en") -> tuple[str, str]:
+def reminder_message(appointment_at: datetime, language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
     tx, name = Text(language), clinic_name(language)
     return (tx.ui("mail_reminder_subject", clinic=name),
             tx.ui("mail_reminder_body", clinic=name, when=when_text(appointment_at, language),
@@ -99,7 +100,7 @@ def send_invitation_email(invitation_id: int, link: str, *, actor: str,
     return result
 
 
-def send_continue_email(address: str, link: str, *, target: str | None, language: str = "en",
+def send_continue_email(address: str, link: str, *, target: str | None, language: str = DEFAULT_LANGUAGE,
                         store: Store | None = None) -> SendResult:
     """The patient's own "email me a link to continue", in the language they are using."""
     if not address or "@" not in address:
