@@ -24,10 +24,10 @@ import hmac
 import logging
 import secrets
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from forms.clock import clinic_timezone
@@ -133,6 +133,19 @@ def _clean_email(value: str | None) -> str | None:
             or any(c.isspace() or not c.isprintable() for c in text)):
         raise ValueError("email must be an address like name@example.org")
     return text
+
+
+# The patient's language for an invitation, in SQL: the one its screening was sent in, else
+# its draft's (the front desk's choice, or the patient's since); read it with known_language.
+# Needs the invitation's draft and screening joined (``with_draft_and_screening``).
+INVITATION_LANGUAGE = func.coalesce(ScreeningRow.language, DRAFT_LANGUAGE)
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def with_draft_and_screening(query: _Query) -> _Query:
+    """``query`` over invitations, with each one's draft and screening (if any) joined."""
+    return (query.outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
+            .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id))
 
 
 def check_language(language: str, field: str = "language") -> str:
@@ -295,12 +308,8 @@ def list_invitations(*, actor: str, since: datetime | None = None, limit: int = 
         since = today
     now = utcnow()
     with (store or get_store()).session() as session:
-        rows = session.execute(
-            select(InvitationRow, DraftRow.submitted_screening_id,
-                   # the language sent in, else the draft's
-                   func.coalesce(ScreeningRow.language, DRAFT_LANGUAGE))
-            .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
-            .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id)
+        rows = session.execute(with_draft_and_screening(
+            select(InvitationRow, DraftRow.submitted_screening_id, INVITATION_LANGUAGE))
             .where(InvitationRow.appointment_at >= since)
             .order_by(InvitationRow.appointment_at, InvitationRow.id).limit(limit)).all()
         audit.write_audit(session, actor, audit.INVITATION_LIST, None,

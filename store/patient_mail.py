@@ -21,8 +21,9 @@ from forms.prep import capitalised, clock, day, prep_times
 from store import audit
 from store.db import Store, get_store
 from store.drafts import DRAFT_LANGUAGE
+from store.invitations import INVITATION_LANGUAGE, with_draft_and_screening
 from store.mailer import MailError, MailNotConfigured, send_email, smtp_settings
-from store.schema import DraftRow, InvitationRow, ScreeningRow, utcnow
+from store.schema import DraftRow, InvitationRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -119,17 +120,13 @@ def send_reminders(*, now: datetime | None = None, store: Store | None = None) -
     end = start + timedelta(days=1)
     counts = {"sent": 0, "failed": 0, "not_configured": 0}
     with store.session(readonly=True) as session:
-        due = session.execute(
+        due = session.execute(with_draft_and_screening(
             select(InvitationRow.id, InvitationRow.email, InvitationRow.appointment_at,
-                   ScreeningRow.language, DRAFT_LANGUAGE)
-            .outerjoin(ScreeningRow, ScreeningRow.id == InvitationRow.screening_id)
-            .outerjoin(DraftRow, DraftRow.id == InvitationRow.draft_id)
+                   INVITATION_LANGUAGE))
             .where(InvitationRow.appointment_at >= start, InvitationRow.appointment_at < end,
                    InvitationRow.email.is_not(None), InvitationRow.reminded_at.is_(None))).all()
-    for invitation_id, address, appointment, sent_in, kept in due:
-        # The language the patient answered in (sent, else the draft's), English if unknown.
-        language = sent_in or known_language(kept)
-        result = _send(str(address), reminder_message(appointment, language))
+    for invitation_id, address, appointment, language in due:
+        result = _send(str(address), reminder_message(appointment, known_language(language)))
         counts[result if result in counts else "failed"] += 1
         with store.session() as session:
             if result == "sent":
